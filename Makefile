@@ -1,0 +1,40 @@
+# cscanalysis: the two commands a new user needs are `make packs` and `make test`.
+# Both create .venv (Python 3.11 + pip only) and install the package with its dev extras.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+OUT    ?= outputs
+
+.PHONY: setup packs test lint lab bench clean-outputs
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+packs: setup
+	$(BIN)/cscanalysis pack --council Bristol --period latest --out $(OUT)
+	$(BIN)/cscanalysis pack --council "Bournemouth, Christchurch and Poole" --period latest --out $(OUT)
+
+test: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+lab: setup
+	$(BIN)/jupyter lab notebooks
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py --out $(OUT)/bench
+
+clean-outputs:
+	rm -rf $(OUT)/*/

@@ -1,0 +1,81 @@
+"""What each measure id means: its label, unit, how it is rounded and where it comes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    label: str  # sentence case, for titles and tables
+    unit: str  # "children", "per 10,000 children", "%", "cases per social worker", "FTE"
+    places: int  # decimal places as published
+    kind: str  # "count", "rate", "percent", "ratio"
+    publication: str
+    numerator: str | None = None  # for rates and percentages: the count they are derived from
+
+
+CLA = "DfE, Children looked after in England including adoptions"
+CIN = "DfE, Children in need"
+CSWW = "DfE, Children's social work workforce"
+ONS = "ONS, mid-year population estimates"
+
+MEASURES: dict[str, Measure] = {m.id: m for m in [
+    Measure("cla_31_march", "Children looked after at 31 March", "children", 0, "count", CLA),
+    Measure("cla_rate_per_10k", "Children looked after at 31 March, rate", "per 10,000 children",
+            0, "rate", CLA, "cla_31_march"),
+    Measure("cla_starts", "Children starting to be looked after", "children", 0, "count", CLA),
+    Measure("cla_starts_rate_per_10k", "Children starting to be looked after, rate",
+            "per 10,000 children", 0, "rate", CLA, "cla_starts"),
+    Measure("cla_ceased", "Children ceasing to be looked after", "children", 0, "count", CLA),
+    Measure("cla_ceased_rate_per_10k", "Children ceasing to be looked after, rate",
+            "per 10,000 children", 0, "rate", CLA, "cla_ceased"),
+    Measure("cla_starts_age_under_1", "Starts aged under 1", "children", 0, "count", CLA),
+    Measure("cla_starts_age_1_to_4", "Starts aged 1 to 4", "children", 0, "count", CLA),
+    Measure("cla_starts_age_5_to_9", "Starts aged 5 to 9", "children", 0, "count", CLA),
+    Measure("cla_starts_age_10_to_15", "Starts aged 10 to 15", "children", 0, "count", CLA),
+    Measure("cla_starts_age_16_plus", "Starts aged 16 and over", "children", 0, "count", CLA),
+    Measure("population_0_17", "Children aged 0 to 17 (ONS mid-year estimate)", "children", 0,
+            "count", ONS),
+    Measure("cin_31_march", "Children in need at 31 March", "children", 0, "count", CIN),
+    Measure("cin_rate_per_10k", "Children in need at 31 March, rate", "per 10,000 children", 1,
+            "rate", CIN, "cin_31_march"),
+    Measure("cin_starts", "Children in need episodes starting", "episodes", 0, "count", CIN),
+    Measure("referrals", "Referrals", "referrals", 0, "count", CIN),
+    Measure("referrals_rate_per_10k", "Referrals, rate", "per 10,000 children", 1, "rate", CIN,
+            "referrals"),
+    Measure("rereferrals", "Re-referrals within 12 months", "referrals", 0, "count", CIN),
+    Measure("rereferral_pct", "Re-referrals within 12 months", "%", 1, "percent", CIN,
+            "rereferrals"),
+    Measure("referral_nfa_pct", "Referrals with no further action", "%", 1, "percent", CIN),
+    Measure("s47", "Section 47 enquiries", "enquiries", 0, "count", CIN),
+    Measure("s47_rate_per_10k", "Section 47 enquiries, rate", "per 10,000 children", 1, "rate",
+            CIN, "s47"),
+    Measure("icpc", "Initial child protection conferences", "conferences", 0, "count", CIN),
+    Measure("icpc_rate_per_10k", "Initial child protection conferences, rate",
+            "per 10,000 children", 1, "rate", CIN, "icpc"),
+    Measure("cpp_31_march", "Children on a child protection plan at 31 March", "children", 0,
+            "count", CIN),
+    Measure("cpp_rate_per_10k", "Children on a child protection plan at 31 March, rate",
+            "per 10,000 children", 1, "rate", CIN, "cpp_31_march"),
+    Measure("cpp_starts", "Child protection plans starting", "plans", 0, "count", CIN),
+    Measure("cpp_starts_rate_per_10k", "Child protection plans starting, rate",
+            "per 10,000 children", 1, "rate", CIN, "cpp_starts"),
+    Measure("cpp_subsequent_pct", "Child protection plans that are a second or subsequent plan",
+            "%", 1, "percent", CIN),
+    Measure("sw_fte", "Social workers (FTE) at 30 September", "FTE", 1, "count", CSWW),
+    Measure("sw_caseload", "Average caseload", "cases per social worker", 1, "ratio", CSWW),
+    Measure("sw_vacancy_rate", "Social worker vacancy rate", "%", 1, "percent", CSWW),
+    Measure("sw_turnover_rate", "Social worker turnover rate", "%", 1, "percent", CSWW),
+    Measure("sw_agency_rate", "Agency social worker rate", "%", 1, "percent", CSWW),
+    Measure("sw_absence_rate", "Social worker absence rate", "%", 1, "percent", CSWW),
+]}
+
+
+def measure(measure_id: str) -> Measure:
+    """Metadata for ``measure_id``; unknown ids raise KeyError listing the known ones."""
+    try:
+        return MEASURES[measure_id]
+    except KeyError:
+        raise KeyError(f"unknown measure {measure_id!r}; known: {', '.join(MEASURES)}") from None

@@ -1,0 +1,164 @@
+"""The tidy long table: one row per council, period and measure, validated and cached.
+
+``council_code, council_name, period, measure, value, flag, source``. When releases overlap
+(every EES release restates five years) the latest release wins, and ``source`` names it.
+The table is cached as parquet under ``data/cache`` keyed by a checksum of every raw and
+reference file and the package version, so it is rebuilt when any input changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from cscanalysis import __version__
+from cscanalysis.councils import load_register
+from cscanalysis.errors import DataError
+from cscanalysis.metrics import derived_rates
+from cscanalysis.paths import cache_dir, data_dir
+from cscanalysis.sources import READERS
+
+COLUMNS = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]
+SYMBOL_FLAGS = ["", "c", "x", "z", "k", "u", "low", ":", "..", "-"]
+PERIOD_PATTERN = r"^\d{4}(-\d{2})?( Q[1-4])?$"
+CACHE_FORMAT = 1  # bump when the table's layout or the readers' rules change
+
+SCHEMA = pa.DataFrameSchema(
+    {
+        "council_code": pa.Column(str, pa.Check.str_matches(r"^E\d{8}$")),
+        "council_name": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "period": pa.Column(str, pa.Check.str_matches(PERIOD_PATTERN)),
+        "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+        "value": pa.Column(float, nullable=True),
+        "flag": pa.Column(str, pa.Check.isin(SYMBOL_FLAGS)),
+        "source": pa.Column(str, pa.Check.str_length(min_value=1)),
+    },
+    checks=[
+        pa.Check(lambda df: ~(df["value"].notna() & (df["flag"] != "")),
+                 name="no_value_with_a_flag", error="a row with a value must not carry a flag"),
+    ],
+    unique=["council_code", "period", "measure"],
+    strict=True,
+    ordered=True,
+)
+
+
+def read_releases(raw: Path, timings: dict[str, float] | None = None) -> pd.DataFrame:
+    """Every release's rows from every reader (before choosing the latest)."""
+    parts = []
+    for name, reader in READERS.items():
+        start = time.perf_counter()
+        parts.append(reader(raw))
+        if timings is not None:
+            timings[f"read {name}"] = time.perf_counter() - start
+    return pd.concat(parts, ignore_index=True)
+
+
+def latest_release(rows: pd.DataFrame) -> pd.DataFrame:
+    """Keep, for each council, period and measure, the row from the latest release.
+
+    Two rows from the same release that disagree are an error: the publisher said two things.
+    """
+    key = ["council_code", "period", "measure"]
+    rows = rows.sort_values("release", kind="stable")
+    same = rows.duplicated(key + ["release"], keep=False)
+    if same.any():
+        clash = rows[same].groupby(key + ["release"])
+        conflicting = clash.filter(
+            lambda g: g["value"].nunique(dropna=False) > 1 or g["flag"].nunique() > 1
+        )
+        if not conflicting.empty:
+            first = conflicting.iloc[0]
+            raise DataError(
+                "one release gives two different figures for the same council, period and measure",
+                file=first["source"], column=first["measure"],
+                value=f"{first['council_code']} {first['period']}",
+                expected="one figure per council, period and measure in a release",
+            )
+    return rows.drop_duplicates(key, keep="last")
+
+
+def build_tidy(raw: Path | None = None, timings: dict[str, float] | None = None) -> pd.DataFrame:
+    """Read every raw file and return the validated tidy table (no cache)."""
+    raw = raw or data_dir() / "raw"
+    rows = read_releases(raw, timings)
+    start = time.perf_counter()
+    rows = latest_release(rows)
+    rows = pd.concat([rows, derived_rates(rows)], ignore_index=True)
+    register = load_register()
+    names = {code: register.name(code) for code in rows["council_code"].unique()}
+    tidy = rows.assign(council_name=rows["council_code"].map(names))[COLUMNS]
+    tidy = tidy.sort_values(["council_code", "measure", "period"], ignore_index=True)
+    tidy = tidy.astype({c: str for c in COLUMNS if c != "value"} | {"value": float})
+    if timings is not None:
+        timings["choose latest release and derive rates"] = time.perf_counter() - start
+    start = time.perf_counter()
+    tidy = SCHEMA.validate(tidy)
+    if timings is not None:
+        timings["validate schema"] = time.perf_counter() - start
+    return tidy
+
+
+def inputs_key(data: Path | None = None) -> str:
+    """Checksum of every raw and reference file, the package version and the cache format."""
+    data = data or data_dir()
+    digest = hashlib.sha256(f"{__version__}|{CACHE_FORMAT}".encode())
+    for folder in ("raw", "reference"):
+        for path in sorted((data / folder).rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(data).as_posix().encode())
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def load_tidy(*, rebuild: bool = False, timings: dict[str, float] | None = None) -> pd.DataFrame:
+    """The tidy table, from the parquet cache when no input changed since it was built."""
+    start = time.perf_counter()
+    key = inputs_key()
+    if timings is not None:
+        timings["checksum inputs"] = time.perf_counter() - start
+    cached = cache_dir() / f"tidy-{key}.parquet"
+    if cached.exists() and not rebuild:
+        return pd.read_parquet(cached).astype({"value": float})
+    tidy = build_tidy(timings=timings)
+    start = time.perf_counter()
+    write_parquet_atomic(tidy, cached)
+    for old in cached.parent.glob("tidy-*.parquet"):
+        if old != cached:
+            old.unlink(missing_ok=True)
+    if timings is not None:
+        timings["write parquet cache"] = time.perf_counter() - start
+    return tidy
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        frame.to_parquet(temp, index=False)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def series(tidy: pd.DataFrame, code: str, measure: str) -> pd.DataFrame:
+    """One council's rows for one measure, in period order."""
+    rows = tidy[(tidy["council_code"] == code) & (tidy["measure"] == measure)]
+    return rows.sort_values("period", kind="stable").reset_index(drop=True)
+
+
+def reporting_years(tidy: pd.DataFrame, measure: str = "cla_31_march") -> list[int]:
+    """Reporting years in which ``measure`` has at least one published council value."""
+    rows = tidy[(tidy["measure"] == measure) & tidy["value"].notna()]
+    years = rows["period"][rows["period"].str.fullmatch(r"\d{4}")].astype(int)
+    return sorted(np.unique(years).tolist())

@@ -67,9 +67,23 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cscanalysis.cli", "pack", "--council",
-                        args.council, "--period", "latest", "--out", out], check=True,
-                       env=os.environ | {"PYTHONWARNINGS": "ignore"}, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cscanalysis.cli",
+                "pack",
+                "--council",
+                args.council,
+                "--period",
+                "latest",
+                "--out",
+                out,
+            ],
+            check=True,
+            env=os.environ | {"PYTHONWARNINGS": "ignore"},
+            capture_output=True,
+        )
         pack_cold = time.perf_counter() - start
 
     result = {

@@ -20,7 +20,9 @@ def main() -> int:
     for script in sorted(HERE.glob("bench_*.py")):
         target = out / f"{script.stem.removeprefix('bench_')}.json"
         print(f"== {script.name} -> {target}", flush=True)
-        failed += subprocess.run([sys.executable, str(script), "--out", str(target)]).returncode != 0
+        failed += (
+            subprocess.run([sys.executable, str(script), "--out", str(target)]).returncode != 0
+        )
     return 1 if failed else 0
 
 

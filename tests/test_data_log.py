@@ -17,8 +17,11 @@ def manifest():
 
 def test_every_raw_file_is_logged_with_its_checksum():
     logged = manifest()
-    present = {p.relative_to(RAW).as_posix() for p in RAW.rglob("*")
-               if p.is_file() and p.name not in LOG_FILES}
+    present = {
+        p.relative_to(RAW).as_posix()
+        for p in RAW.rglob("*")
+        if p.is_file() and p.name not in LOG_FILES
+    }
     assert present == set(logged)
     for name, row in logged.items():
         data = (RAW / name).read_bytes()

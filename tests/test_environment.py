@@ -20,10 +20,16 @@ def normalise(requirement: str) -> list[str]:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    wanted = [r for req in project["dependencies"] + project["optional-dependencies"]["dev"]
-              for r in normalise(req)]
+    wanted = [
+        r
+        for req in project["dependencies"] + project["optional-dependencies"]["dev"]
+        for r in normalise(req)
+    ]
     env = yaml.safe_load((REPO_ROOT / "environment.yml").read_text())
-    listed = [d.replace(" ", "").lower() for d in env["dependencies"]
-              if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    listed = [
+        d.replace(" ", "").lower()
+        for d in env["dependencies"]
+        if isinstance(d, str) and not d.startswith(("python", "pip"))
+    ]
     assert sorted(listed) == sorted(wanted)
     assert "python=3.11" in env["dependencies"]

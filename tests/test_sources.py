@@ -44,7 +44,8 @@ def test_sfr_2010_has_no_codes_but_numbers(cla):
     row = value(cla, "E06000023", "cla_31_march", "2010")
     assert row.value == 648
     assert value(cla, "E06000023", "population_0_17", "2010").value == float(
-        record["Mid2009Pop0-17"])
+        record["Mid2009Pop0-17"]
+    )
 
 
 def test_sfr_2015_mislabelled_starts_column_is_read_as_2015(cla):
@@ -86,18 +87,25 @@ def test_ees_ry2025_renamed_columns_read(cla):
 
 def test_north_yorkshire_recoded_between_releases(cla):
     # RY2023 lists North Yorkshire as E10000023, RY2025 as E06000065: both land on one code
-    assert value(cla, "E06000065", "cla_31_march", "2022", 2023).value == value(
-        cla, "E06000065", "cla_31_march", "2022", 2025).value
+    assert (
+        value(cla, "E06000065", "cla_31_march", "2022", 2023).value
+        == value(cla, "E06000065", "cla_31_march", "2022", 2025).value
+    )
     assert not (cla.council_code == "E10000023").any()
 
 
 def test_starts_by_age_2022_from_ees():
     rows = read_cla(RAW)
-    record = raw_record("cla/ees_ry2022/la_cla_who_started_to_be_looked_after.csv",
-                        time_period="2022", new_la_code="E06000023", cla_group="Age group",
-                        characteristic="16 years and over")
+    record = raw_record(
+        "cla/ees_ry2022/la_cla_who_started_to_be_looked_after.csv",
+        time_period="2022",
+        new_la_code="E06000023",
+        cla_group="Age group",
+        characteristic="16 years and over",
+    )
     assert value(rows, "E06000023", "cla_starts_age_16_plus", "2022").value == float(
-        record["number"])
+        record["number"]
+    )
 
 
 def test_cin_bristol_2023():
@@ -106,8 +114,11 @@ def test_cin_bristol_2023():
     assert value(rows, "E06000023", "referrals", "2023").value == 4035
     assert value(rows, "E06000023", "rereferrals", "2023").value == 909
     assert value(rows, "E06000023", "rereferral_pct", "2023").value == 22.5
-    record = raw_record("cin/d5_cpps_at31march_by_duration_2013_to_2025.csv", time_period="2023",
-                        new_la_code="E06000023")
+    record = raw_record(
+        "cin/d5_cpps_at31march_by_duration_2013_to_2025.csv",
+        time_period="2023",
+        new_la_code="E06000023",
+    )
     assert value(rows, "E06000023", "cpp_31_march", "2023").value == float(record["CPP_At31"])
 
 
@@ -126,13 +137,19 @@ def test_population_is_stored_for_the_year_it_is_a_denominator():
 def test_workforce_shared_service_rates_go_to_both_councils():
     rows = read_workforce(RAW)
     # csww_indicators 2022: Kingston / Richmond combined row, caseload_fte 13.1 (hand-read)
-    record = raw_record("workforce/csww_indicators_2017_to_2025.csv", time_period="2022",
-                        new_la_code="E09000021 / E09000027")
+    record = raw_record(
+        "workforce/csww_indicators_2017_to_2025.csv",
+        time_period="2022",
+        new_la_code="E09000021 / E09000027",
+    )
     latest = rows[rows.release == 2025]
     for code in ("E09000021", "E09000027"):
         assert value(latest, code, "sw_caseload", "2022-09").value == float(record["caseload_fte"])
-        assert latest[(latest.council_code == code) & (latest.measure == "sw_fte")
-                      & (latest.period == "2022-09")].empty
+        assert latest[
+            (latest.council_code == code)
+            & (latest.measure == "sw_fte")
+            & (latest.period == "2022-09")
+        ].empty
 
 
 def test_workforce_low_symbol_kept():

@@ -66,10 +66,17 @@ def test_suppressed_count_gives_suppressed_rate(tidy):
 
 
 def test_same_release_disagreeing_is_an_error():
-    rows = pd.DataFrame({
-        "council_code": ["E06000023"] * 2, "period": ["2023"] * 2, "measure": ["referrals"] * 2,
-        "value": [1.0, 2.0], "flag": ["", ""], "source": ["a.csv"] * 2, "release": [2025, 2025],
-    })
+    rows = pd.DataFrame(
+        {
+            "council_code": ["E06000023"] * 2,
+            "period": ["2023"] * 2,
+            "measure": ["referrals"] * 2,
+            "value": [1.0, 2.0],
+            "flag": ["", ""],
+            "source": ["a.csv"] * 2,
+            "release": [2025, 2025],
+        }
+    )
     with pytest.raises(DataError, match="two different figures"):
         store.latest_release(rows)
 
@@ -101,8 +108,12 @@ def test_cache_rebuilt_when_a_raw_file_changes(tmp_path, monkeypatch, raw_copy):
     path = raw_copy / "cin/c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
     text = path.read_text()
     assert ',"Bristol, City of",Referrals and Re-referrals,4035,' in text
-    path.write_text(text.replace(',"Bristol, City of",Referrals and Re-referrals,4035,',
-                                 ',"Bristol, City of",Referrals and Re-referrals,4036,'))
+    path.write_text(
+        text.replace(
+            ',"Bristol, City of",Referrals and Re-referrals,4035,',
+            ',"Bristol, City of",Referrals and Re-referrals,4036,',
+        )
+    )
     rebuilt = store.load_tidy()
     assert one(rebuilt, "E06000023", "referrals", "2023").value == 4036
     assert len(list((data / "cache").glob("tidy-*.parquet"))) == 1  # the stale one is gone

@@ -33,8 +33,9 @@ def round_half_up(values: np.ndarray | pd.Series | float, places: int = 0):
 
 def rate_per_10k(count, population, places: int = 0):
     """``count`` per 10,000 children in ``population``, rounded half up to ``places``."""
-    return round_half_up(np.asarray(count, dtype=float) / np.asarray(population, dtype=float)
-                         * 10_000, places)
+    return round_half_up(
+        np.asarray(count, dtype=float) / np.asarray(population, dtype=float) * 10_000, places
+    )
 
 
 def derived_rates(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -43,30 +44,40 @@ def derived_rates(tidy: pd.DataFrame) -> pd.DataFrame:
     A count that was not published (``c``, ``x``, ``z``) gives a rate with the same flag: a
     suppressed count never becomes a published rate.
     """
-    population = tidy.loc[tidy["measure"] == POPULATION, ["council_code", "period", "value", "flag"]]
+    population = tidy.loc[
+        tidy["measure"] == POPULATION, ["council_code", "period", "value", "flag"]
+    ]
     published = tidy.set_index(["council_code", "period", "measure"]).index
     parts = []
     for measure, (count_measure, places) in RATES.items():
         counts = tidy[tidy["measure"] == count_measure]
         joined = counts.merge(population, on=["council_code", "period"], suffixes=("", "_pop"))
-        joined = joined[~pd.MultiIndex.from_arrays(
-            [joined["council_code"], joined["period"], [measure] * len(joined)]
-        ).isin(published)]
+        joined = joined[
+            ~pd.MultiIndex.from_arrays(
+                [joined["council_code"], joined["period"], [measure] * len(joined)]
+            ).isin(published)
+        ]
         if joined.empty:
             continue
         value = rate_per_10k(joined["value"], joined["value_pop"], places)
-        flag = np.where(joined["value"].isna(), joined["flag"],
-                        np.where(joined["value_pop"].isna(),
-                                 joined["flag_pop"].replace("", "x"), ""))
-        parts.append(pd.DataFrame({
-            "council_code": joined["council_code"].to_numpy(),
-            "period": joined["period"].to_numpy(),
-            "measure": measure,
-            "value": np.where(flag == "", value, np.nan),
-            "flag": flag,
-            "source": f"computed by cscanalysis: {count_measure} / {POPULATION} x 10,000",
-            "release": joined["release"].to_numpy(),
-        }))
+        flag = np.where(
+            joined["value"].isna(),
+            joined["flag"],
+            np.where(joined["value_pop"].isna(), joined["flag_pop"].replace("", "x"), ""),
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "council_code": joined["council_code"].to_numpy(),
+                    "period": joined["period"].to_numpy(),
+                    "measure": measure,
+                    "value": np.where(flag == "", value, np.nan),
+                    "flag": flag,
+                    "source": f"computed by cscanalysis: {count_measure} / {POPULATION} x 10,000",
+                    "release": joined["release"].to_numpy(),
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True) if parts else tidy.iloc[0:0]
 
 

@@ -41,8 +41,11 @@ SCHEMA = pa.DataFrameSchema(
         "source": pa.Column(str, pa.Check.str_length(min_value=1)),
     },
     checks=[
-        pa.Check(lambda df: ~(df["value"].notna() & (df["flag"] != "")),
-                 name="no_value_with_a_flag", error="a row with a value must not carry a flag"),
+        pa.Check(
+            lambda df: ~(df["value"].notna() & (df["flag"] != "")),
+            name="no_value_with_a_flag",
+            error="a row with a value must not carry a flag",
+        ),
     ],
     unique=["council_code", "period", "measure"],
     strict=True,
@@ -68,9 +71,9 @@ def latest_release(rows: pd.DataFrame) -> pd.DataFrame:
     """
     key = ["council_code", "period", "measure"]
     rows = rows.sort_values("release", kind="stable")
-    same = rows.duplicated(key + ["release"], keep=False)
+    same = rows.duplicated([*key, "release"], keep=False)
     if same.any():
-        clash = rows[same].groupby(key + ["release"])
+        clash = rows[same].groupby([*key, "release"])
         conflicting = clash.filter(
             lambda g: g["value"].nunique(dropna=False) > 1 or g["flag"].nunique() > 1
         )
@@ -78,7 +81,8 @@ def latest_release(rows: pd.DataFrame) -> pd.DataFrame:
             first = conflicting.iloc[0]
             raise DataError(
                 "one release gives two different figures for the same council, period and measure",
-                file=first["source"], column=first["measure"],
+                file=first["source"],
+                column=first["measure"],
                 value=f"{first['council_code']} {first['period']}",
                 expected="one figure per council, period and measure in a release",
             )

@@ -47,6 +47,14 @@ def read_cin(raw: Path) -> pd.DataFrame:
     for name, measures in CIN_FILES.items():
         label = f"cin/{name}"
         frame = read_ees(raw / "cin" / name, label=label, required=list(measures))
-        parts.append(tidy_rows(frame, file=label, codes=frame["code"], periods=frame["year"],
-                               measures=measures, release=RELEASE))
+        parts.append(
+            tidy_rows(
+                frame,
+                file=label,
+                codes=frame["code"],
+                periods=frame["year"],
+                measures=measures,
+                release=RELEASE,
+            )
+        )
     return pd.concat(parts, ignore_index=True)

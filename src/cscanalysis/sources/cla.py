@@ -2,7 +2,8 @@
 
 Measures: ``cla_31_march`` (children looked after at 31 March), ``cla_starts`` and
 ``cla_ceased`` (during the year ending 31 March), starts by age group, and DfE's published rates
-per 10,000 children (``cla_rate_per_10k``, ``cla_starts_rate_per_10k``, ``cla_ceased_rate_per_10k``).
+per 10,000 children (``cla_rate_per_10k``, ``cla_starts_rate_per_10k``,
+``cla_ceased_rate_per_10k``).
 """
 
 from __future__ import annotations
@@ -26,15 +27,38 @@ from cscanalysis.sources.published import (
 
 # The SFR underlying-data files, one release a year: (stock, starts, ceased) under data/raw/cla/.
 SFR_FILES: dict[int, tuple[str, str, str]] = {
-    2010: ("sfr_2010/SFR27_2010_March.csv", "sfr_2010/SFR27_2010_Started.csv",
-           "sfr_2010/SFR27_2010_Ceased.csv"),
+    2010: (
+        "sfr_2010/SFR27_2010_March.csv",
+        "sfr_2010/SFR27_2010_Started.csv",
+        "sfr_2010/SFR27_2010_Ceased.csv",
+    ),
     2011: ("sfr_2011/SFR21_CLA.csv", "sfr_2011/SFE21_ADM.csv", "sfr_2011/SFR21_CEA.csv"),
     2012: ("sfr_2012/SFR20_CLA2012.csv", "sfr_2012/SFR20_ADM2012.csv", "sfr_2012/SFR_CEA2012.csv"),
-    2013: ("sfr_2013/SFR36_CLA2013.csv", "sfr_2013/SFR36_ADM2013.csv", "sfr_2013/SFR36_CEA2013.csv"),
-    2014: ("sfr_2014/SFR36_CLA2014.csv", "sfr_2014/SFR36_ADM2014.csv", "sfr_2014/SFR36_CEA2014.csv"),
-    2015: ("sfr_2015/SFR34_CLA2015.csv", "sfr_2015/SFR34_ADM2015.csv", "sfr_2015/SFR34_CEA2015.csv"),
-    2016: ("sfr_2016/SFR41_CLA2016.csv", "sfr_2016/SFR41_ADM2016.csv", "sfr_2016/SFR41_CEA2016.csv"),
-    2017: ("sfr_2017/SFR50_CLA2017.csv", "sfr_2017/SFR50_ADM2017.csv", "sfr_2017/SFR50_CEA2017.csv"),
+    2013: (
+        "sfr_2013/SFR36_CLA2013.csv",
+        "sfr_2013/SFR36_ADM2013.csv",
+        "sfr_2013/SFR36_CEA2013.csv",
+    ),
+    2014: (
+        "sfr_2014/SFR36_CLA2014.csv",
+        "sfr_2014/SFR36_ADM2014.csv",
+        "sfr_2014/SFR36_CEA2014.csv",
+    ),
+    2015: (
+        "sfr_2015/SFR34_CLA2015.csv",
+        "sfr_2015/SFR34_ADM2015.csv",
+        "sfr_2015/SFR34_CEA2015.csv",
+    ),
+    2016: (
+        "sfr_2016/SFR41_CLA2016.csv",
+        "sfr_2016/SFR41_ADM2016.csv",
+        "sfr_2016/SFR41_CEA2016.csv",
+    ),
+    2017: (
+        "sfr_2017/SFR50_CLA2017.csv",
+        "sfr_2017/SFR50_ADM2017.csv",
+        "sfr_2017/SFR50_CEA2017.csv",
+    ),
 }
 # Column headers that carry the wrong year, as published (see data/raw/SOURCE_README.md).
 SFR_ERRATA = {("cla/sfr_2015/SFR34_ADM2015.csv", "CLA_started2014")}
@@ -74,7 +98,10 @@ def _year_column(frame: pd.DataFrame, prefixes: tuple[str, ...], year: int, *, f
     if found and int(found[0]) != year and (file, column) not in SFR_ERRATA:
         raise DataError(
             "column is for a different year than its file",
-            file=file, row=1, column=column, value=column,
+            file=file,
+            row=1,
+            column=column,
+            value=column,
             expected=f"a column for {year}",
         )
     return column
@@ -91,17 +118,26 @@ def _sfr_areas(frame: pd.DataFrame, *, file: str) -> pd.DataFrame:
     unknown = ~level.isin(SFR_LEVELS)
     if unknown.any():
         i = unknown.to_numpy().nonzero()[0][0]
-        raise DataError("unexpected geographic level", file=file,
-                        row=int(frame[LINE].iloc[i]), column="geog_l",
-                        value=frame["geog_l"].iloc[i], expected="National, GOR/REGION or LA")
+        raise DataError(
+            "unexpected geographic level",
+            file=file,
+            row=int(frame[LINE].iloc[i]),
+            column="geog_l",
+            value=frame["geog_l"].iloc[i],
+            expected="National, GOR/REGION or LA",
+        )
     frame = frame[keep].reset_index(drop=True)
     level = level[keep].reset_index(drop=True)
-    code_column = frame["New_geog_code"] if "New_geog_code" in frame else pd.Series(
-        [""] * len(frame), dtype=object)
+    code_column = (
+        frame["New_geog_code"]
+        if "New_geog_code" in frame
+        else pd.Series([""] * len(frame), dtype=object)
+    )
     # Region rows: match on the region's name; council rows: code, then DfE number, then name.
     number = frame["geog_c"].where(level.isin({"la", ""}), "")
-    frame = frame.assign(_code=code_column.where(~level.isin({"national"}), "E92000001"),
-                         _number=number)
+    frame = frame.assign(
+        _code=code_column.where(~level.isin({"national"}), "E92000001"), _number=number
+    )
     frame["code"] = area_codes(frame, file=file, code="_code", name="geog_n", number="_number")
     return frame
 
@@ -113,31 +149,61 @@ def read_sfr_year(raw: Path, year: int) -> pd.DataFrame:
     parts = []
 
     label = f"cla/{stock_file}"
-    frame = _sfr_areas(read_csv(raw / "cla" / stock_file, label=label,
-                                required=["geog_l", "geog_c", "geog_n"]), file=label)
+    frame = _sfr_areas(
+        read_csv(raw / "cla" / stock_file, label=label, required=["geog_l", "geog_c", "geog_n"]),
+        file=label,
+    )
     measures = {_year_column(frame, ("MarTotal_", "CLA_Mar"), year, file=label): "cla_31_march"}
     if year == 2010:
         measures[pick_column(frame, ["Mid2009Pop0-17"], file=label)] = "population_0_17"
-    parts.append(tidy_rows(frame, file=label, codes=frame["code"], periods=str(year),
-                           measures=measures, release=release))
+    parts.append(
+        tidy_rows(
+            frame,
+            file=label,
+            codes=frame["code"],
+            periods=str(year),
+            measures=measures,
+            release=release,
+        )
+    )
 
     label = f"cla/{starts_file}"
-    frame = _sfr_areas(read_csv(raw / "cla" / starts_file, label=label,
-                                required=["geog_l", "geog_c", "geog_n"]), file=label)
-    measures = {_year_column(frame, ("StartTotal_", "CLA_started"), year, file=label):
-                "cla_starts"}
+    frame = _sfr_areas(
+        read_csv(raw / "cla" / starts_file, label=label, required=["geog_l", "geog_c", "geog_n"]),
+        file=label,
+    )
+    measures = {_year_column(frame, ("StartTotal_", "CLA_started"), year, file=label): "cla_starts"}
     if year >= 2011:
         measures.update({c: m for c, m in SFR_STARTS_BY_AGE.items() if c in frame.columns})
-    parts.append(tidy_rows(frame, file=label, codes=frame["code"], periods=str(year),
-                           measures=measures, release=release))
+    parts.append(
+        tidy_rows(
+            frame,
+            file=label,
+            codes=frame["code"],
+            periods=str(year),
+            measures=measures,
+            release=release,
+        )
+    )
 
     label = f"cla/{ceased_file}"
-    frame = _sfr_areas(read_csv(raw / "cla" / ceased_file, label=label,
-                                required=["geog_l", "geog_c", "geog_n"]), file=label)
-    column = pick_column(frame, [f"CeasedTotal_{year}", f"CLA_cease{year}", "CLA_cease"],
-                         file=label)
-    parts.append(tidy_rows(frame, file=label, codes=frame["code"], periods=str(year),
-                           measures={column: "cla_ceased"}, release=release))
+    frame = _sfr_areas(
+        read_csv(raw / "cla" / ceased_file, label=label, required=["geog_l", "geog_c", "geog_n"]),
+        file=label,
+    )
+    column = pick_column(
+        frame, [f"CeasedTotal_{year}", f"CLA_cease{year}", "CLA_cease"], file=label
+    )
+    parts.append(
+        tidy_rows(
+            frame,
+            file=label,
+            codes=frame["code"],
+            periods=str(year),
+            measures={column: "cla_ceased"},
+            release=release,
+        )
+    )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -154,16 +220,31 @@ def read_ees_number_and_rate(raw: Path, release_year: int) -> pd.DataFrame:
     kind = frame[label_col].str.strip().map(EES_LABELS)
     if kind.isna().any():
         i = kind.isna().to_numpy().nonzero()[0][0]
-        raise DataError("unknown measure label", file=label, row=int(frame[LINE].iloc[i]),
-                        column=label_col, value=frame[label_col].iloc[i],
-                        expected="one of " + "; ".join(EES_LABELS))
+        raise DataError(
+            "unknown measure label",
+            file=label,
+            row=int(frame[LINE].iloc[i]),
+            column=label_col,
+            value=frame[label_col].iloc[i],
+            expected="one of " + "; ".join(EES_LABELS),
+        )
     release = Release(f"DfE children looked after RY{release_year}", release_year)
     parts = []
     for stem, group in frame.groupby(kind, sort=False):
-        measures = {number_col: "cla_31_march" if stem == "cla" else stem,
-                    "rate_per_10000": f"{stem}_rate_per_10k"}
-        parts.append(tidy_rows(group, file=label, codes=group["code"], periods=group["year"],
-                               measures=measures, release=release))
+        measures = {
+            number_col: "cla_31_march" if stem == "cla" else stem,
+            "rate_per_10000": f"{stem}_rate_per_10k",
+        }
+        parts.append(
+            tidy_rows(
+                group,
+                file=label,
+                codes=group["code"],
+                periods=group["year"],
+                measures=measures,
+                release=release,
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -172,22 +253,48 @@ def read_ees_2022(raw: Path) -> pd.DataFrame:
     release = Release("DfE children looked after RY2022", 2022)
     label = "cla/ees_ry2022/la_cla_at_31_march_placement_stability_indicator.csv"
     frame = read_ees(raw / label, label=label, required=["cla_group", "characteristic", "number"])
-    stock = frame[(frame["cla_group"].str.strip() == "Children looked after at 31 March")
-                  & (frame["characteristic"].str.strip() == "Total children")]
-    parts = [tidy_rows(stock, file=label, codes=stock["code"], periods=stock["year"],
-                       measures={"number": "cla_31_march"}, release=release)]
+    stock = frame[
+        (frame["cla_group"].str.strip() == "Children looked after at 31 March")
+        & (frame["characteristic"].str.strip() == "Total children")
+    ]
+    parts = [
+        tidy_rows(
+            stock,
+            file=label,
+            codes=stock["code"],
+            periods=stock["year"],
+            measures={"number": "cla_31_march"},
+            release=release,
+        )
+    ]
 
     label = "cla/ees_ry2022/la_cla_who_started_to_be_looked_after.csv"
     frame = read_ees(raw / label, label=label, required=["cla_group", "characteristic", "number"])
     ages = frame[frame["cla_group"].str.strip() == "Age group"]
     characteristic = ages["characteristic"].str.strip()
     total = ages[characteristic == "Total"]
-    parts.append(tidy_rows(total, file=label, codes=total["code"], periods=total["year"],
-                           measures={"number": "cla_starts"}, release=release))
+    parts.append(
+        tidy_rows(
+            total,
+            file=label,
+            codes=total["code"],
+            periods=total["year"],
+            measures={"number": "cla_starts"},
+            release=release,
+        )
+    )
     for name, measure in EES_STARTS_BY_AGE.items():
         group = ages[characteristic == name]
-        parts.append(tidy_rows(group, file=label, codes=group["code"], periods=group["year"],
-                               measures={"number": measure}, release=release))
+        parts.append(
+            tidy_rows(
+                group,
+                file=label,
+                codes=group["code"],
+                periods=group["year"],
+                measures={"number": measure},
+                release=release,
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 

@@ -27,12 +27,13 @@ def read_ees(path: Path, *, label: str, required: list[str]) -> pd.DataFrame:
     reporting year as a string. Other geographic levels (e.g. ``Local authority district``) are
     dropped. An unknown ``geographic_level`` or a ``time_period`` that is not a year is an error.
     """
-    return resolve_ees(read_csv(path, label=label, required=EES_COLUMNS + LA_COLUMNS + required),
-                       label=label)
+    return resolve_ees(
+        read_csv(path, label=label, required=EES_COLUMNS + LA_COLUMNS + required), label=label
+    )
 
 
 def resolve_ees(frame: pd.DataFrame, *, label: str) -> pd.DataFrame:
-    """Check levels and years of EES records and add ``code`` and ``year`` (see :func:`read_ees`)."""
+    """Check levels and years of EES records; add ``code`` and ``year`` (see ``read_ees``)."""
     frame = frame.reset_index(drop=True)
     level = frame["geographic_level"].str.strip()
     unknown = ~level.isin(LEVELS)

@@ -31,30 +31,63 @@ from cscanalysis.errors import DataError
 TIDY_COLUMNS = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]
 
 # Headers that name the month column (after normalising, see _key).
-MONTH_HEADERS = ("month", "period", "date", "monthending", "monthend", "monthstart",
-                 "reportingmonth", "monthyear")
+MONTH_HEADERS = (
+    "month",
+    "period",
+    "date",
+    "monthending",
+    "monthend",
+    "monthstart",
+    "reportingmonth",
+    "monthyear",
+)
 
 # measure id -> headers councils use for it (Bristol's own headers first).
 MEASURE_ALIASES: dict[str, tuple[str, ...]] = {
     "contacts": ("Contacts", "Contact", "Contacts received"),
     "referrals": ("Referrals", "Referral", "Referrals to social care"),
-    "s47": ("Child Protection s47", "s47", "s47s", "s47 enquiries", "Section 47",
-            "Section 47 enquiries"),
+    "s47": (
+        "Child Protection s47",
+        "s47",
+        "s47s",
+        "s47 enquiries",
+        "Section 47",
+        "Section 47 enquiries",
+    ),
     "icpc": ("Child Protection ICPCs", "ICPC", "ICPCs", "Initial child protection conferences"),
-    "cpp_starts": ("Child Protection CP Starts", "CP starts", "CPP starts", "CP plan starts",
-                   "Child protection plan starts", "Child protection plans starting"),
+    "cpp_starts": (
+        "Child Protection CP Starts",
+        "CP starts",
+        "CPP starts",
+        "CP plan starts",
+        "Child protection plan starts",
+        "Child protection plans starting",
+    ),
     # Bristol's Table 1 "Children in Care" is children entering care in the month: its values
     # equal the sum of Table 2's age bands (Aug-16: 30 = 5 + 6 + 4 + 11 + 4).
-    "cla_starts": ("Children in Care", "Children entering care", "Children becoming looked after",
-                   "Children starting to be looked after", "CLA starts", "Care entries"),
+    "cla_starts": (
+        "Children in Care",
+        "Children entering care",
+        "Children becoming looked after",
+        "Children starting to be looked after",
+        "CLA starts",
+        "Care entries",
+    ),
     "nfa": ("No further action", "NFA", "Contacts no further action"),
     "cla_starts_age_under_1": ("Under 1 Year", "Under 1", "Under 1 years", "Aged under 1"),
     "cla_starts_age_1_to_4": ("1 to 4 years", "1 to 4", "1-4", "Aged 1 to 4"),
     "cla_starts_age_5_to_9": ("5 to 9 years", "5 to 9", "5-9", "Aged 5 to 9"),
     "cla_starts_age_10_to_15": ("10 to 15 years", "10 to 15", "10-15", "Aged 10 to 15"),
     # Children looked after are under 18, so "16 to 17" and DfE's "16 and over" are one band.
-    "cla_starts_age_16_plus": ("16 to 17 years", "16 to 17", "16-17", "16 and over",
-                               "16 years and over", "16+", "Aged 16 and over"),
+    "cla_starts_age_16_plus": (
+        "16 to 17 years",
+        "16 to 17",
+        "16-17",
+        "16 and over",
+        "16 years and over",
+        "16+",
+        "Aged 16 and over",
+    ),
 }
 COUNT_MEASURES = frozenset(MEASURE_ALIASES)
 
@@ -103,10 +136,16 @@ def read_monthly_extract(
     elif suffix in (".csv", ".txt"):
         rows = _csv_rows(path, label=label)
     else:
-        raise DataError("unsupported file type", file=label, value=path.suffix,
-                        expected="a .csv or .xlsx file")
-    return tidy_monthly(rows, file=label, council_code=council_code or "",
-                        council_name=council_name, columns=columns)
+        raise DataError(
+            "unsupported file type", file=label, value=path.suffix, expected="a .csv or .xlsx file"
+        )
+    return tidy_monthly(
+        rows,
+        file=label,
+        council_code=council_code or "",
+        council_name=council_name,
+        columns=columns,
+    )
 
 
 def read_monthly_extracts(
@@ -114,19 +153,28 @@ def read_monthly_extracts(
 ) -> pd.DataFrame:
     """Several extracts (say front door and age at entry) as one table; a measure and month
     given in two files is an error."""
-    parts = [read_monthly_extract(p, council_code=council_code, council_name=council_name)
-             for p in paths]
+    parts = [
+        read_monthly_extract(p, council_code=council_code, council_name=council_name) for p in paths
+    ]
     if not parts:
         raise DataError("no monthly extract given", expected="at least one file")
     table = pd.concat(parts, ignore_index=True)
     dup = table.duplicated(["council_code", "period", "measure"], keep=False)
     if dup.any():
         first = table[dup].iloc[0]
-        files = sorted(table.loc[dup & (table["period"] == first["period"])
-                                 & (table["measure"] == first["measure"]), "source"])
-        raise DataError("the same measure and month is in two extracts", file=", ".join(files),
-                        column=first["measure"], value=first["period"],
-                        expected="each measure and month in one file only")
+        files = sorted(
+            table.loc[
+                dup & (table["period"] == first["period"]) & (table["measure"] == first["measure"]),
+                "source",
+            ]
+        )
+        raise DataError(
+            "the same measure and month is in two extracts",
+            file=", ".join(files),
+            column=first["measure"],
+            value=first["period"],
+            expected="each measure and month in one file only",
+        )
     return table
 
 
@@ -155,20 +203,23 @@ def _xlsx_rows(path: Path, *, sheet: str | int, label: str) -> list[Row]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a damaged file
-        raise DataError(f"cannot open the workbook ({exc})", file=label,
-                        expected="an .xlsx workbook") from None
+        raise DataError(
+            f"cannot open the workbook ({exc})", file=label, expected="an .xlsx workbook"
+        ) from None
     try:
         names = book.sheetnames
         if isinstance(sheet, int):
             if not 0 <= sheet < len(names):
-                raise DataError("no such worksheet", file=label, value=sheet,
-                                expected=f"one of {names}")
+                raise DataError(
+                    "no such worksheet", file=label, value=sheet, expected=f"one of {names}"
+                )
             ws = book[names[sheet]]
         elif sheet in names:
             ws = book[sheet]
         else:
-            raise DataError("no such worksheet", file=label, value=sheet,
-                            expected=f"one of {names}")
+            raise DataError(
+                "no such worksheet", file=label, value=sheet, expected=f"one of {names}"
+            )
         rows: list[Row] = []
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = ["" if v is None else v for v in values]
@@ -199,8 +250,13 @@ def tidy_monthly(
         headers.pop()
     month_at = next((i for i, h in enumerate(headers) if _key(h) in MONTH_HEADERS), None)
     if month_at is None:
-        raise DataError("no month column", file=file, row=header_row, value=", ".join(headers),
-                        expected="a column headed Month (months such as Aug-16 or 2016-08)")
+        raise DataError(
+            "no month column",
+            file=file,
+            row=header_row,
+            value=", ".join(headers),
+            expected="a column headed Month (months such as Aug-16 or 2016-08)",
+        )
     overrides = {_key(k): v for k, v in (columns or {}).items()}
     measures: dict[int, str] = {}
     seen: dict[str, str] = {}
@@ -209,20 +265,33 @@ def tidy_monthly(
             continue
         if not header:
             if any(i < len(cells) and str(cells[i]).strip() for _, cells in rows[1:]):
-                raise DataError("a column with values has no header", file=file,
-                                row=header_row, column=f"column {i + 1}",
-                                expected="a measure name in the header row")
+                raise DataError(
+                    "a column with values has no header",
+                    file=file,
+                    row=header_row,
+                    column=f"column {i + 1}",
+                    expected="a measure name in the header row",
+                )
             continue
         mid = overrides.get(_key(header)) or measure_id(header)
         if mid in seen:
-            raise DataError("two columns hold the same measure", file=file, row=header_row,
-                            column=header, value=mid,
-                            expected=f"one column for {mid} (already in {seen[mid]!r})")
+            raise DataError(
+                "two columns hold the same measure",
+                file=file,
+                row=header_row,
+                column=header,
+                value=mid,
+                expected=f"one column for {mid} (already in {seen[mid]!r})",
+            )
         seen[mid] = header
         measures[i] = mid
     if len(rows) < 2:
-        raise DataError("no months in the file", file=file, row=header_row,
-                        expected="one row per month under the header")
+        raise DataError(
+            "no months in the file",
+            file=file,
+            row=header_row,
+            expected="one row per month under the header",
+        )
 
     month_header = headers[month_at]
     out: list[dict[str, object]] = []
@@ -231,17 +300,39 @@ def tidy_monthly(
         raw_month = cells[month_at] if month_at < len(cells) else ""
         period = _month(raw_month, file=file, row=number, column=month_header)
         if period in first_seen:
-            raise DataError("a month appears twice", file=file, row=number, column=month_header,
-                            value=_show(raw_month),
-                            expected=f"each month once ({period} is already on row "
-                                     f"{first_seen[period]})")
+            raise DataError(
+                "a month appears twice",
+                file=file,
+                row=number,
+                column=month_header,
+                value=_show(raw_month),
+                expected=f"each month once ({period} is already on row {first_seen[period]})",
+            )
         first_seen[period] = number
+        stray = [j for j in range(len(headers), len(cells)) if str(cells[j]).strip()]
+        if stray:
+            raise DataError(
+                "a value is beyond the last column heading",
+                file=file,
+                row=number,
+                column=f"column {stray[0] + 1}",
+                value=_show(cells[stray[0]]),
+                expected=f"values only under the {len(headers)} headed columns",
+            )
         for i, mid in measures.items():
             cell = cells[i] if i < len(cells) else ""
             value, flag = _count(cell, measure=mid, file=file, row=number, column=headers[i])
-            out.append({"council_code": council_code, "council_name": council_name,
-                        "period": period, "measure": mid, "value": value, "flag": flag,
-                        "source": f"council monthly extract {file}"})
+            out.append(
+                {
+                    "council_code": council_code,
+                    "council_name": council_name,
+                    "period": period,
+                    "measure": mid,
+                    "value": value,
+                    "flag": flag,
+                    "source": f"council monthly extract {file}",
+                }
+            )
     table = pd.DataFrame(out, columns=TIDY_COLUMNS)
     table["value"] = table["value"].astype(float)
     return table.sort_values(["period"], kind="stable").reset_index(drop=True)
@@ -260,38 +351,67 @@ def _month(cell: object, *, file: str, row: int, column: str) -> str:
     """The canonical month (``2016-08``) of a month cell, or a DataError."""
     expected = "a month such as Aug-16, 2016-08 or a date"
     if cell is None or (isinstance(cell, str) and not cell.strip()):
-        raise DataError("the month is blank", file=file, row=row, column=column, value="",
-                        expected=expected)
+        raise DataError(
+            "the month is blank", file=file, row=row, column=column, value="", expected=expected
+        )
     value: object = cell if isinstance(cell, (date, datetime)) else str(cell).strip()
     if isinstance(value, str) and (m := _UK_DATE.fullmatch(value)):
         try:  # a UK date, as Excel writes dates to CSV: the month that holds it
             value = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
         except ValueError:
-            raise DataError("not a real date", file=file, row=row, column=column,
-                            value=cell, expected=expected) from None
+            raise DataError(
+                "not a real date", file=file, row=row, column=column, value=cell, expected=expected
+            ) from None
     try:
         period = parse_period(value)
     except (ValueError, TypeError):
-        raise DataError("cannot read the month", file=file, row=row, column=column,
-                        value=_show(cell), expected=expected) from None
+        raise DataError(
+            "cannot read the month",
+            file=file,
+            row=row,
+            column=column,
+            value=_show(cell),
+            expected=expected,
+        ) from None
     if not isinstance(period, str) or not _MONTH.fullmatch(period):
-        raise DataError("not a month", file=file, row=row, column=column, value=_show(cell),
-                        expected=f"{expected} (read as the period {period!r})")
+        raise DataError(
+            "not a month",
+            file=file,
+            row=row,
+            column=column,
+            value=_show(cell),
+            expected=f"{expected} (read as the period {period!r})",
+        )
     # '2011/12' reads as the financial year '2011-12', which is also how December 2011 is
     # written: in a month column a number pair is a month only as '2011-12' or '12/2011'.
-    if (is_ambiguous_period(period) and isinstance(value, str)
-            and not re.search(r"[A-Za-z]", value) and not _MONTH_NUMBERS.fullmatch(value)):
-        raise DataError("a financial year, not a month", file=file, row=row, column=column,
-                        value=_show(cell), expected=expected)
+    if (
+        is_ambiguous_period(period)
+        and isinstance(value, str)
+        and not re.search(r"[A-Za-z]", value)
+        and not _MONTH_NUMBERS.fullmatch(value)
+    ):
+        raise DataError(
+            "a financial year, not a month",
+            file=file,
+            row=row,
+            column=column,
+            value=_show(cell),
+            expected=expected,
+        )
     return period
 
 
-def _count(cell: object, *, measure: str, file: str, row: int,
-           column: str) -> tuple[float, str]:
+def _count(cell: object, *, measure: str, file: str, row: int, column: str) -> tuple[float, str]:
     """A count cell as (value, flag); blanks are NaN, symbols NaN with their flag."""
     if isinstance(cell, bool):
-        raise DataError("not a number", file=file, row=row, column=column, value=cell,
-                        expected="a count of 0 or more")
+        raise DataError(
+            "not a number",
+            file=file,
+            row=row,
+            column=column,
+            value=cell,
+            expected="a count of 0 or more",
+        )
     if isinstance(cell, (int, float)):
         value, flag = float(cell), ""
     else:
@@ -301,15 +421,32 @@ def _count(cell: object, *, measure: str, file: str, row: int,
         try:
             value, flag = parse_value(text)
         except (ValueError, TypeError):
-            raise DataError("not a number", file=file, row=row, column=column, value=text,
-                            expected="a count of 0 or more, a blank or a symbol such as c or x"
-                            ) from None
+            raise DataError(
+                "not a number",
+                file=file,
+                row=row,
+                column=column,
+                value=text,
+                expected="a count of 0 or more, a blank or a symbol such as c or x",
+            ) from None
     if flag or math.isnan(value):
         return math.nan, flag
     if value < 0:
-        raise DataError("a count cannot be negative", file=file, row=row, column=column,
-                        value=_show(cell), expected="a count of 0 or more")
+        raise DataError(
+            "a count cannot be negative",
+            file=file,
+            row=row,
+            column=column,
+            value=_show(cell),
+            expected="a count of 0 or more",
+        )
     if measure in COUNT_MEASURES and value != int(value):
-        raise DataError("a count must be a whole number", file=file, row=row, column=column,
-                        value=_show(cell), expected="a whole number of 0 or more")
+        raise DataError(
+            "a count must be a whole number",
+            file=file,
+            row=row,
+            column=column,
+            value=_show(cell),
+            expected="a whole number of 0 or more",
+        )
     return float(value), ""

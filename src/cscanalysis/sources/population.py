@@ -24,5 +24,11 @@ def read_population(raw: Path) -> pd.DataFrame:
     frame = read_ees(raw / FILE, label=FILE, required=["age_group", "population_estimate"])
     frame = frame[frame["age_group"].str.strip() == AGE_GROUP]
     period = (frame["year"].astype(int) + 1).astype(str)
-    return tidy_rows(frame, file=FILE, codes=frame["code"], periods=period,
-                     measures={"population_estimate": "population_0_17"}, release=RELEASE)
+    return tidy_rows(
+        frame,
+        file=FILE,
+        codes=frame["code"],
+        periods=period,
+        measures={"population_estimate": "population_0_17"},
+        release=RELEASE,
+    )

@@ -62,13 +62,23 @@ def read_workforce(raw: Path) -> pd.DataFrame:
     """Workforce measures as tidy rows, period ``YYYY-09``."""
     parts = []
     for label, release, measures in WORKFORCE_FILES:
-        frame = read_csv(raw / label, label=label, required=EES_COLUMNS + LA_COLUMNS + list(measures))
+        frame = read_csv(
+            raw / label, label=label, required=EES_COLUMNS + LA_COLUMNS + list(measures)
+        )
         single, shared = split_shared(frame)
         rates = {c: m for c, m in measures.items() if m not in COUNT_MEASURES}
         for part, wanted in ((single, measures), (shared, rates)):
             if part.empty:
                 continue
             part = resolve_ees(part, label=label)
-            parts.append(tidy_rows(part, file=label, codes=part["code"],
-                                   periods=part["year"] + "-09", measures=wanted, release=release))
+            parts.append(
+                tidy_rows(
+                    part,
+                    file=label,
+                    codes=part["code"],
+                    periods=part["year"] + "-09",
+                    measures=wanted,
+                    release=release,
+                )
+            )
     return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,78 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove-cell"]
+# # Children's social care evidence pack
+#
+# Built by `cscanalysis` from DfE's published statistics. Run it with papermill
+# (`cscanalysis pack --council Bristol --period 2023 --out outputs`) or open it in JupyterLab
+# and change the parameters below.
+
+# %% tags=["parameters"]
+council = "Bristol"
+period = "latest"
+
+# %%
+from datetime import UTC, datetime
+
+from IPython.display import HTML, display
+
+from cscanalysis import __version__, evidence, report
+from cscanalysis.councils import load_register
+from cscanalysis.store import load_tidy
+
+ctx = evidence.prepare(load_tidy(), load_register(), council, period)
+headlines = evidence.headline_table(ctx)
+charts = evidence.pack_charts(ctx, headlines)
+display(HTML(report.header(*evidence.title(ctx), evidence.CONTENTS)))
+
+# %%
+display(HTML(report.section("headlines", evidence.CONTENTS["headlines"])))
+display(HTML(report.bullet_list(evidence.key_facts(ctx, headlines))))
+display(HTML(report.table(evidence.headline_display(headlines, ctx.place),
+                          caption=evidence.headline_caption(ctx))))
+
+# %%
+display(HTML(report.section("cla", evidence.CONTENTS["cla"], evidence.INTROS["cla"])))
+for number, chart in enumerate(charts["cla"], start=1):
+    display(HTML(report.figure(chart, number=number)))
+
+# %%
+display(HTML(report.section("cin", evidence.CONTENTS["cin"], evidence.INTROS["cin"])))
+for number, chart in enumerate(charts["cin"], start=len(charts["cla"]) + 1):
+    display(HTML(report.figure(chart, number=number)))
+
+# %%
+display(HTML(report.section("workforce", evidence.CONTENTS["workforce"],
+                            evidence.INTROS["workforce"])))
+for number, chart in enumerate(charts["workforce"],
+                               start=len(charts["cla"]) + len(charts["cin"]) + 1):
+    display(HTML(report.figure(chart, number=number)))
+
+# %%
+display(HTML(report.section("ranks", evidence.CONTENTS["ranks"], evidence.INTROS["ranks"])))
+display(HTML(report.table(evidence.ranks_table(ctx), caption=evidence.ranks_caption(ctx))))
+
+# %%
+display(HTML(report.section("sources", evidence.CONTENTS["sources"], evidence.INTROS["sources"])))
+display(HTML(report.table(evidence.sources_used(ctx), caption="Releases used in this pack")))
+display(HTML(report.bullet_list(evidence.NOTES, css="notes")))
+display(HTML(report.footer(
+    {"council": council, "period": period},
+    {
+        "Council": f"{ctx.council.name} ({ctx.code})",
+        "Reporting year": f"{ctx.period} (the year ending 31 March {ctx.period})",
+        "Package": f"cscanalysis {__version__}",
+        "Built": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    },
+)))
+evidence.close_charts(charts)

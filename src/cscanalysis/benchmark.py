@@ -1,0 +1,102 @@
+"""A council against England, its region and its statistical neighbours: values, rank, quartile.
+
+Pure functions on the tidy table. The statistical-neighbour figure is the simple mean of the
+neighbours' published values, as DfE's benchmarking tool computes it; a neighbour with no value
+that year is left out of the mean and the count of neighbours used is returned with it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cscanalysis.councils import ENGLAND_CODE, CouncilRegister
+
+
+def measure_table(tidy: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Rows of one measure, indexed by (council_code, period)."""
+    rows = tidy[tidy["measure"] == measure]
+    return rows.set_index(["council_code", "period"])[["value", "flag"]]
+
+
+def comparison(
+    tidy: pd.DataFrame, code: str, measure: str, register: CouncilRegister
+) -> pd.DataFrame:
+    """Per period: the council, its neighbours' mean, its region and England.
+
+    Columns ``period, council, council_flag, neighbours, neighbours_n, region, england``;
+    periods are those in which any of them has a row.
+    """
+    table = measure_table(tidy, measure)
+    neighbours = register.neighbours(code)
+    region = register.region_of(code)
+
+    def column(area: str) -> pd.Series:
+        try:
+            return table.xs(area, level="council_code")["value"]
+        except KeyError:
+            return pd.Series(dtype=float)
+
+    def flags(area: str) -> pd.Series:
+        try:
+            return table.xs(area, level="council_code")["flag"]
+        except KeyError:
+            return pd.Series(dtype=object)
+
+    if neighbours:
+        nb = table[table.index.get_level_values("council_code").isin(neighbours)]["value"]
+        nb_mean = nb.groupby(level="period").mean()
+        nb_count = nb.groupby(level="period").count()
+    else:
+        nb_mean = nb_count = pd.Series(dtype=float)
+    out = pd.DataFrame(
+        {
+            "council": column(code),
+            "council_flag": flags(code),
+            "neighbours": nb_mean,
+            "neighbours_n": nb_count,
+            "region": column(region),
+            "england": column(ENGLAND_CODE),
+        }
+    )
+    out.index.name = "period"
+    out["council_flag"] = out["council_flag"].fillna("")
+    out["neighbours_n"] = out["neighbours_n"].fillna(0).astype(int)
+    return out.sort_index().reset_index()
+
+
+def league_table(
+    tidy: pd.DataFrame, measure: str, period: str, register: CouncilRegister
+) -> pd.DataFrame:
+    """Every council existing in ``period`` with its value, rank and quartile.
+
+    Rank 1 is the lowest value; ties share the lowest rank. Quartile 1 holds the lowest quarter
+    of values and 4 the highest. Councils with no published value get no rank.
+    """
+    year = int(period[:4])
+    codes = [c.code for c in register.councils(year)]
+    table = measure_table(tidy, measure)
+    rows = table[
+        (table.index.get_level_values("period") == period)
+        & table.index.get_level_values("council_code").isin(codes)
+    ]
+    rows = rows.reset_index("period", drop=True).reindex(codes)
+    rows["flag"] = rows["flag"].fillna("")
+    valued = rows["value"].notna()
+    rows["rank"] = rows["value"].rank(method="min")
+    rows["of"] = int(valued.sum())
+    pct = (rows["rank"] - 1) / max(int(valued.sum()), 1)
+    rows["quartile"] = np.where(valued, np.floor(pct * 4).clip(0, 3) + 1, np.nan)
+    rows.index.name = "council_code"
+    return rows.reset_index()
+
+
+def position(
+    tidy: pd.DataFrame, code: str, measure: str, period: str, register: CouncilRegister
+) -> dict[str, float]:
+    """The council's rank (1 = lowest), the number ranked, and its quartile (1 = lowest)."""
+    table = league_table(tidy, measure, period, register).set_index("council_code")
+    if code not in table.index:
+        return {"rank": np.nan, "of": np.nan, "quartile": np.nan}
+    row = table.loc[code]
+    return {"rank": row["rank"], "of": row["of"], "quartile": row["quartile"]}

@@ -1,0 +1,458 @@
+"""House style and chart builders. Each builder returns a :class:`Chart`: the figure, its title,
+subtitle, alt text, caption, source and the exact data plotted, so a pack, an export and a bid
+cannot disagree.
+
+Style: the Analysis Function categorical palette, an active title that states the message, a
+statistical subtitle (measure, place, period), a source line on the chart, markers and direct
+labels so that no chart depends on colour alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from cscanalysis.fmt import fmt_number, is_missing
+from cscanalysis.measures import Measure
+
+# Analysis Function categorical palette (analysisfunction.civilservice.gov.uk, colours guidance)
+DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE = (
+    "#12436D",
+    "#28A197",
+    "#801650",
+    "#F46A25",
+    "#3D3D3D",
+    "#A285D1",
+)
+PALETTE = [DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE]
+MARKERS = ["o", "s", "^", "D", "v", "P"]
+TITLE_YEARS = 5  # an active title describes the change over the last five published years
+FULL_WIDTH_IN = 6.3  # A4 text width with 2.5 cm margins
+HALF_WIDTH_IN = 3.1
+
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": DARK_GREY,
+    "axes.labelcolor": DARK_GREY,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#D9D9D9",
+    "grid.linewidth": 0.6,
+    "xtick.color": DARK_GREY,
+    "ytick.color": DARK_GREY,
+    "legend.frameon": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 300,
+}
+
+
+@dataclass
+class Chart:
+    """A chart and everything needed to publish it responsibly."""
+
+    slug: str
+    figure: Figure
+    title: str
+    subtitle: str
+    alt: str
+    caption: str
+    source: str
+    data: pd.DataFrame
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def png_base64(self, dpi: int = 110) -> str:
+        """The figure as a base64 PNG, for embedding in a self-contained HTML page."""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+        return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+    def close(self) -> None:
+        plt.close(self.figure)
+
+
+def show(value: object, flag: str = "", places: int = 0, *, symbol: bool = False) -> str:
+    """A figure as text with ``places`` decimals (``1,234``, ``72.5``).
+
+    A missing figure is its flag's meaning (``suppressed``, ``not applicable``), or with
+    ``symbol=True`` (data tables and exports) the published symbol itself; never ``0``.
+    """
+    if is_missing(value):
+        return (flag or "not published") if symbol else fmt_number(value, flag=flag)
+    return fmt_number(value, dp=places, flag=flag)
+
+
+def new_figure(width: float = FULL_WIDTH_IN, height: float = 3.4) -> tuple[Figure, plt.Axes]:
+    with plt.rc_context(STYLE):
+        figure, axes = plt.subplots(figsize=(width, height), layout="constrained")
+    return figure, axes
+
+
+def _finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
+    """Subtitle above the plot, source line below it (the title is in the HTML and metadata)."""
+    axes.set_title(subtitle, loc="left", fontsize=9.5, color=DARK_GREY, pad=8)
+    figure.text(
+        0.0,
+        -0.02,
+        f"Source: {source}",
+        fontsize=7.5,
+        color=DARK_GREY,
+        ha="left",
+        va="top",
+        transform=figure.transFigure,
+    )
+
+
+def _direct_label(
+    axes: plt.Axes, x: list[str], y: np.ndarray, text: str, color: str, used: list[float]
+) -> None:
+    """Label a line at its last value, nudged so labels do not overlap."""
+    finite = np.flatnonzero(np.isfinite(y))
+    if not len(finite):
+        return
+    last = finite[-1]
+    span = np.diff(axes.get_ylim())[0] or 1.0
+    ypos = y[last]
+    for other in sorted(used):
+        if abs(ypos - other) < 0.06 * span:
+            ypos = other + 0.06 * span
+    used.append(ypos)
+    axes.annotate(
+        text,
+        (last, y[last]),
+        xytext=(6, (ypos - y[last]) / span * 200),
+        textcoords="offset points",
+        color=color,
+        fontsize=8.5,
+        va="center",
+        fontweight="bold" if color == DARK_BLUE else "normal",
+        annotation_clip=False,
+    )
+
+
+def movement(first: float, last: float) -> str:
+    """'rose', 'fell' or 'was unchanged'."""
+    if np.isclose(first, last):
+        return "was unchanged"
+    return "rose" if last > first else "fell"
+
+
+def relative(value: float, other: float) -> str:
+    """'above', 'below' or 'the same as'."""
+    if np.isclose(value, other):
+        return "the same as"
+    return "above" if value > other else "below"
+
+
+def trend_line(
+    comparison: pd.DataFrame,
+    *,
+    slug: str,
+    place: str,
+    measure: Measure,
+    noun: str,
+    source: str,
+    region_name: str,
+) -> Chart:
+    """Line chart of a measure for a council against its neighbours, region and England.
+
+    ``comparison`` has the columns of :func:`cscanalysis.benchmark.comparison`. Years the council
+    has no published value are gaps in its line and named by their symbol in the data table.
+    """
+    frame = comparison.copy()
+    periods = frame["period"].tolist()
+    lines = [
+        (place, frame["council"], DARK_BLUE, "o", 2.4),
+        ("Statistical neighbours (mean)", frame["neighbours"], TURQUOISE, "s", 1.6),
+        (region_name, frame["region"], DARK_PINK, "^", 1.6),
+        ("England", frame["england"], ORANGE, "D", 1.6),
+    ]
+    figure, axes = new_figure()
+    used: list[float] = []
+    x = np.arange(len(periods))
+    for label, values, color, marker, width in lines:
+        y = values.to_numpy(dtype=float)
+        if not np.isfinite(y).any():
+            continue
+        axes.plot(x, y, color=color, marker=marker, linewidth=width, markersize=4.5, label=label)
+    axes.set_xticks(x, periods, rotation=0 if len(periods) <= 10 else 45)
+    axes.set_ylim(bottom=0)
+    axes.set_ylabel(measure.unit)
+    axes.set_xlim(-0.4, len(periods) - 0.4 + 1.8)
+    for label, values, color, _, _ in lines:
+        _direct_label(axes, periods, values.to_numpy(dtype=float), label, color, used)
+
+    # The title speaks of the last five years (or fewer): the recent trend is the message.
+    own = frame.dropna(subset=["council"]).tail(TITLE_YEARS)
+    first_period, last_period = periods[0], periods[-1]
+    if len(own):
+        first, last = own.iloc[0], own.iloc[-1]
+        unit = (
+            "" if measure.unit in {"children", "%"} else f" {measure.unit.replace(' children', '')}"
+        )
+        title = (
+            f"{place}'s {noun} {movement(first['council'], last['council'])} from "
+            f"{show(first['council'], places=measure.places)} to "
+            f"{show(last['council'], places=measure.places)}{unit} between "
+            f"{first['period']} and {last['period']}"
+        )
+        england_last = frame.loc[frame["period"] == last["period"], "england"].iloc[0]
+        alt = f"Line chart: {title}"
+        if np.isfinite(england_last):
+            alt += (
+                f", {relative(last['council'], england_last)} England's "
+                f"{show(england_last, places=measure.places)}"
+            )
+        alt += ". Lines also show the statistical neighbours' mean and " + region_name + "."
+    else:
+        title = f"{place} has no published {noun} in these years"
+        alt = f"Line chart: {title}; England and comparators are shown."
+    subtitle = (
+        f"{measure.label} ({measure.unit}), {place} and comparators, "
+        f"{first_period} to {last_period}"
+    )
+    _finish(figure, axes, subtitle, source)
+    data = pd.DataFrame(
+        {
+            "period": periods,
+            f"{place} ({measure.unit})": [
+                show(v, f, places=measure.places, symbol=True)
+                for v, f in zip(frame["council"], frame["council_flag"], strict=True)
+            ],
+            f"Statistical neighbours mean ({measure.unit})": frame["neighbours"].round(
+                measure.places + 1
+            ),
+            "Neighbours with a value": frame["neighbours_n"],
+            f"{region_name} ({measure.unit})": frame["region"],
+            f"England ({measure.unit})": frame["england"],
+        }
+    )
+    caption = (
+        f"{measure.label}, {place} compared with the mean of its statistical neighbours, "
+        f"{region_name} and England. Gaps mean no figure was published for that year."
+    )
+    return Chart(slug, figure, title, subtitle, alt, caption, source, data)
+
+
+def counts_line(
+    frame: pd.DataFrame,
+    *,
+    slug: str,
+    place: str,
+    series: dict[str, str],
+    noun: str,
+    unit: str,
+    source: str,
+) -> Chart:
+    """Line chart of several counts for one council (e.g. in care, starts, ceased).
+
+    ``frame`` has ``period`` and one column per key of ``series`` (column -> legend label), with
+    a matching ``<column>_flag`` column holding published symbols.
+    """
+    periods = frame["period"].tolist()
+    figure, axes = new_figure()
+    x = np.arange(len(periods))
+    used: list[float] = []
+    for (column, label), color, marker in zip(series.items(), PALETTE, MARKERS, strict=False):
+        axes.plot(
+            x,
+            frame[column].to_numpy(dtype=float),
+            color=color,
+            marker=marker,
+            linewidth=2,
+            markersize=4.5,
+            label=label,
+        )
+    axes.set_xticks(x, periods, rotation=0 if len(periods) <= 10 else 45)
+    axes.set_ylim(bottom=0)
+    axes.set_ylabel(unit)
+    axes.set_xlim(-0.4, len(periods) - 0.4 + 2.2)
+    for (column, label), color in zip(series.items(), PALETTE, strict=False):
+        _direct_label(axes, periods, frame[column].to_numpy(dtype=float), label, color, used)
+    first_col = next(iter(series))
+    own = frame.dropna(subset=[first_col])
+    recent = own.tail(TITLE_YEARS)
+    if len(own):
+        a, b = recent.iloc[0], recent.iloc[-1]
+        title = (
+            f"{place}: {noun} {movement(a[first_col], b[first_col])} from "
+            f"{show(a[first_col])} in {a['period']} to {show(b[first_col])} in "
+            f"{b['period']}"
+        )
+    else:
+        title = f"{place}: no published figures for {noun} in these years"
+    subtitle = f"{', '.join(series.values())} ({unit}), {place}, {periods[0]} to {periods[-1]}"
+    _finish(figure, axes, subtitle, source)
+    data = pd.DataFrame(
+        {"period": periods}
+        | {
+            f"{label} ({unit})": [
+                show(v, f, symbol=True)
+                for v, f in zip(frame[col], frame[f"{col}_flag"], strict=True)
+            ]
+            for col, label in series.items()
+        }
+    )
+    latest = (
+        ", ".join(f"{label.lower()} {show(own.iloc[-1][col])}" for col, label in series.items())
+        if len(own)
+        else "no figures"
+    )
+    alt = f"Line chart: {title}. In {periods[-1]}: {latest}."
+    caption = f"{', '.join(series.values())} in {place}, as published by DfE. Gaps: not published."
+    return Chart(slug, figure, title, subtitle, alt, caption, source, data)
+
+
+def comparison_bars(
+    frame: pd.DataFrame, *, slug: str, place: str, period_label: str, source: str, title: str
+) -> Chart:
+    """Grouped horizontal bars: several measures for the council, neighbours and England.
+
+    ``frame`` has columns ``label`` (measure label with unit), ``council``, ``council_flag``,
+    ``neighbours`` and ``england``.
+    """
+    figure, axes = new_figure(height=0.9 + 0.75 * len(frame))
+    y = np.arange(len(frame))
+    groups = [
+        (place, "council", DARK_BLUE, None),
+        ("Statistical neighbours (mean)", "neighbours", TURQUOISE, "///"),
+        ("England", "england", ORANGE, "..."),
+    ]
+    height = 0.26
+    for i, (label, column, color, hatch) in enumerate(groups):
+        values = frame[column].to_numpy(dtype=float)
+        bars = axes.barh(
+            y + (i - 1) * height,
+            np.nan_to_num(values),
+            height=height,
+            color=color,
+            hatch=hatch,
+            edgecolor="white",
+            label=label,
+        )
+        for bar, value in zip(bars, values, strict=True):
+            text = show(value, places=1) if np.isfinite(value) else "not published"
+            axes.annotate(
+                text,
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7.5,
+                color=DARK_GREY,
+            )
+    axes.set_yticks(y, frame["label"])
+    axes.invert_yaxis()
+    axes.grid(axis="y", visible=False)
+    axes.grid(axis="x", visible=True)
+    axes.legend(loc="lower right", fontsize=8)
+    subtitle = f"Social work workforce, {place}, neighbours and England, {period_label}"
+    _finish(figure, axes, subtitle, source)
+    data = pd.DataFrame(
+        {
+            "measure": frame["label"],
+            place: [
+                show(v, f, places=1, symbol=True)
+                for v, f in zip(frame["council"], frame["council_flag"], strict=True)
+            ],
+            "Statistical neighbours mean": frame["neighbours"].round(2),
+            "England": frame["england"],
+        }
+    )
+    parts = [
+        f"{row.label}: {show(row.council, row.council_flag, places=1)} against England's "
+        f"{show(row.england, places=1)}"
+        for row in frame.itertuples()
+    ]
+    alt = f"Bar chart: {title}. " + "; ".join(parts) + "."
+    caption = f"Workforce measures at 30 September ({period_label}); hatching distinguishes groups."
+    return Chart(slug, figure, title, subtitle, alt, caption, source, data)
+
+
+def league_strip(
+    league: pd.DataFrame,
+    *,
+    slug: str,
+    code: str,
+    place: str,
+    measure: Measure,
+    period: str,
+    england: float,
+    source: str,
+) -> Chart:
+    """Every council's value as a ranked dot, the council highlighted and England marked."""
+    ranked = league.dropna(subset=["value"]).sort_values("value").reset_index(drop=True)
+    figure, axes = new_figure(height=2.8)
+    x = np.arange(len(ranked))
+    own = ranked["council_code"] == code
+    axes.scatter(
+        x[~own],
+        ranked.loc[~own, "value"],
+        s=10,
+        color=DARK_GREY,
+        alpha=0.55,
+        label="Other councils",
+    )
+    axes.scatter(
+        x[own], ranked.loc[own, "value"], s=70, color=DARK_BLUE, marker="D", zorder=3, label=place
+    )
+    if np.isfinite(england):
+        axes.axhline(england, color=ORANGE, linestyle="--", linewidth=1.2)
+        axes.annotate(
+            f"England {show(england, places=measure.places)}",
+            (0, england),
+            xytext=(2, 4),
+            textcoords="offset points",
+            color=ORANGE,
+            fontsize=8,
+        )
+    axes.set_xticks([])
+    axes.set_xlabel("Councils ranked from lowest to highest")
+    axes.set_ylabel(measure.unit)
+    axes.set_ylim(bottom=0)
+    row = ranked[own]
+    if len(row):
+        r = row.iloc[0]
+        axes.annotate(
+            place,
+            (x[own][0], r["value"]),
+            xytext=(0, 10),
+            textcoords="offset points",
+            ha="center",
+            color=DARK_BLUE,
+            fontweight="bold",
+            fontsize=8.5,
+        )
+        quartile = {1: "lowest", 2: "second lowest", 3: "second highest", 4: "highest"}[
+            int(r["quartile"])
+        ]
+        title = (
+            f"{place} ranks {int(r['rank'])} of {int(r['of'])} councils (1 = lowest), "
+            f"in the {quartile} quarter"
+        )
+    else:
+        title = f"{place} has no published value in {period}, so it is not ranked"
+    subtitle = f"{measure.label} ({measure.unit}), all councils, {period}"
+    _finish(figure, axes, subtitle, source)
+    data = ranked[["council_code", "value", "rank", "quartile"]].rename(
+        columns={"value": f"value ({measure.unit})"}
+    )
+    alt = f"Dot chart of {len(ranked)} councils ranked by {measure.label.lower()}: {title}" + (
+        f"; England's figure is {show(england, places=measure.places)}."
+        if np.isfinite(england)
+        else "."
+    )
+    caption = f"Each dot is a council with a published figure for {period}."
+    return Chart(slug, figure, title, subtitle, alt, caption, source, data)

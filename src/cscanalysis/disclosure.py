@@ -1,0 +1,536 @@
+"""Small-number suppression (statistical disclosure control) for anything published.
+
+DfE's convention: counts from 1 to 5 are replaced by ``c`` (``x`` in the SFRs before 2018), and
+further cells are suppressed ("secondary suppression") so that no suppressed count can be worked
+back from a total or from the other cells of its row or column. Zero is never suppressed: a
+published 0 discloses nothing about an individual child.
+
+Three entry points, all pure:
+
+- :func:`suppress_counts` for a wide table (rows x columns, with an optional total row and total
+  column): primary and secondary suppression, proved by :func:`recover`;
+- :func:`suppress_tidy` for the tidy long table: counts, and the rates and percentages whose
+  numerator was suppressed (a rate times the published population gives the count back);
+- :func:`suppress_series_forecast`: forecasts and intervals of a suppressed series are hidden.
+
+:func:`recover` is the attacker: it solves the table's row and column equations by linear
+algebra for every unpublished cell and returns the cells it can pin down exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from cscanalysis.errors import CSCAnalysisError, DataError, ParameterError
+
+SUPPRESSED = "c"
+"""The flag of a suppressed cell (DfE's EES symbol)."""
+
+DEFAULT_THRESHOLD = 5
+
+COUNT_MEASURES: tuple[str, ...] = (
+    "cla_31_march",
+    "cla_starts",
+    "cla_ceased",
+    "cla_starts_age_under_1",
+    "cla_starts_age_1_to_4",
+    "cla_starts_age_5_to_9",
+    "cla_starts_age_10_to_15",
+    "cla_starts_age_16_plus",
+    "cin_31_march",
+    "cin_starts",
+    "contacts",
+    "referrals",
+    "rereferrals",
+    "s47",
+    "icpc",
+    "cpp_starts",
+    "cpp_31_march",
+    "nfa",
+)
+"""Measures of the tidy table that count children (or episodes) and are suppressed when small.
+
+Populations are counts too but are published by ONS and are not suppressed."""
+
+RATE_OF: dict[str, str] = {
+    "cla_rate_per_10k": "cla_31_march",
+    "cla_starts_rate_per_10k": "cla_starts",
+    "cla_ceased_rate_per_10k": "cla_ceased",
+    "cin_rate_per_10k": "cin_31_march",
+    "referrals_rate_per_10k": "referrals",
+    "s47_rate_per_10k": "s47",
+    "icpc_rate_per_10k": "icpc",
+    "cpp_rate_per_10k": "cpp_31_march",
+    "cpp_starts_rate_per_10k": "cpp_starts",
+    "rereferral_pct": "rereferrals",
+}
+"""Rate or percentage measure -> the count measure that is its numerator."""
+
+_TIDY_COLUMNS = ("council_code", "period", "measure", "value", "flag")
+_TOL = 1e-8
+
+
+class Suppressed(NamedTuple):
+    """The result of :func:`suppress_counts`.
+
+    ``table``: the input with suppressed cells set to NaN (count columns as float);
+    ``flags``: ``"c"`` where suppressed, the caller's flag (or ``""``) where the input was
+    already NaN, ``""`` where published; ``reasons``: ``"primary"``, ``"secondary"`` or ``""``.
+    ``flags`` and ``reasons`` cover the count columns and the total column only.
+    """
+
+    table: pd.DataFrame
+    flags: pd.DataFrame
+    reasons: pd.DataFrame
+
+    @property
+    def mask(self) -> pd.DataFrame:
+        """True where this call suppressed the cell (primary or secondary)."""
+        return self.reasons != ""
+
+
+# --------------------------------------------------------------------------- wide tables
+
+
+class _Layout(NamedTuple):
+    rows: list[Hashable]
+    cols: list[Hashable]
+    total_row: int | None
+    total_col: int | None
+
+
+def _layout(
+    table: pd.DataFrame,
+    value_cols: Sequence[Hashable] | None,
+    total_row: Hashable | None,
+    total_col: Hashable | None,
+) -> _Layout:
+    if not isinstance(table, pd.DataFrame):
+        raise ParameterError(f"expected a pandas DataFrame, got {type(table).__name__}")
+    if not table.index.is_unique:
+        raise ParameterError("the table's index (row labels) must be unique")
+    if not table.columns.is_unique:
+        raise ParameterError("the table's column labels must be unique")
+    if total_col is not None and total_col not in table.columns:
+        raise ParameterError(f"total column {total_col!r} is not in the table")
+    if total_row is not None and total_row not in table.index:
+        raise ParameterError(f"total row {total_row!r} is not in the table's index")
+    if value_cols is None:
+        value_cols = [
+            c
+            for c in table.columns
+            if c != total_col and pd.api.types.is_numeric_dtype(table[c].dtype)
+        ]
+    else:
+        value_cols = list(value_cols)
+        missing = [c for c in value_cols if c not in table.columns]
+        if missing:
+            raise ParameterError(f"value columns not in the table: {missing!r}")
+        if total_col is not None and total_col in value_cols:
+            raise ParameterError(
+                f"total column {total_col!r} must not also be listed in value_cols"
+            )
+    if not value_cols:
+        raise ParameterError("the table has no count columns to suppress")
+    cols = [*value_cols, *([total_col] if total_col is not None else [])]
+    rows = list(table.index)
+    return _Layout(
+        rows=rows,
+        cols=cols,
+        total_row=None if total_row is None else rows.index(total_row),
+        total_col=None if total_col is None else len(cols) - 1,
+    )
+
+
+def _values(table: pd.DataFrame, layout: _Layout) -> np.ndarray:
+    """The count cells as a float matrix; NaN where not published. Bad counts are errors."""
+    out = np.full((len(layout.rows), len(layout.cols)), np.nan)
+    for j, col in enumerate(layout.cols):
+        for i, (label, value) in enumerate(zip(layout.rows, table[col], strict=True)):
+            if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise DataError(
+                    f"count in row {label!r} is not a number",
+                    column=str(col),
+                    value=value,
+                    expected="a whole number of children, or NaN when not published",
+                )
+            number = float(value)
+            if not np.isfinite(number) or number < 0 or number != round(number):
+                raise DataError(
+                    f"count in row {label!r} is not a non-negative whole number",
+                    column=str(col),
+                    value=value,
+                    expected="a whole number of children, or NaN when not published",
+                )
+            out[i, j] = number
+    return out
+
+
+def _equations(layout: _Layout) -> list[list[tuple[int, int, float]]]:
+    """Each row/column equation as ``[(i, j, coefficient), ...]`` summing to zero."""
+    n_rows, n_cols = len(layout.rows), len(layout.cols)
+    part_rows = [i for i in range(n_rows) if i != layout.total_row]
+    part_cols = [j for j in range(n_cols) if j != layout.total_col]
+    equations = []
+    if layout.total_col is not None:
+        for i in range(n_rows):
+            equations.append([(i, j, 1.0) for j in part_cols] + [(i, layout.total_col, -1.0)])
+    if layout.total_row is not None:
+        for j in range(n_cols):
+            equations.append([(i, j, 1.0) for i in part_rows] + [(layout.total_row, j, -1.0)])
+    return equations
+
+
+def _check_totals(values: np.ndarray, layout: _Layout, equations) -> None:
+    for equation in equations:
+        cells = [values[i, j] for i, j, _ in equation]
+        if any(np.isnan(cells)):
+            continue
+        residual = sum(c * values[i, j] for i, j, c in equation)
+        if abs(residual) > 1e-6:
+            i, j, _ = equation[-1]  # the total is always last
+            raise DataError(
+                f"total in row {layout.rows[i]!r} does not equal the sum of its parts "
+                f"({values[i, j] + residual:g})",
+                column=str(layout.cols[j]),
+                value=values[i, j],
+                expected="totals that add up, so that suppression can protect them",
+            )
+
+
+def _solve(values: np.ndarray, unknown: np.ndarray, equations) -> dict[tuple[int, int], float]:
+    """Unknown cells that the equations pin down, with their values (the attacker)."""
+    cells = sorted({(i, j) for eq in equations for i, j, _ in eq if unknown[i, j]})
+    if not cells:
+        return {}
+    column = {cell: k for k, cell in enumerate(cells)}
+    a = np.zeros((len(equations), len(cells)))
+    b = np.zeros(len(equations))
+    for e, equation in enumerate(equations):
+        for i, j, coef in equation:
+            if unknown[i, j]:
+                a[e, column[(i, j)]] += coef
+            else:
+                b[e] -= coef * values[i, j]
+    _, singular, vt = np.linalg.svd(a, full_matrices=False)
+    rank = int((singular > _TOL * max(1.0, singular.max(initial=0.0))).sum())
+    # e_k lies in the row space of A (so x_k is determined) iff its projection has norm 1.
+    projection = (vt[:rank] ** 2).sum(axis=0)
+    solution = np.linalg.lstsq(a, b, rcond=None)[0]
+    return {
+        cell: round(float(solution[k]), 6) for cell, k in column.items() if projection[k] > 1 - 1e-6
+    }
+
+
+def recover(
+    published: pd.DataFrame,
+    *,
+    value_cols: Sequence[Hashable] | None = None,
+    total_row: Hashable | None = None,
+    total_col: Hashable | None = None,
+) -> dict[tuple[Hashable, Hashable], float]:
+    """Every unpublished (NaN) cell that can be worked out exactly from the published cells.
+
+    Solves the row equations (parts add up to ``total_col``) and the column equations (parts
+    add up to ``total_row``) by linear algebra: a cell is recoverable when its unit vector lies
+    in the row space of the system restricted to the unknown cells. This finds everything
+    "subtract the other cells from the total" finds, iterated, and more (e.g. a cell between
+    two suppressed blocks). It does not use non-negativity: :func:`suppress_counts` never
+    suppresses zeros as complements, and with every suppressed cell at least 1 each
+    undetermined cell has two non-negative whole-number solutions.
+
+    Returns ``{(row label, column label): value}``.
+    """
+    layout = _layout(published, value_cols, total_row, total_col)
+    values = _values(published, layout)
+    equations = _equations(layout)
+    found = _solve(values, np.isnan(values), equations)
+    return {(layout.rows[i], layout.cols[j]): v for (i, j), v in found.items()}
+
+
+def is_recoverable(
+    published: pd.DataFrame,
+    mask: pd.DataFrame | None = None,
+    *,
+    value_cols: Sequence[Hashable] | None = None,
+    total_row: Hashable | None = None,
+    total_col: Hashable | None = None,
+) -> bool:
+    """True if any suppressed cell of ``published`` can be derived back (see :func:`recover`).
+
+    ``mask`` (True = suppressed) limits the check to those cells; by default every NaN cell
+    counts. ``published`` must hold NaN in every suppressed cell.
+    """
+    found = recover(published, value_cols=value_cols, total_row=total_row, total_col=total_col)
+    if mask is None:
+        return bool(found)
+    return any(bool(mask.loc[row, col]) for row, col in found)
+
+
+def _choose_complement(
+    values: np.ndarray,
+    unknown: np.ndarray,
+    equations,
+    determined: set[tuple[int, int]],
+    layout: _Layout,
+) -> tuple[int, int] | None:
+    """The published cell to suppress next so that the determined cells stop being so.
+
+    Looks in the equations that hold a determined cell. Prefers, in order: an equation with a
+    single unknown; a cell whose other row/column already has an unknown (so it closes the
+    pattern instead of opening a new one); a part over a total; the smallest count. Zeros are
+    never chosen.
+    """
+    unknowns_in = [sum(bool(unknown[i, j]) for i, j, _ in eq) for eq in equations]
+    equations_of: dict[tuple[int, int], list[int]] = {}
+    for e, equation in enumerate(equations):
+        for i, j, _ in equation:
+            equations_of.setdefault((i, j), []).append(e)
+    best = None
+    for e, equation in enumerate(equations):
+        if not any((i, j) in determined for i, j, _ in equation):
+            continue
+        for i, j, _ in equation:
+            if unknown[i, j] or values[i, j] == 0:
+                continue
+            opens = sum(unknowns_in[o] == 0 for o in equations_of[(i, j)] if o != e)
+            is_total = i == layout.total_row or j == layout.total_col
+            key = (unknowns_in[e] != 1, opens, is_total, values[i, j], i, j)
+            if best is None or key < best:
+                best = key
+    return None if best is None else (best[-2], best[-1])
+
+
+def _fallback_complement(
+    values: np.ndarray,
+    unknown: np.ndarray,
+    equations,
+    protect: np.ndarray,
+    layout: _Layout,
+) -> tuple[int, int] | None:
+    """Greedy search over every published non-zero cell: fewest determined cells after."""
+    best = None
+    for i, j in zip(*np.nonzero(~unknown & (values != 0)), strict=True):
+        trial = unknown.copy()
+        trial[i, j] = True
+        left = sum(protect[c] for c in _solve(values, trial, equations))
+        is_total = i == layout.total_row or j == layout.total_col
+        key = (left, is_total, values[i, j], int(i), int(j))
+        if best is None or key < best:
+            best = key
+    return None if best is None else (best[-2], best[-1])
+
+
+def suppress_counts(
+    table: pd.DataFrame,
+    *,
+    value_cols: Sequence[Hashable] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    total_row: Hashable | None = None,
+    total_col: Hashable | None = None,
+    flags: pd.DataFrame | None = None,
+) -> Suppressed:
+    """Primary and secondary suppression of a wide table of counts.
+
+    ``value_cols``: the count columns (default: every numeric column but ``total_col``);
+    other columns (labels) are passed through. ``total_col``: a column holding each row's
+    total of ``value_cols``; ``total_row``: an index label whose row holds each column's total
+    over the other rows (with both, their crossing is the grand total). Totals must add up.
+
+    1. Primary: counts from 1 to ``threshold`` (totals included) are suppressed. Zero is not
+       suppressed: DfE publishes 0 and suppresses 1 to 5 (``c``; ``x`` in the old SFRs).
+    2. Secondary: while any suppressed cell (or cell NaN on input) can be recovered from the
+       published cells and totals (:func:`recover`), one more published non-zero cell is
+       suppressed: in a row or column with a single unknown the next smallest cell, preferring
+       cells that close the pattern and parts over totals. This repeats to a fixed point, so
+       it also covers a total that is itself the only other unknown.
+
+    NaN cells on input are unknowns (their flag is taken from ``flags`` if given, else ``""``).
+    Raises :class:`DataError` for a count that is not a non-negative whole number or totals
+    that do not add up, :class:`ParameterError` for bad arguments.
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)):
+        raise ParameterError(f"threshold must be a whole number, got {threshold!r}")
+    if threshold < 0:
+        raise ParameterError(f"threshold must be 0 or more, got {threshold}")
+    layout = _layout(table, value_cols, total_row, total_col)
+    values = _values(table, layout)
+    equations = _equations(layout)
+    _check_totals(values, layout, equations)
+
+    given_nan = np.isnan(values)
+    reasons = np.full(values.shape, "", dtype=object)
+    primary = ~given_nan & (values >= 1) & (values <= threshold)
+    reasons[primary] = "primary"
+    unknown = given_nan | primary
+
+    while True:
+        determined = set(_solve(values, unknown, equations))
+        if not determined:
+            break
+        cell = _choose_complement(values, unknown, equations, determined, layout)
+        if cell is None:
+            cell = _fallback_complement(values, unknown, equations, unknown, layout)
+        if cell is None:  # pragma: no cover - every non-zero cell is already suppressed
+            raise CSCAnalysisError(
+                "cannot protect the suppressed cells: no published non-zero cell is left"
+            )
+        unknown[cell] = True
+        reasons[cell] = "secondary"
+
+    out = table.copy()
+    flag_frame = pd.DataFrame("", index=table.index, columns=layout.cols, dtype=object)
+    for j, col in enumerate(layout.cols):
+        column = values[:, j].copy()
+        column[reasons[:, j] != ""] = np.nan
+        out[col] = column
+        flag_frame[col] = np.where(reasons[:, j] != "", SUPPRESSED, "")
+        if flags is not None and col in flags.columns:
+            given = flags[col].reindex(table.index).fillna("").astype(str).to_numpy()
+            flag_frame[col] = np.where(given_nan[:, j], given, flag_frame[col].to_numpy())
+    reason_frame = pd.DataFrame(reasons, index=table.index, columns=layout.cols)
+    return Suppressed(out, flag_frame, reason_frame)
+
+
+# --------------------------------------------------------------------------- tidy table
+
+
+def _require_tidy(frame: pd.DataFrame, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            "tidy table is missing columns",
+            column=", ".join(missing),
+            expected="columns " + ", ".join(_TIDY_COLUMNS),
+        )
+
+
+def _set_flag(frame: pd.DataFrame, rows: pd.Series, flag: str = SUPPRESSED) -> None:
+    if "flag" not in frame.columns:
+        frame["flag"] = ""
+    dtype = frame["flag"].dtype
+    if isinstance(dtype, pd.CategoricalDtype) and flag not in dtype.categories:
+        frame["flag"] = frame["flag"].cat.add_categories([flag])
+    frame.loc[rows, "flag"] = flag
+
+
+def suppress_tidy(
+    tidy: pd.DataFrame,
+    threshold: int = DEFAULT_THRESHOLD,
+    count_measures: Iterable[str] = COUNT_MEASURES,
+    rate_of: Mapping[str, str] = RATE_OF,
+) -> pd.DataFrame:
+    """Suppress small counts in the tidy long table, and the rates computed from them.
+
+    - A row whose ``measure`` is in ``count_measures`` and whose value is from 1 to
+      ``threshold`` gets value NaN and flag ``c``. Zero is not suppressed.
+    - A row whose measure is a key of ``rate_of`` (rate or percentage -> numerator count) is
+      suppressed when the numerator of the same ``council_code`` and ``period`` is suppressed
+      (flag ``c``, by this call or as published): the rate times the published population
+      would give the count back (e.g. City of London 2023: 152 per 10,000 of 591 is 9).
+
+    This is cell-level suppression of each council's figures. Tables with totals (for example
+    councils adding up to a region) need :func:`suppress_counts`. Returns a new table.
+    """
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)):
+        raise ParameterError(f"threshold must be a whole number, got {threshold!r}")
+    if threshold < 0:
+        raise ParameterError(f"threshold must be 0 or more, got {threshold}")
+    _require_tidy(tidy, _TIDY_COLUMNS)
+    out = tidy.copy()
+    value = pd.to_numeric(out["value"], errors="raise").astype(float)
+    small = out["measure"].isin(list(count_measures)) & (value >= 1) & (value <= threshold)
+    out["value"] = value.mask(small)
+    _set_flag(out, small)
+
+    suppressed = out["value"].isna() & (out["flag"].astype(str) == SUPPRESSED)
+    hidden = out.loc[suppressed, ["council_code", "period", "measure"]]
+    hidden_keys = set(zip(hidden["council_code"], hidden["period"], hidden["measure"], strict=True))
+    if rate_of and hidden_keys:
+        numerators = out["measure"].map(dict(rate_of))
+        keys = zip(out["council_code"], out["period"], numerators, strict=True)
+        follows = pd.Series(
+            [isinstance(n, str) and (c, p, n) in hidden_keys for c, p, n in keys],
+            index=out.index,
+            dtype=bool,
+        )
+        out.loc[follows, "value"] = np.nan
+        _set_flag(out, follows)
+    return out
+
+
+# --------------------------------------------------------------------------- forecasts
+
+
+def find_suppressed_series(
+    tidy: pd.DataFrame,
+    *,
+    keys: Sequence[str] = ("council_code", "measure"),
+    how: Literal["any", "last"] = "any",
+) -> set[tuple]:
+    """Series (one per ``keys`` combination) with a suppressed (``c``) value.
+
+    ``how="any"`` (the default, conservative): any period suppressed; ``how="last"``: the
+    latest period (by ``period`` string order) suppressed. Pass the table after
+    :func:`suppress_tidy`.
+    """
+    _require_tidy(tidy, [*keys, "period", "value", "flag"])
+    if how not in ("any", "last"):
+        raise ParameterError(f"how must be 'any' or 'last', got {how!r}")
+    frame = tidy
+    if how == "last":
+        frame = tidy.sort_values("period").groupby(list(keys), sort=False).tail(1)
+    hit = frame["value"].isna() & (frame["flag"].astype(str) == SUPPRESSED)
+    return set(frame.loc[hit, list(keys)].itertuples(index=False, name=None))
+
+
+def suppress_series_forecast(
+    forecast_df: pd.DataFrame,
+    suppressed_series: Iterable[tuple] | Iterable[str] | pd.DataFrame,
+    *,
+    keys: Sequence[str] = ("council_code", "measure"),
+    value_cols: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Hide the forecasts and intervals of suppressed series.
+
+    ``suppressed_series``: key tuples (in the order of ``keys``; plain strings when there is
+    one key), or a tidy table passed to :func:`find_suppressed_series`. ``value_cols``: the
+    columns to blank (default: every float column not in ``keys``, e.g. forecast, lower,
+    upper). Blanked rows get NaN and flag ``c`` (a ``flag`` column is added if missing).
+    """
+    keys = list(keys)
+    missing = [k for k in keys if k not in forecast_df.columns]
+    if missing:
+        raise DataError(
+            "forecast table is missing key columns",
+            column=", ".join(missing),
+            expected="columns " + ", ".join(keys),
+        )
+    if isinstance(suppressed_series, pd.DataFrame):
+        series = find_suppressed_series(suppressed_series, keys=keys)
+    else:
+        series = {(s,) if isinstance(s, str) else tuple(s) for s in suppressed_series}
+    bad = [s for s in series if len(s) != len(keys)]
+    if bad:
+        raise ParameterError(f"series keys must have {len(keys)} parts ({keys}), got {bad[0]!r}")
+    if value_cols is None:
+        value_cols = [
+            c
+            for c in forecast_df.columns
+            if c not in keys and pd.api.types.is_float_dtype(forecast_df[c].dtype)
+        ]
+    out = forecast_df.copy()
+    row_keys = out[keys].itertuples(index=False, name=None)
+    hide = pd.Series([k in series for k in row_keys], index=out.index, dtype=bool)
+    for col in value_cols:
+        out[col] = out[col].astype(float).mask(hide)
+    if "flag" not in out.columns:
+        out["flag"] = ""
+    _set_flag(out, hide)
+    return out

@@ -1,0 +1,517 @@
+"""The content of an evidence pack for one council and reporting year: tables, facts, charts.
+
+Pure functions from the tidy table to the pieces the notebook shows. Every figure in a key fact
+comes from :func:`headline_table`, so each sentence can be traced to the table beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cscanalysis import benchmark, charts
+from cscanalysis.councils import ENGLAND_CODE, Council, CouncilRegister
+from cscanalysis.errors import ParameterError
+from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS
+from cscanalysis.store import reporting_years
+
+HEADLINES = [
+    "cla_31_march",
+    "cla_rate_per_10k",
+    "cla_starts",
+    "cla_ceased",
+    "cin_rate_per_10k",
+    "referrals",
+    "referrals_rate_per_10k",
+    "rereferral_pct",
+    "s47_rate_per_10k",
+    "cpp_31_march",
+    "cpp_rate_per_10k",
+]
+WORKFORCE = [
+    "sw_caseload",
+    "sw_vacancy_rate",
+    "sw_turnover_rate",
+    "sw_agency_rate",
+    "sw_absence_rate",
+]
+RANKED = [
+    "cla_rate_per_10k",
+    "cla_starts_rate_per_10k",
+    "cin_rate_per_10k",
+    "referrals_rate_per_10k",
+    "s47_rate_per_10k",
+    "cpp_rate_per_10k",
+    "rereferral_pct",
+]
+QUARTER_NAMES = {1: "lowest", 2: "second lowest", 3: "second highest", 4: "highest"}
+
+
+@dataclass
+class PackContext:
+    """Everything one pack needs: the tidy table, the register, the council and the year."""
+
+    tidy: pd.DataFrame
+    register: CouncilRegister
+    council: Council
+    period: str
+
+    @property
+    def code(self) -> str:
+        return self.council.code
+
+    @property
+    def place(self) -> str:
+        return self.council.short_name
+
+    @property
+    def previous(self) -> str:
+        return str(int(self.period) - 1)
+
+    @property
+    def workforce_period(self) -> str:
+        """The 30 September snapshot inside the reporting year (2022-09 for 2023)."""
+        return f"{int(self.period) - 1}-09"
+
+    @property
+    def region_name(self) -> str:
+        return self.register.name(self.council.region_code)
+
+
+def resolve_period(tidy: pd.DataFrame, period: str | int) -> str:
+    """A reporting year in the data (``"latest"`` = the latest year with CLA figures)."""
+    years = reporting_years(tidy)
+    if str(period).strip().lower() == "latest":
+        return str(years[-1])
+    text = str(period).strip()
+    if not text.isdigit() or int(text) not in years:
+        raise ParameterError(
+            f"period {period!r} is outside the data: children looked after figures are "
+            f"published for reporting years {years[0]} to {years[-1]} (e.g. 2023 = the year "
+            "ending 31 March 2023)"
+        )
+    return text
+
+
+def prepare(
+    tidy: pd.DataFrame, register: CouncilRegister, council: str | int, period: str | int
+) -> PackContext:
+    """Resolve and check the parameters before any analysis (clear errors, nothing half-done)."""
+    found = register.resolve(council)
+    year = resolve_period(tidy, period)
+    if not found.exists_in(int(year)):
+        successors = ", ".join(register.name(c) for c in found.successors) or "none"
+        raise ParameterError(
+            f"{found.name} did not exist as a council in {year} (it covers reporting years "
+            f"{found.first_year or 'before 2010'} to {found.last_year or 'now'}; "
+            f"successors: {successors})"
+        )
+    return PackContext(tidy, register, found, year)
+
+
+def _value(ctx: PackContext, code: str, measure: str, period: str) -> tuple[float, str]:
+    rows = ctx.tidy[
+        (ctx.tidy["council_code"] == code)
+        & (ctx.tidy["measure"] == measure)
+        & (ctx.tidy["period"] == period)
+    ]
+    if rows.empty:
+        return np.nan, ""
+    return float(rows["value"].iloc[0]), str(rows["flag"].iloc[0])
+
+
+def headline_table(ctx: PackContext) -> pd.DataFrame:
+    """Each headline measure: this year, last year, change, neighbours, England, rank, quartile."""
+    records = []
+    for measure_id in HEADLINES + WORKFORCE:
+        meta = MEASURES[measure_id]
+        workforce = measure_id in WORKFORCE
+        period = ctx.workforce_period if workforce else ctx.period
+        previous = f"{int(period[:4]) - 1}{period[4:]}"
+        value, flag = _value(ctx, ctx.code, measure_id, period)
+        last, last_flag = _value(ctx, ctx.code, measure_id, previous)
+        comparison = benchmark.comparison(ctx.tidy, ctx.code, measure_id, ctx.register)
+        row = comparison[comparison["period"] == period]
+        pos = (
+            benchmark.position(ctx.tidy, ctx.code, measure_id, ctx.period, ctx.register)
+            if measure_id in RANKED
+            else {"rank": np.nan, "of": np.nan, "quartile": np.nan}
+        )
+        records.append(
+            {
+                "measure": measure_id,
+                "label": meta.label,
+                "unit": meta.unit,
+                "period": period,
+                "value": value,
+                "flag": flag,
+                "previous": last,
+                "previous_flag": last_flag,
+                "change": value - last,
+                "change_pct": (value - last) / last * 100 if last else np.nan,
+                "neighbours": row["neighbours"].iloc[0] if len(row) else np.nan,
+                "region": row["region"].iloc[0] if len(row) else np.nan,
+                "england": row["england"].iloc[0] if len(row) else np.nan,
+                "rank": pos["rank"],
+                "of": pos["of"],
+                "quartile": pos["quartile"],
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def headline_display(table: pd.DataFrame, place: str) -> pd.DataFrame:
+    """The headline table as people read it: formatted numbers, symbols spelled out."""
+    out = []
+    for row in table.itertuples():
+        places = MEASURES[row.measure].places
+        unit = "" if row.unit in {"children"} else row.unit
+        change = (
+            f"{'+' if row.change > 0 else ''}{charts.show(row.change, places=places)}"
+            if np.isfinite(row.change)
+            else "not available"
+        )
+        out.append(
+            {
+                "Measure": row.label + (f" ({unit})" if unit else ""),
+                "Period": row.period if "-" not in row.period else f"30 Sep {row.period[:4]}",
+                place: charts.show(row.value, row.flag, places=places),
+                "Previous year": charts.show(row.previous, row.previous_flag, places=places),
+                "Change": change,
+                "Statistical neighbours": charts.show(row.neighbours, places=places),
+                "England": charts.show(row.england, places=places),
+                "Rank (1 = lowest)": (
+                    f"{int(row.rank)} of {int(row.of)}" if np.isfinite(row.rank) else ""
+                ),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def key_facts(ctx: PackContext, table: pd.DataFrame) -> list[str]:
+    """A few sentences from the headline table; a figure that is missing is said to be so."""
+    t = table.set_index("measure")
+    place, year = ctx.place, ctx.period
+
+    def v(measure: str, column: str = "value") -> str:
+        row = t.loc[measure]
+        flag = (
+            row["flag"]
+            if column == "value"
+            else (row["previous_flag"] if column == "previous" else "")
+        )
+        return charts.show(row[column], flag, places=MEASURES[measure].places)
+
+    facts = []
+    cla = t.loc["cla_31_march"]
+    if np.isfinite(cla["value"]):
+        text = (
+            f"At 31 March {year}, {place} looked after {v('cla_31_march')} children, "
+            f"{v('cla_rate_per_10k')} per 10,000 children, against "
+            f"{v('cla_rate_per_10k', 'england')} "
+            f"in England and {v('cla_rate_per_10k', 'neighbours')} on average among its "
+            "statistical neighbours."
+        )
+        if np.isfinite(cla["previous"]):
+            direction = (
+                "up" if cla["change"] > 0 else ("down" if cla["change"] < 0 else "unchanged")
+            )
+            text += (
+                f" The number was {direction} from {v('cla_31_march', 'previous')} a year "
+                "earlier" + (f" ({abs(cla['change_pct']):.1f}%)." if cla["change"] else ".")
+            )
+        facts.append(text)
+    else:
+        facts.append(
+            f"No figure for children looked after at 31 March {year} was published for {place}."
+        )
+    rate = t.loc["cla_rate_per_10k"]
+    if np.isfinite(rate["rank"]):
+        facts.append(
+            f"{place}'s rate of children looked after ranks {int(rate['rank'])} of "
+            f"{int(rate['of'])} councils (1 = lowest), in the "
+            f"{QUARTER_NAMES[int(rate['quartile'])]} quarter."
+        )
+    if np.isfinite(t.loc["referrals", "value"]):
+        facts.append(
+            f"In the year to 31 March {year} there were {v('referrals')} referrals to "
+            f"children's social care ({v('referrals_rate_per_10k')} per 10,000 "
+            f"children; England {v('referrals_rate_per_10k', 'england')}); "
+            f"{v('rereferral_pct')}% were re-referrals within 12 months (England "
+            f"{v('rereferral_pct', 'england')}%)."
+        )
+    if np.isfinite(t.loc["cpp_31_march", "value"]):
+        facts.append(
+            f"{v('cpp_31_march')} children were on a child protection plan at 31 March "
+            f"{year}, {v('cpp_rate_per_10k')} per 10,000 children (England "
+            f"{v('cpp_rate_per_10k', 'england')})."
+        )
+    if np.isfinite(t.loc["sw_caseload", "value"]):
+        facts.append(
+            f"At 30 September {int(year) - 1}, social workers held on average "
+            f"{v('sw_caseload')} cases each (England {v('sw_caseload', 'england')}); "
+            f"the vacancy rate was {v('sw_vacancy_rate')}% (England "
+            f"{v('sw_vacancy_rate', 'england')}%)."
+        )
+    return facts
+
+
+def _trim_to_england_run(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Start at the last unbroken run of England figures (rates need a population estimate)."""
+    present = comparison["england"].notna().to_numpy()
+    if not present.any():
+        return comparison
+    end = np.flatnonzero(present)[-1]
+    start = end
+    while start > 0 and present[start - 1]:
+        start -= 1
+    return comparison.iloc[start:].reset_index(drop=True)
+
+
+def trend_chart(
+    ctx: PackContext,
+    measure_id: str,
+    noun: str,
+    slug: str,
+    source: str,
+    *,
+    workforce: bool = False,
+) -> charts.Chart:
+    """A measure over every available year to the pack's period, against comparators.
+
+    Every year in the range gets a row, so a year with no figure is a visible gap, not a
+    silently shorter axis.
+    """
+    comparison = benchmark.comparison(ctx.tidy, ctx.code, measure_id, ctx.register)
+    last = ctx.workforce_period if workforce else ctx.period
+    pattern = r"\d{4}-09" if workforce else r"\d{4}"
+    comparison = comparison[comparison["period"].str.fullmatch(pattern)]
+    comparison = comparison[comparison["period"] <= last]
+    suffix = "-09" if workforce else ""
+    first = int(comparison["period"].min()[:4]) if len(comparison) else int(last[:4])
+    periods = [f"{y}{suffix}" for y in range(first, int(last[:4]) + 1)]
+    comparison = comparison.set_index("period").reindex(periods).rename_axis("period")
+    comparison["council_flag"] = comparison["council_flag"].fillna("")
+    comparison["neighbours_n"] = comparison["neighbours_n"].fillna(0).astype(int)
+    comparison = _trim_to_england_run(comparison.reset_index())
+    return charts.trend_line(
+        comparison,
+        slug=slug,
+        place=ctx.place,
+        measure=MEASURES[measure_id],
+        noun=noun,
+        source=source,
+        region_name=ctx.region_name,
+    )
+
+
+def cla_counts_chart(ctx: PackContext) -> charts.Chart:
+    series = {
+        "cla_31_march": "Looked after at 31 March",
+        "cla_starts": "Started",
+        "cla_ceased": "Ceased",
+    }
+    rows = ctx.tidy[
+        (ctx.tidy["council_code"] == ctx.code)
+        & ctx.tidy["measure"].isin(series)
+        & ctx.tidy["period"].str.fullmatch(r"\d{4}")
+        & (ctx.tidy["period"] <= ctx.period)
+    ]
+    years = [str(y) for y in range(2010, int(ctx.period) + 1)]
+    wide = rows.pivot(index="period", columns="measure", values="value").reindex(years)
+    flags = rows.pivot(index="period", columns="measure", values="flag").reindex(years)
+    frame = pd.DataFrame({"period": years})
+    for column in series:
+        frame[column] = wide[column].to_numpy() if column in wide else np.nan
+        frame[f"{column}_flag"] = flags[column].fillna("").to_numpy() if column in flags else ""
+    return charts.counts_line(
+        frame,
+        slug="cla-numbers",
+        place=ctx.place,
+        series=series,
+        noun="the number of children looked after at 31 March",
+        unit="children",
+        source=f"{CLA}, 2010 to {ctx.period}",
+    )
+
+
+def league_chart(ctx: PackContext, measure_id: str = "cla_rate_per_10k") -> charts.Chart:
+    league = benchmark.league_table(ctx.tidy, measure_id, ctx.period, ctx.register)
+    england, _ = _value(ctx, ENGLAND_CODE, measure_id, ctx.period)
+    return charts.league_strip(
+        league,
+        slug="cla-rate-ranking",
+        code=ctx.code,
+        place=ctx.place,
+        measure=MEASURES[measure_id],
+        period=ctx.period,
+        england=england,
+        source=f"{CLA}, {ctx.period}",
+    )
+
+
+def workforce_chart(ctx: PackContext, table: pd.DataFrame) -> charts.Chart:
+    rows = table[table["measure"].isin(WORKFORCE)]
+    frame = pd.DataFrame(
+        {
+            "label": [f"{r.label} ({r.unit})" for r in rows.itertuples()],
+            "council": rows["value"].to_numpy(),
+            "council_flag": rows["flag"].to_numpy(),
+            "neighbours": rows["neighbours"].to_numpy(),
+            "england": rows["england"].to_numpy(),
+        }
+    )
+    caseload = rows.set_index("measure").loc["sw_caseload"]
+    if np.isfinite(caseload["value"]) and np.isfinite(caseload["england"]):
+        title = (
+            f"{ctx.place}'s social workers held {charts.show(caseload['value'], places=1)} cases "
+            f"each, {charts.relative(caseload['value'], caseload['england'])} England's "
+            f"{charts.show(caseload['england'], places=1)}"
+        )
+    else:
+        title = f"{ctx.place}'s social work workforce against its neighbours and England"
+    return charts.comparison_bars(
+        frame,
+        slug="workforce",
+        place=ctx.place,
+        period_label=f"30 September {int(ctx.period) - 1}",
+        source=f"{CSWW}, {int(ctx.period) - 1}",
+        title=title,
+    )
+
+
+def pack_charts(ctx: PackContext, table: pd.DataFrame) -> dict[str, list[charts.Chart]]:
+    """Every chart of the pack, by section."""
+    cla_source = f"{CLA}; {ONS}"
+    return {
+        "cla": [
+            trend_chart(
+                ctx, "cla_rate_per_10k", "rate of children looked after", "cla-rate", cla_source
+            ),
+            cla_counts_chart(ctx),
+            trend_chart(
+                ctx,
+                "cla_starts_rate_per_10k",
+                "rate of children starting care",
+                "cla-starts-rate",
+                cla_source,
+            ),
+            league_chart(ctx),
+        ],
+        "cin": [
+            trend_chart(
+                ctx,
+                "referrals_rate_per_10k",
+                "rate of referrals",
+                "referrals-rate",
+                f"{CIN}; {ONS}",
+            ),
+            trend_chart(ctx, "rereferral_pct", "share of re-referrals", "rereferrals", CIN),
+            trend_chart(
+                ctx, "s47_rate_per_10k", "rate of section 47 enquiries", "s47-rate", f"{CIN}; {ONS}"
+            ),
+            trend_chart(
+                ctx,
+                "cpp_rate_per_10k",
+                "rate of children on a child protection plan",
+                "cpp-rate",
+                f"{CIN}; {ONS}",
+            ),
+        ],
+        "workforce": [
+            workforce_chart(ctx, table),
+            trend_chart(ctx, "sw_caseload", "average caseload", "caseload", CSWW, workforce=True),
+        ],
+    }
+
+
+def ranks_table(ctx: PackContext) -> pd.DataFrame:
+    """Rank and quartile among all councils for each headline rate."""
+    rows = []
+    for measure_id in RANKED:
+        pos = benchmark.position(ctx.tidy, ctx.code, measure_id, ctx.period, ctx.register)
+        value, flag = _value(ctx, ctx.code, measure_id, ctx.period)
+        meta = MEASURES[measure_id]
+        rows.append(
+            {
+                "Measure": f"{meta.label} ({meta.unit})",
+                ctx.place: charts.show(value, flag, places=meta.places),
+                "Rank (1 = lowest)": f"{int(pos['rank'])} of {int(pos['of'])}"
+                if np.isfinite(pos["rank"])
+                else "not ranked",
+                "Quartile": f"{QUARTER_NAMES[int(pos['quartile'])]} quarter"
+                if np.isfinite(pos["quartile"])
+                else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sources_used(ctx: PackContext) -> pd.DataFrame:
+    """The releases behind this council's figures, with the measures each supplied."""
+    rows = ctx.tidy[ctx.tidy["council_code"] == ctx.code]
+    grouped = rows.groupby("source")["measure"].agg(lambda s: ", ".join(sorted(set(s))))
+    return grouped.reset_index().rename(columns={"source": "Release (file)", "measure": "Measures"})
+
+
+CONTENTS = {
+    "headlines": "Headline figures",
+    "cla": "Children looked after",
+    "cin": "Children in need and child protection",
+    "workforce": "Social work workforce",
+    "ranks": "Rank among all councils",
+    "sources": "Sources and notes",
+    "about": "About this pack",
+}
+INTROS = {
+    "cla": "Children looked after at 31 March, and those starting and ceasing to be looked "
+    "after during the year, over every year published.",
+    "cin": "Referrals, re-referrals, section 47 enquiries and child protection plans, from the "
+    "children in need census.",
+    "workforce": "Children's social workers at 30 September: caseload, vacancies, turnover, "
+    "agency workers and absence.",
+    "ranks": "Each headline rate against every council with a published figure. Rank 1 is the "
+    "lowest value; a lower rank is not necessarily better.",
+    "sources": "Every figure is as published by DfE and ONS, latest release first.",
+}
+NOTES = [
+    "Reporting year 2023 means the year ending 31 March 2023; the workforce snapshot is taken "
+    "at 30 September within that year.",
+    "Rates per 10,000 children aged under 18 are DfE's published rates where they exist; "
+    "otherwise they are computed from the published count and ONS mid-year population and "
+    "rounded as DfE rounds them (the source table says which).",
+    "'Not published' covers DfE's symbols: c (suppressed), x (not available), z (not "
+    "applicable, e.g. a council that did not exist that year), k (rounds to zero), u (low "
+    "reliability). They are never shown as zero.",
+    "Statistical neighbours are DfE's April 2021 groupings; their figure is the simple mean of "
+    "the neighbours with a published value.",
+    "Contains public sector information licensed under the Open Government Licence v3.0.",
+]
+
+
+def title(ctx: PackContext) -> tuple[str, str]:
+    return (
+        f"{ctx.place}: children's social care evidence pack, {ctx.period}",
+        f"{ctx.council.name}, {ctx.region_name}. Reporting year ending 31 March "
+        f"{ctx.period}, with comparisons to statistical neighbours, region and England.",
+    )
+
+
+def headline_caption(ctx: PackContext) -> str:
+    return (
+        f"Headline figures for {ctx.place}, {ctx.period}, with the previous year, the "
+        "statistical neighbours' mean and England"
+    )
+
+
+def ranks_caption(ctx: PackContext) -> str:
+    return f"Rank of {ctx.place} among all councils, {ctx.period}"
+
+
+def close_charts(chart_sections: dict[str, list[charts.Chart]]) -> None:
+    """Free the figures once rendered (a batch builds many packs in one process)."""
+    for section_charts in chart_sections.values():
+        for chart in section_charts:
+            chart.close()

@@ -1,0 +1,95 @@
+"""HTML fragments for evidence packs. Every piece of text is escaped here, once, so a council
+name or note holding ``<script>`` shows as text and the page carries no script from the data.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from cscanalysis.charts import Chart
+
+
+def esc(text: object) -> str:
+    """HTML-escape any value (quotes included, for attributes)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def table(frame: pd.DataFrame, *, caption: str | None = None, index_header: bool = True) -> str:
+    """An accessible table: caption, column headers with scope, first column as row header."""
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for i, value in enumerate(row):
+            text = "" if (isinstance(value, float) and pd.isna(value)) else value
+            if isinstance(text, float):
+                text = f"{text:,.10g}"
+            cells.append(
+                f'<th scope="row">{esc(text)}</th>'
+                if i == 0 and index_header
+                else f"<td>{esc(text)}</td>"
+            )
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return (
+        f'<div class="table-wrap"><table class="data">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def figure(
+    chart: Chart, *, number: int | None = None, links: Mapping[str, str] | None = None
+) -> str:
+    """A chart with its active title, alt text, caption, source and data table."""
+    label = f"Figure {number}: " if number else ""
+    downloads = ""
+    if links:
+        downloads = (
+            '<p class="downloads">Download: '
+            + " · ".join(f'<a href="{esc(href)}">{esc(name)}</a>' for name, href in links.items())
+            + "</p>"
+        )
+    return (
+        f'<figure class="chart" id="{esc(chart.slug)}">'
+        f'<h3 class="chart-title">{esc(label + chart.title)}</h3>'
+        f'<img src="data:image/png;base64,{chart.png_base64()}" alt="{esc(chart.alt)}">'
+        f'<figcaption>{esc(chart.caption)} <span class="source">Source: {esc(chart.source)}.'
+        f"</span></figcaption>{downloads}"
+        f"<details><summary>Data table for this chart</summary>"
+        f"{table(chart.data, caption=chart.subtitle)}</details></figure>"
+    )
+
+
+def section(anchor: str, title: str, intro: str = "") -> str:
+    """A numbered-section heading with an anchor the contents list links to."""
+    text = f'<h2 id="{esc(anchor)}">{esc(title)}</h2>'
+    return text + (f"<p>{esc(intro)}</p>" if intro else "")
+
+
+def bullet_list(items: Iterable[str], css: str = "facts") -> str:
+    return f'<ul class="{esc(css)}">' + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+
+
+def header(title: str, subtitle: str, contents: Mapping[str, str], banner: str = "") -> str:
+    """Title block and table of contents (anchor -> section title)."""
+    toc = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t in contents.items())
+    flag = f'<p class="banner" role="note">{esc(banner)}</p>' if banner else ""
+    return (
+        f'<header class="pack-header">{flag}<h1>{esc(title)}</h1>'
+        f'<p class="lede">{esc(subtitle)}</p>'
+        f'<nav aria-label="Contents"><h2 class="toc-title">Contents</h2><ol>{toc}</ol></nav>'
+        "</header>"
+    )
+
+
+def footer(parameters: Mapping[str, object], details: Mapping[str, str]) -> str:
+    """Parameters, package version, data releases and build time."""
+    params = "; ".join(f"{esc(k)} = {esc(v)}" for k, v in parameters.items())
+    rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in details.items())
+    return (
+        f'<footer class="pack-footer"><h2 id="about">About this pack</h2><dl>'
+        f"<dt>Parameters</dt><dd>{params}</dd>{rows}</dl></footer>"
+    )

@@ -1,0 +1,718 @@
+"""Readers for the business-case input files: invest-to-save case, KPIs and risks (CSV or XLSX).
+
+The layouts are documented in ``data/templates/README.md``. Each reader checks every cell and
+raises :class:`DataError` naming the file, row (the line in a CSV, the sheet row in a workbook;
+the header is row 1), column and value, and what was expected. Nothing is silently fixed:
+blank amounts, negative amounts, unknown kinds or units, years out of order, duplicated rows
+and out-of-range scores are all errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from cscanalysis.clean import (
+    decode_text,
+    financial_year_start,
+    parse_number,
+    parse_period,
+    parse_value,
+    period_kind,
+)
+from cscanalysis.errors import DataError
+from cscanalysis.finance import CASE_COLUMNS, KINDS, SAVINGS_BASES, incremental_to_annual
+from cscanalysis.kpi import KPI_COLUMNS
+from cscanalysis.risk import IMPACTS, LIKELIHOODS, RISK_COLUMNS
+
+__all__ = ["UNITS", "csv_to_xlsx", "read_case", "read_kpis", "read_risks"]
+
+Row = tuple[int, list[object]]  # (row number as a person sees it, cells)
+
+# unit cell (lower case, no spaces) -> pounds per unit
+UNITS: dict[str, int] = {
+    "pounds": 1, "£": 1, "gbp": 1,
+    "thousands": 1000, "£000": 1000, "£000s": 1000, "£'000": 1000, "£'000s": 1000,
+    "£k": 1000, "£thousands": 1000,
+}  # fmt: skip
+UNIT_EXPECTED = "pounds (or £) or thousands (or £000, £'000s)"
+POLARITIES = {
+    "+": "+", "higher": "+", "higherisbetter": "+", "high": "+", "up": "+",
+    "-": "-", "−": "-", "lower": "-", "lowerisbetter": "-", "low": "-", "down": "-",
+}  # fmt: skip
+POLARITY_EXPECTED = "+ (higher is better) or - (lower is better)"
+KPI_TEXT_COLUMNS = ("unit", "notes", "source", "comment", "comments")
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _rows(path: Path, *, sheet: str | int, label: str) -> list[Row]:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path, sheet=sheet, label=label)
+    if suffix in (".csv", ".txt"):
+        return _csv_rows(path, label=label)
+    raise DataError(
+        "unsupported file type", file=label, value=path.suffix, expected="a .csv or .xlsx file"
+    )
+
+
+def _csv_rows(path: Path, *, label: str) -> list[Row]:
+    """Non-blank records with the line each starts on (header included)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"cannot read the file ({error.strerror})", file=label) from None
+    text, _ = decode_text(data, file=label)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[Row] = []
+    start = 1
+    for record in reader:
+        if any(field.strip() for field in record):
+            rows.append((start, list(record)))
+        start = reader.line_num + 1
+    return rows
+
+
+def _xlsx_rows(path: Path, *, sheet: str | int, label: str) -> list[Row]:
+    """Non-empty rows of a worksheet with their sheet row numbers."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several types for a damaged file
+        raise DataError(
+            f"cannot open the workbook ({error})", file=label, expected="an .xlsx workbook"
+        ) from None
+    try:
+        names = book.sheetnames
+        if isinstance(sheet, int) and 0 <= sheet < len(names):
+            ws = book[names[sheet]]
+        elif isinstance(sheet, str) and sheet in names:
+            ws = book[sheet]
+        else:
+            raise DataError(
+                "no such worksheet", file=label, value=sheet, expected=f"one of {names}"
+            )
+        rows: list[Row] = []
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = ["" if v is None else v for v in values]
+            if any(str(c).strip() for c in cells):
+                rows.append((number, cells))
+        return rows
+    finally:
+        book.close()
+
+
+def _key(header: object) -> str:
+    return re.sub(r"[\s\-]+", "_", str(header).strip().lower())
+
+
+def _header(
+    rows: Sequence[Row], required: Sequence[str], *, label: str
+) -> tuple[int, list[str], dict[str, int]]:
+    if not rows:
+        raise DataError(
+            "the file is empty", file=label, expected="a header row: " + ", ".join(required)
+        )
+    number, cells = rows[0]
+    names = [_key(c) for c in cells]
+    while names and not names[-1]:
+        names.pop()
+    index: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in index:
+            raise DataError(
+                "two columns have the same name",
+                file=label,
+                row=number,
+                column=str(cells[i]).strip(),
+                expected="each column once",
+            )
+        if name:
+            index[name] = i
+    for name in required:
+        if name not in index:
+            raise DataError(
+                f"missing column {name!r}",
+                file=label,
+                row=number,
+                column=name,
+                value=", ".join(str(c).strip() for c in cells if str(c).strip()),
+                expected="columns " + ", ".join(required),
+            )
+    return number, names, index
+
+
+def _cell(cells: list[object], i: int | None) -> object:
+    if i is None or i >= len(cells):
+        return ""
+    value = cells[i]
+    return value.strip() if isinstance(value, str) else value
+
+
+def _blank(value: object) -> bool:
+    return (
+        value is None
+        or (isinstance(value, str) and not value)
+        or (isinstance(value, float) and math.isnan(value))
+    )
+
+
+def _show(value: object) -> object:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def _number(value: object, *, file: str, row: int, column: str, expected: str) -> float:
+    """A number cell (not blank) as a float, or a DataError."""
+    if _blank(value):
+        raise DataError(
+            "the cell is blank", file=file, row=row, column=column, value="", expected=expected
+        )
+    try:
+        number = parse_number(value)
+    except (ValueError, TypeError) as error:
+        raise DataError(
+            f"not a number ({error})",
+            file=file,
+            row=row,
+            column=column,
+            value=_show(value),
+            expected=expected,
+        ) from None
+    return number
+
+
+def _financial_year(value: object, *, file: str, row: int, column: str) -> str:
+    expected = "a financial year such as 2017-18, 2017/18 or 17/18"
+    if _blank(value):
+        raise DataError(
+            "the year is blank", file=file, row=row, column=column, value="", expected=expected
+        )
+    try:
+        period = parse_period(value)
+    except (ValueError, TypeError) as error:
+        raise DataError(
+            f"cannot read the year ({error})",
+            file=file,
+            row=row,
+            column=column,
+            value=_show(value),
+            expected=expected,
+        ) from None
+    if period_kind(period) != "financial_year":
+        raise DataError(
+            f"not a financial year (read as the {period_kind(period).replace('_', ' ')} "
+            f"{period!r})",
+            file=file,
+            row=row,
+            column=column,
+            value=_show(value),
+            expected=expected,
+        )
+    return period
+
+
+# --------------------------------------------------------------------------- the case
+
+
+def read_case(
+    path: str | Path, savings_basis: str = "annual", *, sheet: str | int = 0
+) -> pd.DataFrame:
+    """Read an invest-to-save case into the long table :mod:`cscanalysis.finance` uses.
+
+    Columns in the file: ``year, item, kind, amount, unit`` and optionally ``amount_low``,
+    ``amount_high`` (savings only). Amounts are converted to pounds; with
+    ``savings_basis='incremental'`` savings are turned into each year's saving
+    (:func:`cscanalysis.finance.incremental_to_annual`). Returns the columns
+    ``year, item, kind, amount, amount_low, amount_high``, with ``attrs`` ``source`` (file
+    name), ``unit`` (always ``'pounds'``), ``unit_declared`` (as in the file) and
+    ``savings_basis``.
+    """
+    path = Path(path)
+    label = path.name
+    if savings_basis not in SAVINGS_BASES:
+        raise DataError(
+            "unknown savings basis",
+            file=label,
+            value=savings_basis,
+            expected="annual or incremental",
+        )
+    rows = _rows(path, sheet=sheet, label=label)
+    header_row, _, index = _header(rows, ("year", "item", "kind", "amount", "unit"), label=label)
+    if len(rows) < 2:
+        raise DataError(
+            "no figures under the header",
+            file=label,
+            row=header_row,
+            expected="one row per year, item and kind",
+        )
+    out: list[dict[str, object]] = []
+    first_unit: tuple[str, int] | None = None
+    previous: tuple[str, int] | None = None
+    seen: dict[tuple[str, str, str], int] = {}
+    for number, cells in rows[1:]:
+        record, unit = _case_record(cells, index, file=label, row=number)
+        _check_year_order(
+            record["year"], previous, _cell(cells, index["year"]), file=label, row=number
+        )
+        previous = (record["year"], number)
+        if first_unit is not None and UNITS[unit] != UNITS[first_unit[0]]:
+            raise DataError(
+                "the file mixes units",
+                file=label,
+                row=number,
+                column="unit",
+                value=_cell(cells, index["unit"]),
+                expected=f"{first_unit[0]} as on row {first_unit[1]}: one unit per file",
+            )
+        first_unit = first_unit or (unit, number)
+        key = (record["year"], record["item"], record["kind"])
+        if key in seen:
+            raise DataError(
+                "the same year, item and kind appear twice",
+                file=label,
+                row=number,
+                column="item",
+                value=record["item"],
+                expected=f"one row per year, item and kind (already on row {seen[key]})",
+            )
+        seen[key] = number
+        out.append(record)
+    case = pd.DataFrame(out, columns=CASE_COLUMNS)
+    case.attrs = {
+        "source": label,
+        "unit": "pounds",
+        "unit_declared": first_unit[0] if first_unit else "",
+        "savings_basis": savings_basis,
+    }
+    if savings_basis == "incremental":
+        case = incremental_to_annual(case)
+    return case
+
+
+def _case_record(
+    cells: list[object], index: dict[str, int], *, file: str, row: int
+) -> tuple[dict[str, object], str]:
+    """One row of a case file as a record (amounts in pounds) and its unit key."""
+    year = _financial_year(_cell(cells, index["year"]), file=file, row=row, column="year")
+    item = str(_cell(cells, index["item"]))
+    if not item:
+        raise DataError(
+            "the item is blank",
+            file=file,
+            row=row,
+            column="item",
+            value="",
+            expected="a name for the line",
+        )
+    kind = _key(_cell(cells, index["kind"]))
+    if kind not in KINDS:
+        raise DataError(
+            "unknown kind",
+            file=file,
+            row=row,
+            column="kind",
+            value=_cell(cells, index["kind"]),
+            expected="one of " + ", ".join(KINDS),
+        )
+    unit_cell = _cell(cells, index["unit"])
+    unit = re.sub(r"\s+", "", str(unit_cell).lower())
+    if unit not in UNITS:
+        raise DataError(
+            "unknown unit",
+            file=file,
+            row=row,
+            column="unit",
+            value=unit_cell,
+            expected=UNIT_EXPECTED,
+        )
+    amounts, raw = {}, {}
+    for column in ("amount", "amount_low", "amount_high"):
+        cell = raw[column] = _cell(cells, index.get(column))
+        if column != "amount" and _blank(cell):
+            amounts[column] = math.nan
+            continue
+        if column != "amount" and kind != "saving":
+            raise DataError(
+                "bounds are for savings only",
+                file=file,
+                row=row,
+                column=column,
+                value=_show(cell),
+                expected="a blank cell on a row of kind " + kind,
+            )
+        amounts[column] = _amount(cell, file=file, row=row, column=column) * UNITS[unit]
+    _check_bounds(amounts, raw, file=file, row=row)
+    return {"year": year, "item": item, "kind": kind, **amounts}, unit
+
+
+def _check_year_order(
+    year: str, previous: tuple[str, int] | None, cell: object, *, file: str, row: int
+) -> None:
+    """Rows run in year order with no year left out."""
+    if previous is None:
+        return
+    before, now = financial_year_start(previous[0]), financial_year_start(year)
+    if now < before:
+        raise DataError(
+            "the years are out of order",
+            file=file,
+            row=row,
+            column="year",
+            value=_show(cell),
+            expected=f"{previous[0]} (row {previous[1]}) or a later year: rows in year order",
+        )
+    if now > before + 1:
+        raise DataError(
+            "a year is missing",
+            file=file,
+            row=row,
+            column="year",
+            value=_show(cell),
+            expected=f"the year after {previous[0]} (row {previous[1]}); add a row with "
+            "amount 0 for a year with no figures",
+        )
+
+
+_SUFFIXED = re.compile(r"(k|m|bn)\)?$", re.IGNORECASE)
+
+
+def _amount(cell: object, *, file: str, row: int, column: str) -> float:
+    expected = "an amount of 0 or more in the file's unit, such as 1815, £1,815 or 1815.5"
+    if isinstance(cell, str) and _SUFFIXED.search(cell):
+        raise DataError(
+            "amounts with k, m or bn are not allowed",
+            file=file,
+            row=row,
+            column=column,
+            value=cell,
+            expected=expected + " (the unit column says pounds or thousands)",
+        )
+    value = _number(cell, file=file, row=row, column=column, expected=expected)
+    if value < 0:
+        raise DataError(
+            "amounts cannot be negative",
+            file=file,
+            row=row,
+            column=column,
+            value=_show(cell),
+            expected=expected + "; enter savings as positive reductions in spend (Bristol "
+            "prints them as -£813)",
+        )
+    return value
+
+
+def _check_bounds(
+    amounts: dict[str, float], raw: dict[str, object], *, file: str, row: int
+) -> None:
+    amount, low, high = amounts["amount"], amounts["amount_low"], amounts["amount_high"]
+    if not math.isnan(low) and low > amount:
+        raise DataError(
+            "the lower bound is above the amount",
+            file=file,
+            row=row,
+            column="amount_low",
+            value=_show(raw["amount_low"]),
+            expected=f"at most the amount {_show(raw['amount'])}",
+        )
+    if not math.isnan(high) and high < amount:
+        raise DataError(
+            "the upper bound is below the amount",
+            file=file,
+            row=row,
+            column="amount_high",
+            value=_show(raw["amount_high"]),
+            expected=f"at least the amount {_show(raw['amount'])}",
+        )
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+def read_kpis(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
+    """Read a KPI file (one row per indicator, one column per period) into a long table.
+
+    Columns in the file: ``code, title, polarity, target, tolerance``, optionally ``unit``
+    (kept), ``notes``, ``source`` or ``comments`` (ignored), and one column per period headed
+    ``2019-20 Q1``, ``Q1 2019/20``, ``2018-19``, ``2018/19`` and so on. A blank tolerance is 0;
+    a blank target means "no target"; a blank value is "no data"; a published symbol
+    (``c``, ``x``, ...) is NaN with the symbol kept in ``flag``. Returns the columns
+    ``code, title, polarity, unit, target, tolerance, period, value, flag``.
+    """
+    path = Path(path)
+    label = path.name
+    rows = _rows(path, sheet=sheet, label=label)
+    header_row, names, index = _header(rows, KPI_REQUIRED, label=label)
+    periods = _kpi_periods(rows[0][1], names, file=label, row=header_row)
+    out: list[dict[str, object]] = []
+    codes: dict[str, int] = {}
+    for number, cells in rows[1:]:
+        meta = _kpi_meta(cells, index, file=label, row=number)
+        code = meta["code"]
+        if code in codes:
+            raise DataError(
+                "the code appears twice",
+                file=label,
+                row=number,
+                column="code",
+                value=code,
+                expected=f"each code once (already on row {codes[code]})",
+            )
+        codes[code] = number
+        for i, given, period in periods:
+            cell = _cell(cells, i)
+            try:
+                value, flag = parse_value(cell)
+            except (ValueError, TypeError) as error:
+                raise DataError(
+                    f"not a number ({error})",
+                    file=label,
+                    row=number,
+                    column=given,
+                    value=_show(cell),
+                    expected="a number, a blank (no data) or a published symbol such as c or x",
+                ) from None
+            out.append({**meta, "period": period, "value": value, "flag": flag})
+    if not out:
+        raise DataError(
+            "no indicators under the header",
+            file=label,
+            row=header_row,
+            expected="one row per indicator",
+        )
+    table = pd.DataFrame(out, columns=KPI_COLUMNS)
+    table.attrs = {"source": label}
+    return table
+
+
+KPI_REQUIRED = ("code", "title", "polarity", "target", "tolerance")
+
+
+def _kpi_periods(
+    header: list[object], names: list[str], *, file: str, row: int
+) -> list[tuple[int, str, str]]:
+    """(column index, header as given, canonical period) for each period column."""
+    periods: list[tuple[int, str, str]] = []
+    for i, name in enumerate(names):
+        if not name or name in KPI_REQUIRED or name in KPI_TEXT_COLUMNS:
+            continue
+        given = str(header[i]).strip()
+        try:
+            period = parse_period(header[i])
+        except (ValueError, TypeError) as error:
+            raise DataError(
+                f"cannot read this column header as a period ({error})",
+                file=file,
+                row=row,
+                column=given,
+                value=given,
+                expected="a period such as 2019-20 Q1 or 2018-19, or one of "
+                + ", ".join(KPI_REQUIRED + KPI_TEXT_COLUMNS),
+            ) from None
+        if any(period == p for _, _, p in periods):
+            raise DataError(
+                "two columns hold the same period",
+                file=file,
+                row=row,
+                column=given,
+                value=period,
+                expected="each period once",
+            )
+        periods.append((i, given, period))
+    if not periods:
+        raise DataError(
+            "no period columns",
+            file=file,
+            row=row,
+            expected="one column per period, such as 2019-20 Q1",
+        )
+    return periods
+
+
+def _kpi_meta(
+    cells: list[object], index: dict[str, int], *, file: str, row: int
+) -> dict[str, object]:
+    """Code, title, polarity, unit, target and tolerance of one indicator row."""
+    code = str(_cell(cells, index["code"]))
+    if not code:
+        raise DataError(
+            "the code is blank",
+            file=file,
+            row=row,
+            column="code",
+            value="",
+            expected="a short code for the indicator",
+        )
+    raw_polarity = _cell(cells, index["polarity"])
+    if _blank(raw_polarity):
+        raise DataError(
+            "the indicator has no polarity",
+            file=file,
+            row=row,
+            column="polarity",
+            value="",
+            expected=POLARITY_EXPECTED,
+        )
+    polarity = POLARITIES.get(re.sub(r"\s+", "", str(raw_polarity).lower()))
+    if polarity is None:
+        raise DataError(
+            "unknown polarity",
+            file=file,
+            row=row,
+            column="polarity",
+            value=raw_polarity,
+            expected=POLARITY_EXPECTED,
+        )
+    expected = "a number in the indicator's units, such as 80 or 80%"
+    raw_target = _cell(cells, index["target"])
+    target = (
+        math.nan
+        if _blank(raw_target)
+        else _number(raw_target, file=file, row=row, column="target", expected=expected)
+    )
+    raw_tolerance = _cell(cells, index["tolerance"])
+    tolerance = (
+        0.0
+        if _blank(raw_tolerance)
+        else _number(raw_tolerance, file=file, row=row, column="tolerance", expected=expected)
+    )
+    if tolerance < 0:
+        raise DataError(
+            "the tolerance is negative",
+            file=file,
+            row=row,
+            column="tolerance",
+            value=_show(raw_tolerance),
+            expected="0 or more, in the indicator's units",
+        )
+    return {
+        "code": code,
+        "title": str(_cell(cells, index["title"])),
+        "polarity": polarity,
+        "unit": str(_cell(cells, index.get("unit"))),
+        "target": target,
+        "tolerance": tolerance,
+    }
+
+
+# --------------------------------------------------------------------------- risks
+
+
+def read_risks(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
+    """Read a risk register: ``id, title, likelihood, impact, tolerance_likelihood,
+    tolerance_impact`` and optionally ``owner`` (other columns are kept as text).
+
+    Likelihood is a whole number 1 to 4 and impact one of 1, 3, 5, 7 (see
+    :mod:`cscanalysis.risk`).
+    """
+    path = Path(path)
+    label = path.name
+    rows = _rows(path, sheet=sheet, label=label)
+    required = ("id", "title", "likelihood", "impact", "tolerance_likelihood", "tolerance_impact")
+    header_row, names, index = _header(rows, required, label=label)
+    extra = [n for n in names if n and n not in RISK_COLUMNS]
+    out: list[dict[str, object]] = []
+    ids: dict[str, int] = {}
+    for number, cells in rows[1:]:
+        risk_id = str(_cell(cells, index["id"]))
+        if not risk_id:
+            raise DataError(
+                "the id is blank",
+                file=label,
+                row=number,
+                column="id",
+                value="",
+                expected="a short id such as CRR1",
+            )
+        if risk_id in ids:
+            raise DataError(
+                "the id appears twice",
+                file=label,
+                row=number,
+                column="id",
+                value=risk_id,
+                expected=f"each id once (already on row {ids[risk_id]})",
+            )
+        ids[risk_id] = number
+        record: dict[str, object] = {
+            "id": risk_id,
+            "title": str(_cell(cells, index["title"])),
+            "owner": str(_cell(cells, index.get("owner"))),
+        }
+        for column, allowed in (
+            ("likelihood", LIKELIHOODS),
+            ("impact", IMPACTS),
+            ("tolerance_likelihood", LIKELIHOODS),
+            ("tolerance_impact", IMPACTS),
+        ):
+            cell = _cell(cells, index[column])
+            expected = "one of " + ", ".join(map(str, allowed))
+            value = _number(cell, file=label, row=number, column=column, expected=expected)
+            if value not in allowed:
+                raise DataError(
+                    f"{column.replace('_', ' ')} out of range",
+                    file=label,
+                    row=number,
+                    column=column,
+                    value=_show(cell),
+                    expected=expected,
+                )
+            record[column] = int(value)
+        for name in extra:
+            record[name] = str(_cell(cells, index[name]))
+        out.append(record)
+    if not out:
+        raise DataError(
+            "no risks under the header", file=label, row=header_row, expected="one row per risk"
+        )
+    table = pd.DataFrame(out, columns=RISK_COLUMNS + extra)
+    table.attrs = {"source": label}
+    return table
+
+
+# --------------------------------------------------------------------------- writer
+
+
+def csv_to_xlsx(csv_path: str | Path, xlsx_path: str | Path, *, sheet_name: str = "case") -> Path:
+    """Copy a CSV into a one-sheet workbook, numbers as numbers (for the XLSX examples).
+
+    Plain numbers become numeric cells; everything else stays text. Written to a temporary
+    file first and then renamed, so a failure never leaves half a workbook.
+    """
+    from openpyxl import Workbook
+
+    csv_path, xlsx_path = Path(csv_path), Path(xlsx_path)
+    rows = _csv_rows(csv_path, label=csv_path.name)
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet_name
+    for _, cells in rows:
+        ws.append([_as_cell(c) for c in cells])
+    handle, temp = tempfile.mkstemp(suffix=".xlsx", dir=xlsx_path.parent)
+    os.close(handle)
+    try:
+        book.save(temp)
+        os.chmod(temp, 0o644)  # mkstemp makes the file private; a workbook is for sharing
+        os.replace(temp, xlsx_path)
+    finally:
+        if os.path.exists(temp):
+            os.remove(temp)
+    return xlsx_path
+
+
+def _as_cell(text: object) -> object:
+    if isinstance(text, str) and re.fullmatch(r"-?\d+(\.\d+)?", text.strip()):
+        number = float(text)
+        return int(number) if number.is_integer() and "." not in text else number
+    return text

@@ -1,0 +1,697 @@
+"""SSDA903 returns (children looked after, child level): header and episodes files.
+
+A council sends DfE one return a year (1 April to 31 March). Each return holds a header file
+(one row per child: ``CHILD, SEX, DOB, ...``) and an episodes file (one row per episode:
+``CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER, DEC, REC, ...``, dates ``dd/mm/YYYY``).
+An episode open across 31 March is in both years' returns, so episodes are de-duplicated on
+``(CHILD, DECOM)``, keeping the latest return's version.
+
+Which year a return covers comes from its dates, not its file name (see :func:`return_year`).
+Every problem goes into a validation report (``file, row, child, rule, detail, action``); a row
+that cannot be used (no child, no or unreadable start date, an end before the start, ...) is
+``excluded``, every other problem is reported and the row ``kept``. Reading never stops at the
+first problem; only a file that cannot be read at all (missing columns, two returns for one
+year, no dates) raises :class:`DataError`.
+
+Rules in the report:
+
+========================================  =========  ========================================
+rule                                      action     meaning
+========================================  =========  ========================================
+``missing_child``                         excluded   CHILD is blank
+``missing_date``                          excluded   DECOM is blank (kept when DOB is blank)
+``invalid_date``                          excluded   DECOM or DEC is not a dd/mm/YYYY date
+                                                     (kept, DOB unknown, for DOB)
+``end_before_start``                      excluded   DEC is before DECOM
+``duplicate_episode``                     excluded   CHILD and DECOM repeat a row of the file
+``duplicate_child``                       excluded   CHILD repeats a row of the header file
+``start_after_return_year``               excluded   DECOM after the 31 March the return ends
+``end_after_return_year``                 kept       DEC after the 31 March the return ends
+``ended_before_return_year``              kept       DEC before the 1 April the return starts
+``unknown_code``                          kept       a code not in force (see CODE_LISTS)
+``missing_code``                          kept       a blank code (REC only when DEC is given)
+``child_not_in_header``                   kept       a child with episodes but no header row
+``header_child_without_episodes``         kept       a header row with no episode that year
+``header_conflict``                       kept       SEX or DOB differs between returns
+``missing_from_next_return``              kept       open at the end of one return, the child
+                                                     is not in the next (not counted as looked
+                                                     after afterwards unless a later return
+                                                     says so)
+``open_episode_missing_from_next_return`` kept       the child is in the next return but not
+                                                     this open episode
+``missing_from_previous_return``          kept       an episode open on 31 March that the
+                                                     return for that year lacks
+``overlapping_episodes``                  kept       starts before the child's previous
+                                                     episode ends
+``x1_without_next_episode``               kept       REC X1 (a new episode the same day) but
+                                                     no episode starts on DEC
+``new_period_without_start``              kept       follows a gap in care but RNE is not S
+========================================  =========  ========================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cscanalysis.clean import decode_text
+from cscanalysis.errors import DataError
+
+ROW = "row"  # line number of a record in its file (header is line 1)
+EPISODE_COLUMNS = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC"]
+EPISODE_OPTIONAL = ["REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]
+HEADER_COLUMNS = ["CHILD", "SEX", "DOB"]
+HEADER_OPTIONAL = ["ETHNIC", "UPN", "MOTHER", "MC_DOB"]
+REPORT_COLUMNS = ["file", "row", "child", "rule", "detail", "action"]
+DATE_FORMAT = "%d/%m/%Y"
+
+# Code lists with the reporting years (ending 31 March) each code is in force:
+# code -> (first year, last year), None meaning "no limit". Source: the DfE SSDA903 guidance as
+# summarised in data/raw/ssda903/README.md: SEX 1/2 until the 2023-24 return then M/F/U from
+# 2024-25; PLACE K3 (registered supported accommodation) added and H5, P2, Z1 removed from
+# 2025-26.
+_Span = tuple[int | None, int | None]
+
+
+def _always(
+    codes: str | Iterable[str], first: int | None = None, last: int | None = None
+) -> dict[str, _Span]:
+    """``{code: (first, last)}`` for codes given as a list or a space-separated string."""
+    if isinstance(codes, str):
+        codes = codes.split()
+    return {code: (first, last) for code in codes}
+
+
+CODE_LISTS: dict[str, dict[str, _Span]] = {
+    "SEX": {**_always("1 2", last=2024), **_always("M F U", first=2025)},
+    "RNE": _always("S P L T U B"),
+    "LS": _always("C1 C2 D1 E1 V2 V3 V4 J1 J2 J3 L1 L2 L3"),
+    "CIN": _always(f"N{i}" for i in range(1, 9)),
+    "PLACE": {
+        **_always("A3 A4 A5 A6 K1 K2 P1 P3 R1 R2 R3 R5 S1 T0 T1 T2 T3 T4 U1 U2 U3 U4 U5 U6"),
+        **_always("H5 P2 Z1", last=2025),
+        "K3": (2026, None),
+    },
+    "PLACE_PROVIDER": _always("PR0 PR1 PR2 PR3 PR4 PR5"),
+    "REC": _always(
+        "X1 E11 E12 E13 E14 E15 E16 E17 E2 E3 E4A E4B E41 E45 E46 E47 E48 E5 E6 E7 E8 E9"
+    ),
+}
+EPISODE_CODED = ["RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "REC"]
+SEX_STANDARD = {"1": "M", "2": "F", "M": "M", "F": "F", "U": "U"}
+
+
+def codes_in_force(field_name: str, year: int) -> frozenset[str]:
+    """The codes of ``field_name`` valid in the return for the year ending 31 March ``year``."""
+    try:
+        codes = CODE_LISTS[field_name]
+    except KeyError:
+        raise KeyError(f"no code list for {field_name!r}; known: {sorted(CODE_LISTS)}") from None
+    return frozenset(
+        code
+        for code, (first, last) in codes.items()
+        if (first is None or year >= first) and (last is None or year <= last)
+    )
+
+
+def collection_year(dates: pd.Series | pd.Timestamp) -> pd.Series | int:
+    """The reporting year (ending 31 March) holding each date: 15/08/2016 -> 2017."""
+    if isinstance(dates, pd.Series):
+        return dates.dt.year + (dates.dt.month >= 4).astype(int)
+    return int(dates.year + (dates.month >= 4))
+
+
+def year_bounds(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """1 April and 31 March of the reporting year ending 31 March ``year``."""
+    return pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+
+
+def return_year(decom: pd.Series, dec: pd.Series) -> int | None:
+    """The year (ending 31 March) an episodes file covers, from its dates.
+
+    Every end date (DEC) in a return falls in its year, so the year is the one holding most
+    DECs (a stray date such as 01/04/2018 in the 2017-18 return cannot move it, as taking the
+    latest date would). With no DEC at all, the year holding the latest DECOM. None when there
+    are no dates.
+    """
+    ends = dec.dropna()
+    if len(ends):
+        counts = collection_year(ends).value_counts()
+        return int(counts[counts == counts.max()].index.max())
+    starts = decom.dropna()
+    return collection_year(starts.max()) if len(starts) else None
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(dates, unreadable): ``dd/mm/YYYY`` (or ISO ``YYYY-MM-DD``) text to Timestamps.
+
+    Blank is NaT and readable; ``unreadable`` marks non-blank text that is not a real date.
+    """
+    text = values.fillna("").astype(str).str.strip()
+    dates = pd.to_datetime(text, format=DATE_FORMAT, errors="coerce")
+    iso = dates.isna() & text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    if iso.any():
+        dates = dates.mask(iso, pd.to_datetime(text.where(iso), format="%Y-%m-%d", errors="coerce"))
+    unreadable = dates.isna() & text.ne("")
+    return dates, unreadable
+
+
+def _show(date: pd.Timestamp) -> str:
+    return "blank" if pd.isna(date) else date.strftime(DATE_FORMAT)
+
+
+# --- reading files (the only I/O) --------------------------------------------------------------
+
+
+def read_return_csv(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
+    """One SSDA903 CSV as strings (stripped, blanks ``""``) with its line numbers in ``row``.
+
+    Headers are stripped and upper-cased; blank lines are skipped without shifting numbers.
+    """
+    path = Path(path)
+    label = label or path.name
+    text, _ = decode_text(path.read_bytes(), file=label)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().upper() for name in next(reader)]
+    except StopIteration:
+        raise DataError("the file is empty", file=label, expected="a header row") from None
+    records, rows = [], []
+    start = reader.line_num + 1
+    for record in reader:
+        if any(cell.strip() for cell in record):
+            cells = [cell.strip() for cell in record[: len(header)]]
+            records.append(cells + [""] * (len(header) - len(cells)))
+            rows.append(start)
+        start = reader.line_num + 1
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    frame[ROW] = rows
+    return frame
+
+
+@dataclass(frozen=True)
+class RawReturn:
+    """One year's files as read: names (for the report) and their rows as strings."""
+
+    episodes_file: str
+    episodes: pd.DataFrame
+    header_file: str
+    header: pd.DataFrame
+
+
+def find_returns(directory: str | Path) -> list[tuple[Path, Path]]:
+    """(header, episodes) file pairs in ``directory``: ``*episodes*.csv`` with the file of the
+    same name but ``header`` for ``episodes``. Other files (UASC, ...) are ignored."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DataError(
+            "not a folder",
+            file=str(directory),
+            expected="a folder of SSDA903 header and episodes CSV files",
+        )
+    pairs = []
+    for episodes in sorted(directory.iterdir()):
+        name = episodes.name
+        if episodes.suffix.lower() != ".csv" or "episodes" not in name.lower():
+            continue
+        at = name.lower().index("episodes")
+        header_name = name[:at] + "header" + name[at + len("episodes") :]
+        matches = [p for p in directory.iterdir() if p.name.lower() == header_name.lower()]
+        if not matches:
+            raise DataError(
+                "an episodes file has no header file",
+                file=name,
+                expected=f"{header_name} beside it",
+            )
+        pairs.append((matches[0], episodes))
+    if not pairs:
+        raise DataError(
+            "no SSDA903 episodes files",
+            file=str(directory),
+            expected="files such as 2017-header.csv and 2017-episodes.csv",
+        )
+    return pairs
+
+
+def read_ssda903(directory: str | Path) -> SSDA903:
+    """Read, validate and combine every return in ``directory`` (see :func:`clean_returns`)."""
+    raws = []
+    for header, episodes in find_returns(directory):
+        raws.append(
+            RawReturn(
+                episodes.name, read_return_csv(episodes), header.name, read_return_csv(header)
+            )
+        )
+    return clean_returns(raws)
+
+
+# --- validation and combination (pure) -------------------------------------------------------
+
+
+@dataclass
+class SSDA903:
+    """Clean SSDA903 data.
+
+    ``episodes``: one row per ``(CHILD, DECOM)`` (latest return's version) with the file's
+    columns, ``DECOM``/``DEC`` as Timestamps, ``year`` (return it came from), ``first_year`` and
+    ``last_year`` (first and last return holding it), ``file`` and ``row``.
+    ``header``: one row per child (latest return), ``DOB`` a Timestamp, ``SEX_STANDARD`` M/F/U.
+    ``report``: every problem found (``file, row, child, rule, detail, action``).
+    ``years``: episodes file name -> reporting year it covers, in year order.
+    """
+
+    episodes: pd.DataFrame
+    header: pd.DataFrame
+    report: pd.DataFrame
+    years: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def excluded(self) -> int:
+        """How many rows were left out as unusable."""
+        return int((self.report["action"] == "excluded").sum())
+
+    def summary(self) -> pd.DataFrame:
+        """Problems counted by rule and action."""
+        if self.report.empty:
+            return pd.DataFrame(columns=["rule", "action", "rows"])
+        return (
+            self.report.groupby(["rule", "action"])
+            .size()
+            .rename("rows")
+            .reset_index()
+            .sort_values("rows", ascending=False, kind="stable")
+            .reset_index(drop=True)
+        )
+
+
+class _Report:
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def add(
+        self, file: str, rows: pd.DataFrame, rule: str, detail: pd.Series | str, action: str
+    ) -> None:
+        if rows.empty:
+            return
+        detail = detail if isinstance(detail, pd.Series) else pd.Series(detail, index=rows.index)
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": rows.get("file", file),
+                    "row": rows[ROW].astype(int),
+                    "child": rows["CHILD"].astype(str),
+                    "rule": rule,
+                    "detail": detail.loc[rows.index].astype(str),
+                    "action": action,
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=REPORT_COLUMNS)
+        out = pd.concat(self.parts, ignore_index=True)[REPORT_COLUMNS]
+        return out.sort_values(["file", "row", "rule"], kind="stable").reset_index(drop=True)
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], *, file: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            "required columns are missing",
+            file=file,
+            row=1,
+            column=", ".join(missing),
+            value=", ".join(c for c in frame.columns if c != ROW),
+            expected="the columns " + ", ".join(columns),
+        )
+
+
+def _valid_codes(field_name: str, codes: pd.Series, years: pd.Series) -> pd.Series:
+    """True where a code is in force in the given year (per row)."""
+    spans = CODE_LISTS[field_name]
+    first = codes.map(lambda c: spans.get(c, (None, None))[0])
+    last = codes.map(lambda c: spans.get(c, (None, None))[1])
+    known = codes.isin(list(spans))
+    after_first = first.isna() | (years >= first.fillna(0))
+    before_last = last.isna() | (years <= last.fillna(9999))
+    return known & after_first & before_last
+
+
+def _clean_episodes(raw: pd.DataFrame, file: str, report: _Report) -> tuple[pd.DataFrame, int]:
+    """Usable episodes of one file with their return year; problems go to ``report``."""
+    _require(raw, EPISODE_COLUMNS, file=file)
+    frame = raw.copy()
+    frame["file"] = file
+    decom_text, dec_text = frame["DECOM"], frame["DEC"]
+    frame["DECOM"], bad_decom = parse_dates(decom_text)
+    frame["DEC"], bad_dec = parse_dates(dec_text)
+    usable = pd.Series(True, index=frame.index)
+
+    def exclude(mask: pd.Series, rule: str, detail: pd.Series | str) -> None:
+        nonlocal usable
+        mask = mask & usable
+        report.add(file, frame[mask], rule, detail, "excluded")
+        usable &= ~mask
+
+    exclude(frame["CHILD"].eq(""), "missing_child", "CHILD is blank")
+    exclude(decom_text.eq(""), "missing_date", "DECOM (date episode commenced) is blank")
+    exclude(
+        bad_decom,
+        "invalid_date",
+        "DECOM " + decom_text.map(repr) + " is not a date (expected dd/mm/YYYY)",
+    )
+    exclude(
+        bad_dec,
+        "invalid_date",
+        "DEC " + dec_text.map(repr) + " is not a date (expected dd/mm/YYYY)",
+    )
+    exclude(
+        frame["DEC"] < frame["DECOM"],
+        "end_before_start",
+        "DEC " + dec_text + " is before DECOM " + decom_text,
+    )
+    first_row = frame[usable].groupby(["CHILD", "DECOM"])[ROW].transform("min")
+    repeat = pd.Series(False, index=frame.index)
+    repeat.loc[first_row.index] = frame.loc[first_row.index, ROW] != first_row
+    exclude(
+        repeat,
+        "duplicate_episode",
+        "the same CHILD and DECOM as row "
+        + first_row.reindex(frame.index).astype("Int64").astype(str),
+    )
+
+    year = return_year(frame.loc[usable, "DECOM"], frame.loc[usable, "DEC"])
+    if year is None:
+        raise DataError(
+            "no usable dates, so the year the return covers is unknown",
+            file=file,
+            column="DECOM",
+            expected="episodes with dd/mm/YYYY dates",
+        )
+    start, end = year_bounds(year)
+    period = f"{year - 1}-{year % 100:02d}"
+    exclude(
+        frame["DECOM"] > end,
+        "start_after_return_year",
+        "DECOM " + decom_text + f" is after 31/03/{year}, the end of the {period} return",
+    )
+    kept = frame[usable]
+    report.add(
+        file,
+        kept[kept["DEC"] > end],
+        "end_after_return_year",
+        "DEC " + kept["DEC"].map(_show) + f" is after 31/03/{year}, the end of the {period} return",
+        "kept",
+    )
+    report.add(
+        file,
+        kept[kept["DEC"] < start],
+        "ended_before_return_year",
+        "DEC " + kept["DEC"].map(_show) + f" is before 01/04/{year - 1}, the start of "
+        f"the {period} return",
+        "kept",
+    )
+
+    start_years = collection_year(kept["DECOM"])
+    for name in EPISODE_CODED:
+        codes = kept[name]
+        blank = codes.eq("")
+        if name == "REC":
+            blank &= kept["DEC"].notna()
+        report.add(file, kept[blank], "missing_code", f"{name} is blank", "kept")
+        valid = _valid_codes(name, codes, pd.Series(year, index=kept.index)) | _valid_codes(
+            name, codes, start_years
+        )
+        unknown = ~valid & codes.ne("")
+        report.add(
+            file,
+            kept[unknown],
+            "unknown_code",
+            f"{name} " + codes.map(repr) + f" is not a {name} code in force in {period}",
+            "kept",
+        )
+    kept = kept.copy()
+    kept["year"] = year
+    return kept, year
+
+
+def _clean_header(raw: pd.DataFrame, file: str, year: int, report: _Report) -> pd.DataFrame:
+    _require(raw, HEADER_COLUMNS, file=file)
+    frame = raw.copy()
+    frame["file"] = file
+    usable = frame["CHILD"].ne("")
+    report.add(file, frame[~usable], "missing_child", "CHILD is blank", "excluded")
+    repeat = frame["CHILD"].duplicated() & usable
+    first = frame[usable].groupby("CHILD")[ROW].transform("min")
+    report.add(
+        file,
+        frame[repeat],
+        "duplicate_child",
+        "the same CHILD as row " + first.reindex(frame.index).astype("Int64").astype(str),
+        "excluded",
+    )
+    frame = frame[usable & ~repeat].copy()
+    dob_text = frame["DOB"]
+    frame["DOB"], bad = parse_dates(dob_text)
+    report.add(file, frame[dob_text.eq("")], "missing_date", "DOB is blank", "kept")
+    report.add(
+        file,
+        frame[bad],
+        "invalid_date",
+        "DOB " + dob_text.map(repr) + " is not a date (expected dd/mm/YYYY)",
+        "kept",
+    )
+    sex = frame["SEX"]
+    period = f"{year - 1}-{year % 100:02d}"
+    report.add(file, frame[sex.eq("")], "missing_code", "SEX is blank", "kept")
+    unknown = ~_valid_codes("SEX", sex, pd.Series(year, index=frame.index)) & sex.ne("")
+    report.add(
+        file,
+        frame[unknown],
+        "unknown_code",
+        "SEX " + sex.map(repr) + f" is not a SEX code in force in {period}",
+        "kept",
+    )
+    frame["SEX_STANDARD"] = sex.map(SEX_STANDARD).fillna("")
+    frame["year"] = year
+    return frame
+
+
+def _match_header(
+    episodes: pd.DataFrame, header: pd.DataFrame, ep_file: str, head_file: str, report: _Report
+) -> None:
+    in_header = set(header["CHILD"])
+    orphans = episodes[~episodes["CHILD"].isin(in_header)].drop_duplicates("CHILD")
+    report.add(
+        ep_file,
+        orphans,
+        "child_not_in_header",
+        f"CHILD has episodes but no row in {head_file}",
+        "kept",
+    )
+    in_episodes = set(episodes["CHILD"])
+    idle = header[~header["CHILD"].isin(in_episodes)]
+    report.add(
+        head_file,
+        idle,
+        "header_child_without_episodes",
+        f"CHILD has a header row but no usable episode in {ep_file}",
+        "kept",
+    )
+
+
+def _between_returns(
+    all_eps: pd.DataFrame, years: list[int], files: dict[int, str], report: _Report
+) -> None:
+    """Open episodes missing from the next return, and episodes missing from the previous."""
+    for year in years:
+        if year + 1 not in files:
+            continue
+        this = all_eps[all_eps["year"] == year]
+        nxt = all_eps[all_eps["year"] == year + 1]
+        next_keys = set(zip(nxt["CHILD"], nxt["DECOM"], strict=True))
+        next_children = set(nxt["CHILD"])
+        open_eps = this[this["DEC"].isna()]
+        gone = open_eps[~open_eps["CHILD"].isin(next_children)]
+        report.add(
+            files[year],
+            gone,
+            "missing_from_next_return",
+            f"episode open at 31/03/{year} but the child is not in {files[year + 1]}",
+            "kept",
+        )
+        present = open_eps[open_eps["CHILD"].isin(next_children)]
+        lost = present[
+            [
+                (c, d) not in next_keys
+                for c, d in zip(present["CHILD"], present["DECOM"], strict=True)
+            ]
+        ]
+        report.add(
+            files[year],
+            lost,
+            "open_episode_missing_from_next_return",
+            f"episode open at 31/03/{year} is not in {files[year + 1]}",
+            "kept",
+        )
+        this_keys = set(zip(this["CHILD"], this["DECOM"], strict=True))
+        earlier = nxt[nxt["DECOM"] <= pd.Timestamp(year, 3, 31)]
+        absent = earlier[
+            [
+                (c, d) not in this_keys
+                for c, d in zip(earlier["CHILD"], earlier["DECOM"], strict=True)
+            ]
+        ]
+        report.add(
+            files[year + 1],
+            absent,
+            "missing_from_previous_return",
+            f"episode open at 31/03/{year} is not in {files[year]}",
+            "kept",
+        )
+
+
+def _sequence_checks(eps: pd.DataFrame, report: _Report) -> None:
+    """Overlaps, X1 with nothing after, and new periods of care without RNE S."""
+    eps = eps.sort_values(["CHILD", "DECOM"])
+    same = eps["CHILD"].eq(eps["CHILD"].shift(1))
+    prev_dec = eps["DEC"].shift(1)
+    prev_decom = eps["DECOM"].shift(1)
+    prev_where = (
+        eps["file"].shift(1).astype(str) + " row " + eps[ROW].shift(1).astype("Int64").astype(str)
+    )
+    overlap = same & (prev_dec.isna() | (prev_dec > eps["DECOM"]))
+    report.add(
+        "",
+        eps[overlap],
+        "overlapping_episodes",
+        "starts "
+        + eps["DECOM"].map(_show)
+        + " before the episode from "
+        + prev_decom.map(_show)
+        + " ("
+        + prev_where
+        + ") ends ("
+        + prev_dec.map(lambda d: "still open" if pd.isna(d) else _show(d))
+        + ")",
+        "kept",
+    )
+    gap = same & prev_dec.notna() & (prev_dec < eps["DECOM"])
+    report.add(
+        "",
+        eps[gap & eps["RNE"].ne("S")],
+        "new_period_without_start",
+        "starts " + eps["DECOM"].map(_show) + " after a gap in care (previous episode "
+        "ended " + prev_dec.map(_show) + ") but RNE is " + eps["RNE"].map(repr) + ", not 'S'",
+        "kept",
+    )
+    next_decom = eps["DECOM"].shift(-1).where(eps["CHILD"].eq(eps["CHILD"].shift(-1)))
+    x1 = eps["REC"].eq("X1") & eps["DEC"].notna() & next_decom.ne(eps["DEC"])
+    report.add(
+        "",
+        eps[x1],
+        "x1_without_next_episode",
+        "REC is X1 (a new episode the same day) but no episode starts on " + eps["DEC"].map(_show),
+        "kept",
+    )
+
+
+def clean_returns(returns: Sequence[RawReturn]) -> SSDA903:
+    """Validate each return, then combine them into one set of episodes (see the module doc)."""
+    report = _Report()
+    episodes, headers, files, header_files = [], [], {}, {}
+    for raw in returns:
+        eps, year = _clean_episodes(raw.episodes, raw.episodes_file, report)
+        if year in files:
+            raise DataError(
+                "two returns cover the same year",
+                file=raw.episodes_file,
+                value=f"{year - 1}-{year % 100:02d}",
+                expected=f"one episodes file a year ({files[year]} covers it too)",
+            )
+        files[year] = raw.episodes_file
+        header_files[year] = raw.header_file
+        head = _clean_header(raw.header, raw.header_file, year, report)
+        _match_header(eps, head, raw.episodes_file, raw.header_file, report)
+        episodes.append(eps)
+        headers.append(head)
+    if not episodes:
+        raise DataError("no SSDA903 returns given", expected="at least one episodes file")
+    years = sorted(files)
+    all_eps = pd.concat(episodes, ignore_index=True)
+    _between_returns(all_eps, years, files, report)
+
+    all_eps = all_eps.sort_values(["CHILD", "DECOM", "year"], kind="stable")
+    span = all_eps.groupby(["CHILD", "DECOM"])["year"].agg(first_year="min", last_year="max")
+    latest = all_eps.drop_duplicates(["CHILD", "DECOM"], keep="last")
+    latest = latest.merge(span, left_on=["CHILD", "DECOM"], right_index=True, how="left")
+    for name in EPISODE_OPTIONAL:
+        if name not in latest:
+            latest[name] = ""
+    latest = latest.reset_index(drop=True)
+    _sequence_checks(latest, report)
+
+    all_head = pd.concat(headers, ignore_index=True).sort_values(["CHILD", "year"], kind="stable")
+    varies = all_head.groupby("CHILD").agg(sex=("SEX_STANDARD", "nunique"), dob=("DOB", "nunique"))
+    header = all_head.drop_duplicates("CHILD", keep="last").reset_index(drop=True)
+    conflict = header[header["CHILD"].map((varies["sex"] > 1) | (varies["dob"] > 1)).fillna(False)]
+    report.add(
+        "",
+        conflict,
+        "header_conflict",
+        "SEX or DOB differs between returns; the latest return's values are used",
+        "kept",
+    )
+    for name in HEADER_OPTIONAL:
+        if name not in header:
+            header[name] = ""
+
+    tail = ["year", "first_year", "last_year", "file", ROW]
+    order = [*EPISODE_COLUMNS, *EPISODE_OPTIONAL]
+    extra = [c for c in latest.columns if c not in order and c not in tail]
+    episodes_out = latest[[*order, *extra, *tail]]
+    head_tail = ["year", "file", ROW]
+    head_order = [*HEADER_COLUMNS, *HEADER_OPTIONAL, "SEX_STANDARD"]
+    head_extra = [c for c in header.columns if c not in head_order and c not in head_tail]
+    header_out = header[[*head_order, *head_extra, *head_tail]]
+    return SSDA903(
+        episodes=episodes_out.sort_values(["CHILD", "DECOM"]).reset_index(drop=True),
+        header=header_out.reset_index(drop=True),
+        report=report.frame(),
+        years={files[y]: y for y in years},
+    )
+
+
+def episodes_open_on(episodes: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
+    """True for episodes open on ``when`` (started on or before it, ended after it).
+
+    An episode with no end date counts as open only up to 31 March of the last return that
+    holds it: a child missing from later returns is not assumed to be still looked after.
+    """
+    started = episodes["DECOM"] <= when
+    ended_after = episodes["DEC"] > when
+    still_known = episodes["DEC"].isna() & (episodes["last_year"] >= collection_year(when))
+    return started & (ended_after | still_known)
+
+
+__all__ = [
+    "CODE_LISTS",
+    "REPORT_COLUMNS",
+    "SSDA903",
+    "RawReturn",
+    "clean_returns",
+    "codes_in_force",
+    "collection_year",
+    "episodes_open_on",
+    "find_returns",
+    "read_return_csv",
+    "read_ssda903",
+    "return_year",
+    "year_bounds",
+]

@@ -1,0 +1,524 @@
+"""Tests for cscanalysis.forecast: known answers worked out by hand, real CLA data, errors."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cscanalysis import forecast as F
+from cscanalysis.errors import DataError, ParameterError
+
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw" / "cla"
+Z80 = 1.2815515655446004  # standard normal quantile at 0.90
+Z95 = 1.959963984540054  # at 0.975
+
+
+def wide(rows: dict[str, list[float]], first: int = 2015) -> pd.DataFrame:
+    n = len(next(iter(rows.values())))
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=range(first, first + n))
+    frame.index.name = "council_code"
+    return frame.astype(float)
+
+
+def read_cla(folder: str) -> pd.DataFrame:
+    """LA rows of an EES 'cla_number_and_rate_per_10k_children.csv' as (la, year, measure,
+    value); RY2025 renamed 'number' to 'children_count' and 'population_count' to
+    'population_type'. Symbols (c, x, z) become NaN."""
+    d = pd.read_csv(
+        RAW / folder / "cla_number_and_rate_per_10k_children.csv", dtype=str, encoding="utf-8-sig"
+    )
+    d = d[d["geographic_level"] == "Local authority"]
+    label = d["population_count"] if "population_count" in d else d["population_type"]
+    value = d["number"] if "number" in d else d["children_count"]
+    measure = np.select(
+        [
+            label.str.contains("31 March"),
+            label.str.contains("starting"),
+            label.str.contains("ceasing"),
+        ],
+        ["cla_31_march", "cla_starts", "cla_ceased"],
+        "other",
+    )
+    return pd.DataFrame(
+        {
+            "council_code": d["new_la_code"].to_numpy(),
+            "la": d["old_la_code"].to_numpy(),
+            "period": d["time_period"].to_numpy(),
+            "measure": measure,
+            "value": pd.to_numeric(value, errors="coerce").to_numpy(),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def cla_tidy() -> pd.DataFrame:
+    """2019 and 2020 from RY2023, 2021 to 2023 from RY2025 (the latest release holding
+    them); RY2025's codes for North Yorkshire and Somerset applied to the 2019-20 rows."""
+    old = read_cla("ees_ry2023")
+    new = read_cla("ees_ry2025")
+    code_of = dict(zip(new["la"], new["council_code"], strict=False))
+    old = old[old["period"].isin(["2019", "2020"])].copy()
+    old["council_code"] = old["la"].map(code_of).fillna(old["council_code"])
+    return pd.concat([old, new], ignore_index=True)
+
+
+# ---------------------------------------------------------------- known answers
+
+
+def test_constant_series_gives_flat_forecast_and_zero_width_intervals():
+    w = wide({"A": [40.0] * 6})
+    for model in ("naive", "drift", "drift_pooled", "ses", "damped", "damped_pooled"):
+        fc = F.forecast(w, 3, model)
+        assert fc["mean"].tolist() == pytest.approx([40.0] * 3), model
+        assert (fc["hi95"] - fc["lo95"]).max() == pytest.approx(0.0, abs=1e-9), model
+        assert fc["period"].tolist() == ["2021", "2022", "2023"]
+        assert set(fc["status"]) == {"ok"}
+
+
+def test_straight_line_is_reproduced_exactly_by_drift():
+    # 10, 12, ..., 20 over 2015-2020: drift = (20 - 10) / 5 = 2, so 22, 24, 26.
+    w = wide({"A": [10.0, 12, 14, 16, 18, 20]})
+    fc = F.forecast(w, 3, "drift")
+    assert fc["mean"].tolist() == pytest.approx([22.0, 24.0, 26.0])
+    assert fc["sd"].tolist() == pytest.approx([0.0, 0.0, 0.0])
+
+
+def test_naive_intervals_by_hand():
+    # 10, 12, 11, 13, 12: one-step changes 2, -1, 2, -1; sigma^2 = (4+1+4+1)/4 = 2.5.
+    # h=1: 12 +- 1.2816 * 1.5811 = 12 +- 2.0263; h=2: sd = 1.5811 * sqrt(2) = 2.2361,
+    # hi95 = 12 + 1.96 * 2.2361 = 16.3827.
+    fc = F.forecast(wide({"A": [10.0, 12, 11, 13, 12]}), 2, "naive")
+    assert fc["mean"].tolist() == [12.0, 12.0]
+    assert fc["sd"].tolist() == pytest.approx([math.sqrt(2.5), math.sqrt(5.0)])
+    assert fc.loc[0, "hi80"] == pytest.approx(12 + Z80 * math.sqrt(2.5))
+    assert fc.loc[1, "hi95"] == pytest.approx(12 + Z95 * math.sqrt(5.0))
+
+
+def test_drift_intervals_by_hand():
+    # 10, 12, 11, 13, 14: drift b = (14 - 10) / 4 = 1; residuals 1, -2, 1, 0, SSE = 6,
+    # sigma^2 = 6 / (5 - 2) = 2; sd_1 = sqrt(2 * 1 * (1 + 1/4)) = 1.5811; mean 15, 16.
+    fc = F.forecast(wide({"A": [10.0, 12, 11, 13, 14]}), 2, "drift")
+    assert fc["mean"].tolist() == pytest.approx([15.0, 16.0])
+    assert fc.loc[0, "sd"] == pytest.approx(math.sqrt(2.5))
+    assert fc.loc[1, "sd"] == pytest.approx(math.sqrt(2 * 2 * (1 + 2 / 4)))
+
+
+def test_suppressed_year_uses_last_unbroken_run_and_says_so():
+    # 2017 suppressed: the last run is 2018-2022 = 120, 125, 130, 135, 140 (5 points),
+    # drift (140 - 120) / 4 = 5 -> 145, 150.
+    w = wide({"A": [100.0, 110, np.nan, 120, 125, 130, 135, 140]})
+    fc = F.forecast(w, 2, "drift")
+    assert fc["mean"].tolist() == pytest.approx([145.0, 150.0])
+    assert "2018 to 2022" in fc.loc[0, "note"] and "2017" in fc.loc[0, "note"]
+    # Interpolating instead fills 2017 with 115: drift over all 8 points is 40 / 7.
+    fc2 = F.forecast(w, 1, "drift", gaps="interpolate")
+    assert fc2.loc[0, "mean"] == pytest.approx(140 + 40 / 7)
+    assert "interpolated 2017" in fc2.loc[0, "note"]
+
+
+def test_missing_latest_year_forecasts_further_ahead():
+    # Last value 18 in 2019, 2020 missing: drift 2 a year gives 2021 = 22, 2022 = 24.
+    w = wide({"A": [10.0, 12, 14, 16, 18, np.nan]})
+    fc = F.forecast(w, 2, "drift")
+    assert fc["period"].tolist() == ["2021", "2022"]
+    assert fc["mean"].tolist() == pytest.approx([22.0, 24.0])
+    assert "latest value 2019" in fc.loc[0, "note"]
+
+
+def test_three_points_too_short_for_trend_models_but_not_naive():
+    w = wide({"A": [np.nan, np.nan, 5.0, 6.0, 7.0], "B": [1.0, 2, 3, 4, 5]})
+    for model in ("drift", "drift_pooled", "ses", "damped", "damped_pooled", "ets", "arima"):
+        fc = F.forecast(w, 2, model)
+        a = fc[fc["council_code"] == "A"]
+        assert set(a["status"]) == {"too short to forecast"}, model
+        assert a["mean"].isna().all()
+        assert "3 point(s)" in a["note"].iloc[0]
+        assert set(fc[fc["council_code"] == "B"]["status"]) == {"ok"}
+    assert set(F.forecast(w, 2, "naive")["status"]) == {"ok"}
+    # the minimum is configurable
+    assert set(F.forecast(w, 2, "drift", min_points=3)["status"]) == {"ok"}
+
+
+def test_all_missing_row_is_no_data():
+    fc = F.forecast(wide({"A": [np.nan] * 5, "B": [1.0, 2, 3, 4, 5]}), 1, "naive")
+    assert fc.set_index("council_code").loc["A", "status"] == "no data"
+
+
+def test_counts_never_go_below_zero():
+    # 50, 30, 15, 6, 2: drift (2 - 50) / 4 = -12 gives -10 unclipped; clipped to 0.
+    w = wide({"A": [50.0, 30, 15, 6, 2]})
+    for model in ("naive", "drift", "damped", "ses", "ets", "arima"):
+        fc = F.forecast(w, 3, model)
+        cols = ["mean", "lo80", "hi80", "lo95", "hi95"]
+        assert (fc[cols].to_numpy() >= 0).all(), model
+    assert F.forecast(w, 1, "drift")["mean"].iloc[0] == 0.0
+    assert F.forecast(w, 1, "drift", nonnegative=False)["mean"].iloc[0] == pytest.approx(-10.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=5, max_size=12))
+def test_property_nonnegative_and_ordered_intervals(values):
+    fc = F.forecast(wide({"A": values}), 3, "drift")
+    assert (fc[["mean", "lo80", "hi80", "lo95", "hi95"]].to_numpy() >= 0).all()
+    assert (fc["lo95"] <= fc["lo80"] + 1e-9).all() and (fc["hi80"] <= fc["hi95"] + 1e-9).all()
+
+
+def test_vectorised_models_match_one_series_at_a_time():
+    rng = np.random.default_rng(1)
+    rows = {f"C{i}": list(100 + np.cumsum(rng.normal(2, 5, 10))) for i in range(6)}
+    rows["C0"][:3] = [np.nan] * 3
+    w = wide(rows)
+    for model in ("naive", "drift", "ses", "damped"):
+        together = F.forecast(w, 2, model).set_index(["council_code", "period"])
+        for code in w.index:
+            alone = F.forecast(w.loc[[code]], 2, model).set_index(["council_code", "period"])
+            np.testing.assert_allclose(alone["mean"], together.loc[alone.index, "mean"])
+            np.testing.assert_allclose(alone["sd"], together.loc[alone.index, "sd"])
+
+
+def test_damped_trend_lies_between_naive_and_drift_on_a_line():
+    w = wide({"A": [10.0, 12, 14, 16, 18, 20]})
+    fc = F.forecast(w, 3, "damped")["mean"].to_numpy()
+    assert (fc > 20).all() and (fc <= np.array([22, 24, 26]) + 1e-9).all()
+    assert np.all(np.diff(np.diff(np.r_[20, fc])) <= 1e-9)  # steps shrink: damping
+
+
+def test_pooled_drift_shrinks_toward_the_median_growth():
+    # Eight noisy series growing ~2% a year and one growing 10%: pooling pulls the
+    # outlier's drift toward the others, never past the median.
+    rng = np.random.default_rng(0)
+    rows = {f"C{i}": list(200 * 1.02 ** np.arange(8) + rng.normal(0, 6, 8)) for i in range(8)}
+    rows["X"] = list(200 * 1.10 ** np.arange(8) + rng.normal(0, 6, 8))
+    w = wide(rows)
+    raw = F.forecast(w, 1, "drift").set_index("council_code")["mean"]
+    pooled = F.forecast(w, 1, "drift_pooled").set_index("council_code")["mean"]
+    last = w.iloc[:, -1]
+    assert (pooled["X"] - last["X"]) < (raw["X"] - last["X"])
+
+
+def test_monthly_series_from_the_seed_and_seasonal_naive():
+    # Bristol referrals Aug-16 to Jul-17 (seed 000, Table 1); naive repeats Jul-17 = 523.
+    referrals = [349, 446, 381, 452, 343, 397, 360, 760, 395, 558, 603, 523]
+    months = [f"{2016 + (7 + i) // 12}-{(7 + i) % 12 + 1:02d}" for i in range(12)]
+    w = pd.DataFrame(
+        [referrals], index=pd.Index(["E06000023"], name="council_code"), columns=months, dtype=float
+    )
+    fc = F.forecast(w, 2, "naive")
+    assert fc["period"].tolist() == ["2017-08", "2017-09"]
+    assert fc["mean"].tolist() == [523.0, 523.0]
+    # Seasonal naive needs more than a year: synthetic two-year pattern (invented data).
+    pattern = [10.0, 20, 30, 40] * 3
+    s = pd.Series(
+        pattern + [11.0, 21, 31, 41] * 3,
+        index=pd.period_range("2020-01", periods=24, freq="M"),
+        name="X",
+    )
+    fc = F.forecast(s, 13, "seasonal_naive")
+    assert fc["period"].iloc[0] == "2022-01"
+    assert fc["mean"].tolist()[:4] == [11.0, 21.0, 31.0, 41.0]
+    assert fc["mean"].iloc[12] == 11.0  # 13 months ahead = same month, one more season
+    assert set(F.forecast(s.iloc[:12], 2, "seasonal_naive")["status"]) == {"too short to forecast"}
+
+
+def test_seasonal_model_on_annual_data_is_refused():
+    with pytest.raises(ParameterError, match="monthly or quarterly"):
+        F.forecast(wide({"A": [1.0, 2, 3, 4, 5]}), 1, "seasonal_naive")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2000, 2040), st.integers(1, 12), st.integers(1, 4))
+def test_property_period_labels_round_trip(year, month, quarter):
+    for label, kind in (
+        (str(year), "year"),
+        (f"{year}-{(year + 1) % 100:02d}", "fy"),
+        (f"{year}-{month:02d}", "month"),
+        (f"{year}-{(year + 1) % 100:02d} Q{quarter}", "quarter"),
+    ):
+        o = F._ordinal(label, kind)
+        assert o is not None and F._Calendar(kind, 1).label(o) == label
+    months = [F._Calendar("month", 12).label(year * 12 + month - 1 + i) for i in range(3)]
+    assert F._calendar(months)[0].kind == "month"
+
+
+def test_financial_year_columns_are_recognised():
+    w = pd.DataFrame(
+        [[1.0, 2, 3, 4, 5]],
+        index=["A"],
+        columns=["2016-17", "2017-18", "2018-19", "2019-20", "2020-21"],
+    )
+    assert F.forecast(w, 2, "drift")["period"].tolist() == ["2021-22", "2022-23"]
+
+
+# ---------------------------------------------------------------- backtests and accuracy
+
+
+def test_mase_by_hand_on_a_tiny_backtest():
+    # Series 10, 12, 11, 13, 12, 15 (2015-2020), min_train 4, naive:
+    # origin 2018: train 10,12,11,13, scale = (2+1+2)/3 = 5/3; forecast 13;
+    #   h1 actual 12 -> |e| = 1, q = 0.6; h2 actual 12 (2020 is 15): see below.
+    # origin 2019: train 10,12,11,13,12, scale = (2+1+2+1)/4 = 1.5; forecast 12;
+    #   h1 actual 15 -> |e| = 3, q = 2.0.
+    # origin 2018 h2: actual 2020 = 15 -> |e| = 2, q = 2 / (5/3) = 1.2.
+    # MASE h1 = (0.6 + 2.0) / 2 = 1.3; MAE h1 = (1 + 3) / 2 = 2; MASE h2 = 1.2.
+    bt = F.backtest(wide({"A": [10.0, 12, 11, 13, 12, 15]}), ["naive"], (1, 2), min_train=4)
+    assert sorted(bt["origin"].unique()) == ["2018", "2019"]
+    acc = F.accuracy(bt).set_index("horizon")
+    assert acc.loc[1, "MASE"] == pytest.approx(1.3)
+    assert acc.loc[1, "MAE"] == pytest.approx(2.0)
+    assert acc.loc[2, "MASE"] == pytest.approx(1.2)
+    assert acc.loc[1, "n"] == 2 and acc.loc[2, "n"] == 1
+
+
+def test_coverage_on_a_hand_made_backtest():
+    # 4 outcomes: 3 inside the 80% interval, all 4 inside the 95% interval.
+    bt = pd.DataFrame(
+        {
+            "council_code": ["A", "B", "C", "D"],
+            "origin": "2020",
+            "horizon": 1,
+            "period": "2021",
+            "model": "m",
+            "mean": [10.0, 10, 10, 10],
+            "lo80": [8.0, 8, 8, 8],
+            "hi80": [12.0, 12, 12, 12],
+            "lo95": [5.0, 5, 5, 5],
+            "hi95": [15.0, 15, 15, 15],
+            "sd": 1.0,
+            "actual": [9.0, 12.0, 7.0, 11.0],
+            "scale": [1.0, 2.0, 1.0, 0.0],
+        }
+    )
+    acc = F.accuracy(bt).iloc[0]
+    assert acc["coverage80"] == 0.75 and acc["coverage95"] == 1.0
+    # MASE skips the zero scale: (1/1 + 2/2 + 3/1) / 3 = 5/3
+    assert acc["MASE"] == pytest.approx(5 / 3)
+    # MAPE: (1/9 + 2/12 + 3/7 + 1/11) / 4 * 100
+    assert acc["MAPE"] == pytest.approx(100 * (1 / 9 + 2 / 12 + 3 / 7 + 1 / 11) / 4)
+
+
+def test_conformal_widening_by_hand():
+    # Nine outcomes with sd 1 and errors 1..9. The 80% interval (+-1.28) covers only the
+    # first, so coverage 1/9 < 80% and the factor is the ceil(10 * 0.8) = 8th smallest
+    # scaled error, 8 / 1.2816 = 6.242. Widened half-width = 6.242 * 1.2816 * 1 = 8.
+    bt = pd.DataFrame(
+        {
+            "council_code": [f"C{i}" for i in range(9)],
+            "origin": "2020",
+            "horizon": 1,
+            "period": "2021",
+            "model": "m",
+            "mean": 100.0,
+            "sd": 1.0,
+            "lo80": 100 - Z80,
+            "hi80": 100 + Z80,
+            "actual": 100.0 + np.arange(1, 10),
+            "scale": 1.0,
+        }
+    )
+    fac = F.calibration_factors(bt, levels=[80]).iloc[0]
+    assert fac["coverage"] == pytest.approx(1 / 9)
+    assert fac["factor"] == pytest.approx(8 / Z80)
+    assert bool(fac["applied"])
+    fc = pd.DataFrame(
+        {
+            "council_code": ["A", "A"],
+            "period": ["2022", "2023"],
+            "horizon": [1, 3],
+            "model": "m",
+            "mean": [50.0, 50.0],
+            "lo80": 0.0,
+            "hi80": 0.0,
+            "sd": [1.0, 2.0],
+            "calibrated": False,
+        }
+    )
+    out = F.apply_calibration(fc, F.calibration_factors(bt, levels=[80]))
+    assert out["hi80"].tolist() == pytest.approx([58.0, 66.0])  # h3 uses h1's factor
+    assert out["calibrated"].all()
+
+
+def test_no_widening_when_coverage_is_already_enough():
+    bt = pd.DataFrame(
+        {
+            "council_code": ["A", "B"],
+            "origin": "2020",
+            "horizon": 1,
+            "period": "2021",
+            "model": "m",
+            "mean": 10.0,
+            "sd": 1.0,
+            "lo80": 8.0,
+            "hi80": 12.0,
+            "actual": [10.0, 10.5],
+            "scale": 1.0,
+        }
+    )
+    fac = F.calibration_factors(bt, levels=[80]).iloc[0]
+    assert fac["factor"] == 1.0 and not fac["applied"]
+
+
+def test_selection_uses_backtest_and_falls_back_for_short_series():
+    rng = np.random.default_rng(3)
+    rows = {f"C{i}": list(100 + 5 * np.arange(10) + rng.normal(0, 1, 10)) for i in range(5)}
+    rows["NEW"] = [np.nan] * 7 + [50.0, 52, 54]
+    res = F.auto_forecast(wide(rows), 2)
+    assert res.selection is not None
+    assert res.selection.default in {"drift", "drift_pooled", "damped", "damped_pooled"}
+    fc = res.forecasts.set_index("council_code")
+    assert fc.loc["NEW", "model"].tolist() == ["naive", "naive"]
+    assert "too few" in fc.loc["NEW", "note"].iloc[0]
+    assert "chosen by backtest" in fc.loc["C1", "note"].iloc[0]
+    assert {"lo80", "hi95", "calibrated"} <= set(res.forecasts.columns)
+    # the same through forecast(model="auto")
+    same = F.forecast(wide(rows), 2)
+    assert same["model"].tolist() == res.forecasts["model"].tolist()
+
+
+def test_auto_with_too_little_history_uses_naive_and_says_so():
+    fc = F.forecast(wide({"A": [1.0, 2, 3, 4], "B": [2.0, 2, 2, 3]}), 1)
+    assert set(fc["model"]) == {"naive"}
+    assert fc["note"].str.contains("too little history to backtest").all()
+
+
+def test_nested_evaluation_chooses_from_the_past_only():
+    # Model "a" is perfect at origins 2014-2015 and 5 out afterwards; "b" the reverse.
+    # At origin 2016 only outcomes of origins 2014-2015 are known: "a". At 2019, origins
+    # 2014-2018 are known: mean error a = 15/5 = 3 > b = 10/5 = 2, so "b".
+    rows = []
+    for o in range(2014, 2022):
+        for code in ("X", "Y"):
+            for model in ("a", "b", "naive"):
+                err = {"a": 0.0 if o < 2016 else 5.0, "b": 5.0 if o < 2016 else 0.0, "naive": 3.0}[
+                    model
+                ]
+                rows.append(
+                    {
+                        "council_code": code,
+                        "origin": str(o),
+                        "horizon": 1,
+                        "period": str(o + 1),
+                        "model": model,
+                        "mean": 100 + err,
+                        "lo80": 99.0,
+                        "hi80": 101.0,
+                        "sd": 1.0,
+                        "actual": 100.0,
+                        "scale": 1.0,
+                    }
+                )
+    nested = F.nested_evaluation(pd.DataFrame(rows), min_past_origins=2)
+    chosen = nested[nested["model"] == "selected"].groupby("origin")["chosen"].first()
+    assert "2015" not in chosen.index  # only one earlier origin
+    assert chosen["2016"] == "a" and chosen["2019"] == "b" and chosen["2021"] == "b"
+    assert set(nested["model"]) == {"naive", "selected", "selected_calibrated"}
+
+
+# ---------------------------------------------------------------- real data
+
+
+def test_bristol_cla_forecasts_from_published_figures(cla_tidy):
+    # Bristol (E06000023) at 31 March: 2019 617 (RY2023), 2020 622, 2021 633, 2022 690,
+    # 2023 732 (RY2025). Naive 2024 = 732; drift (732 - 617) / 4 = 28.75 -> 760.75, 789.5.
+    w = F.to_wide(cla_tidy, "cla_31_march")
+    assert list(w.columns) == [2019, 2020, 2021, 2022, 2023]
+    assert w.loc["E06000023"].tolist() == [617.0, 622.0, 633.0, 690.0, 732.0]
+    fc = F.forecast(w, 2, "drift").set_index("council_code").loc["E06000023"]
+    assert fc["mean"].tolist() == pytest.approx([760.75, 789.5])
+    assert F.forecast(w, 1, "naive").set_index("council_code").loc["E06000023", "mean"] == 732
+    # until=2022 drops 2023: drift (690 - 617) / 3 = 24.33 -> 714.33 with min_points=4
+    w22 = F.to_wide(cla_tidy, "cla_31_march", until=2022)
+    assert list(w22.columns) == [2019, 2020, 2021, 2022]
+    fc22 = F.forecast(w22, 1, "drift", min_points=4).set_index("council_code")
+    assert fc22.loc["E06000023", "mean"] == pytest.approx(690 + 73 / 3)
+
+
+def test_reorganised_councils_are_flagged_not_errors(cla_tidy):
+    # BCP (E06000058) exists from 2020 (4 points) and North Northamptonshire (E06000061)
+    # from 2022 (2 points): too short for drift, naive still works.
+    w = F.to_wide(cla_tidy, "cla_31_march")
+    fc = F.forecast(w, 1, "drift").set_index("council_code")
+    assert fc.loc["E06000058", "status"] == "too short to forecast"
+    assert fc.loc["E06000061", "status"] == "too short to forecast"
+    assert fc.loc["E06000023", "status"] == "ok"
+    nv = F.forecast(w, 1, "naive").set_index("council_code")
+    assert nv.loc["E06000061", "mean"] == w.loc["E06000061", 2023]
+    assert nv.loc["E06000061", "status"] == "ok"
+
+
+def test_all_councils_backtest_runs(cla_tidy):
+    w = F.to_wide(cla_tidy, "cla_31_march")
+    bt = F.backtest(w, ["naive", "drift"], horizons=(1,), min_train=4)
+    assert set(bt["origin"]) == {"2022"}  # 4 training years, one origin
+    acc = F.accuracy(bt)
+    assert (acc["n"] > 140).all()
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_to_wide_duplicate_rows_name_the_council_and_period():
+    tidy = pd.DataFrame(
+        {
+            "council_code": ["E1", "E1"],
+            "period": ["2019", "2019"],
+            "measure": "m",
+            "value": [1.0, 2.0],
+        }
+    )
+    with pytest.raises(DataError) as err:
+        F.to_wide(tidy, "m")
+    assert err.value.column == "period" and err.value.value == "E1 2019"
+
+
+def test_to_wide_non_number_names_value_and_column():
+    tidy = pd.DataFrame(
+        {
+            "council_code": ["E1", "E1"],
+            "period": ["2019", "2020"],
+            "measure": "m",
+            "value": ["1", "lots"],
+        }
+    )
+    with pytest.raises(DataError) as err:
+        F.to_wide(tidy, "m")
+    assert err.value.column == "value" and err.value.value == "lots"
+    assert "E1 2020" in str(err.value)
+
+
+def test_to_wide_unknown_measure_lists_the_known_ones():
+    tidy = pd.DataFrame(
+        {"council_code": ["E1"], "period": ["2019"], "measure": "m", "value": [1.0]}
+    )
+    with pytest.raises(ParameterError, match=r"'cla'.*\['m'\]"):
+        F.to_wide(tidy, "cla")
+
+
+def test_wide_frame_with_text_names_column_and_value():
+    w = pd.DataFrame({2019: [1.0, 2.0], 2020: ["3", "c"]}, index=["A", "B"], dtype=object)
+    with pytest.raises(DataError) as err:
+        F.forecast(w, 1, "naive")
+    assert err.value.column == "2020" and err.value.value == "c"
+    assert "B" in str(err.value)
+
+
+def test_bad_parameters_are_refused():
+    w = wide({"A": [1.0, 2, 3, 4, 5]})
+    with pytest.raises(ParameterError, match="unknown model"):
+        F.forecast(w, 1, "prophet")
+    with pytest.raises(ParameterError, match="horizon"):
+        F.forecast(w, 0, "naive")
+    with pytest.raises(ParameterError, match="level"):
+        F.forecast(w, 1, "naive", levels=(80, 100))
+    with pytest.raises(ParameterError, match="gaps"):
+        F.forecast(w, 1, "naive", gaps="drop")
+    bad = pd.DataFrame([[1.0, 2.0]], index=["A"], columns=["2019", "last year"])
+    with pytest.raises(ParameterError, match="last year"):
+        F.forecast(bad, 1, "naive")
+    with pytest.raises(ParameterError, match="too few to backtest"):
+        F.backtest(w, ["naive"], min_train=5)

@@ -1,0 +1,106 @@
+"""The evidence-pack notebook executed for real (papermill, a Python kernel, nbconvert)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from cscanalysis.errors import ParameterError
+from cscanalysis.packs import build_pack
+from tests.conftest import raw_record
+
+pytestmark = pytest.mark.slow
+RY2025 = "cla/ees_ry2025/cla_number_and_rate_per_10k_children.csv"
+
+
+def text_of(page: str) -> str:
+    page = re.sub(r"<style.*?</style>", "", page, flags=re.S)
+    page = re.sub(r"<[^>]+>", " ", page)
+    return re.sub(r"\s+", " ", html.unescape(page))
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("packs")
+    bristol = build_pack("Bristol", 2023, out)
+    bcp = build_pack("Bournemouth, Christchurch and Poole", "latest", out)
+    return out, bristol, bcp
+
+
+def test_pack_lands_where_documented(packs):
+    out, bristol, bcp = packs
+    assert bristol.path == str(out / "2023" / "E06000023" / "index.html")
+    assert bcp.path == str(out / "2023" / "E06000058" / "index.html")
+    manifest = json.loads((out / "2023" / "E06000023" / "manifest.json").read_text())
+    assert manifest["parameters"] == {"council": "E06000023", "period": "2023"}
+    assert not list(out.glob("2023/.*"))  # no staging folders left behind
+
+
+def test_bristol_headline_matches_the_raw_file(packs):
+    _, bristol, _ = packs
+    text = text_of(open(bristol.path, encoding="utf-8").read())
+    record = raw_record(RY2025, time_period="2023", new_la_code="E06000023",
+                        population_type="Children looked after on 31 March each year")
+    assert record["children_count"] == "732" and record["rate_per_10000"] == "80"
+    assert "At 31 March 2023, Bristol looked after 732 children, 80 per 10,000 children" in text
+    # referrals from c1 (2023 Bristol row: 4035 referrals, 22.5% re-referrals)
+    assert "there were 4,035 referrals" in text and "22.5% were re-referrals" in text
+    # the active title the issue asks for: 2019 rate 66 (RY2023), 2023 rate 80 (RY2025)
+    assert "Bristol's rate of children looked after rose from 66 to 80 per 10,000" in text
+
+
+def test_bcp_history_starts_in_2020_and_earlier_years_are_not_zero(packs):
+    _, _, bcp = packs
+    page = open(bcp.path, encoding="utf-8").read()
+    text = text_of(page)
+    record = raw_record(RY2025, time_period="2023", new_la_code="E06000058",
+                        population_type="Children looked after on 31 March each year")
+    assert f"looked after {record['children_count']} children" in text
+    # counts chart data table: 2019 is 'z' (not applicable), 2017 has no row at all
+    table = re.search(r'id="cla-numbers".*?</figure>', page, flags=re.S).group(0)
+    assert re.search(r"<th scope=\"row\">2019</th><td>z</td>", table)
+    assert re.search(r"<th scope=\"row\">2017</th><td>not published</td>", table)
+    assert "<td>0</td>" not in table
+
+
+def test_html_is_self_contained_with_alt_text_everywhere(packs):
+    _, bristol, _ = packs
+    page = open(bristol.path, encoding="utf-8").read()
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)=["']?https?://(?!www\.nationalarchives)""", page)
+    images = re.findall(r"<img [^>]*>", page)
+    assert len(images) == 10
+    assert all(re.search(r'alt="[^"]{40,}"', img) for img in images)
+    assert page.count("<details>") == len(images)  # a data table for every chart
+    assert '<html lang="en-GB">' in page
+    assert "evidence.prepare" not in page  # code hidden
+    assert "Built by" not in page  # the analysts' note is not published
+
+
+def test_footer_records_parameters_version_and_sources(packs):
+    _, bristol, _ = packs
+    text = text_of(open(bristol.path, encoding="utf-8").read())
+    assert "council = E06000023; period = 2023" in text
+    assert "cscanalysis 0.1.0" in text
+    assert "DfE children looked after RY2025" in text
+
+
+def test_bad_parameters_fail_before_any_kernel(tmp_path):
+    with pytest.raises(ParameterError):
+        build_pack("Bristol", 2009, tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_failing_notebook_does_not_replace_a_good_pack(packs, tmp_path):
+    out, bristol, _ = packs
+    good = open(bristol.path, encoding="utf-8").read()
+    broken = tmp_path / "broken.py"
+    broken.write_text('# %% tags=["parameters"]\ncouncil = "x"\nperiod = "2023"\n\n'
+                      '# %%\nraise RuntimeError("cell failed on purpose")\n')
+    with pytest.raises(Exception, match="cell failed on purpose"):
+        build_pack("Bristol", 2023, out, notebook=broken)
+    assert open(bristol.path, encoding="utf-8").read() == good
+    assert not list((out / "2023").glob(".*"))

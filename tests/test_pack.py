@@ -42,8 +42,12 @@ def test_pack_lands_where_documented(packs):
 def test_bristol_headline_matches_the_raw_file(packs):
     _, bristol, _ = packs
     text = text_of(open(bristol.path, encoding="utf-8").read())
-    record = raw_record(RY2025, time_period="2023", new_la_code="E06000023",
-                        population_type="Children looked after on 31 March each year")
+    record = raw_record(
+        RY2025,
+        time_period="2023",
+        new_la_code="E06000023",
+        population_type="Children looked after on 31 March each year",
+    )
     assert record["children_count"] == "732" and record["rate_per_10000"] == "80"
     assert "At 31 March 2023, Bristol looked after 732 children, 80 per 10,000 children" in text
     # referrals from c1 (2023 Bristol row: 4035 referrals, 22.5% re-referrals)
@@ -56,8 +60,12 @@ def test_bcp_history_starts_in_2020_and_earlier_years_are_not_zero(packs):
     _, _, bcp = packs
     page = open(bcp.path, encoding="utf-8").read()
     text = text_of(page)
-    record = raw_record(RY2025, time_period="2023", new_la_code="E06000058",
-                        population_type="Children looked after on 31 March each year")
+    record = raw_record(
+        RY2025,
+        time_period="2023",
+        new_la_code="E06000058",
+        population_type="Children looked after on 31 March each year",
+    )
     assert f"looked after {record['children_count']} children" in text
     # counts chart data table: 2019 is 'z' (not applicable), 2017 has no row at all
     table = re.search(r'id="cla-numbers".*?</figure>', page, flags=re.S).group(0)
@@ -98,8 +106,10 @@ def test_a_failing_notebook_does_not_replace_a_good_pack(packs, tmp_path):
     out, bristol, _ = packs
     good = open(bristol.path, encoding="utf-8").read()
     broken = tmp_path / "broken.py"
-    broken.write_text('# %% tags=["parameters"]\ncouncil = "x"\nperiod = "2023"\n\n'
-                      '# %%\nraise RuntimeError("cell failed on purpose")\n')
+    broken.write_text(
+        '# %% tags=["parameters"]\ncouncil = "x"\nperiod = "2023"\n\n'
+        '# %%\nraise RuntimeError("cell failed on purpose")\n'
+    )
     with pytest.raises(Exception, match="cell failed on purpose"):
         build_pack("Bristol", 2023, out, notebook=broken)
     assert open(bristol.path, encoding="utf-8").read() == good

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
@@ -99,42 +99,65 @@ def execute(
         unexecuted.unlink(missing_ok=True)
 
 
-def build_pack(
-    council: str | int, period: str | int, out: Path, *, notebook: Path | None = None
-) -> PackResult:
-    """Build one council's evidence pack for a reporting year and return where it is."""
+def publish_notebook(
+    source: Path,
+    parameters: dict[str, object],
+    final: Path,
+    *,
+    title: str,
+    manifest: dict[str, object],
+) -> float:
+    """Execute ``source`` with ``parameters`` and publish ``final/index.html``.
+
+    The executed notebook (``pack.ipynb``) and ``manifest.json`` go beside the page. All of it
+    is written in a staging folder next to ``final`` and renamed into place; on any failure the
+    staging folder is removed and an existing pack at ``final`` is left as it was. Returns the
+    seconds taken.
+    """
     started = time.perf_counter()
-    source = notebook or NOTEBOOKS / "evidence_pack.py"
-    ctx = prepare(load_tidy(), load_register(), council, period)  # fails fast, before a kernel
-    out = Path(out)
-    final = out / ctx.period / ctx.code
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{ctx.code}.", suffix=".tmp"))
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
     try:
-        parameters = {"council": ctx.code, "period": ctx.period}
         executed = execute(source, staging / "pack.ipynb", parameters, cwd=staging)
-        title = f"{ctx.place}: children's social care evidence pack, {ctx.period}"
         (staging / "index.html").write_text(render_html(executed, title), encoding="utf-8")
-        result = PackResult(
-            ctx.code,
-            ctx.council.name,
-            ctx.period,
-            str(final / "index.html"),
-            round(time.perf_counter() - started, 2),
-            inputs_key(),
-            __version__,
-        )
-        (staging / "manifest.json").write_text(
-            json.dumps(
-                asdict(result) | {"parameters": parameters, "notebook": source.name}, indent=2
-            ),
-            encoding="utf-8",
-        )
+        seconds = round(time.perf_counter() - started, 2)
+        record = manifest | {
+            "parameters": parameters,
+            "notebook": source.name,
+            "seconds": seconds,
+            "version": __version__,
+        }
+        (staging / "manifest.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
         _swap_into_place(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return result
+    return seconds
+
+
+def build_pack(
+    council: str | int, period: str | int, out: Path, *, notebook: Path | None = None
+) -> PackResult:
+    """Build one council's evidence pack for a reporting year and return where it is."""
+    source = notebook or NOTEBOOKS / "evidence_pack.py"
+    ctx = prepare(load_tidy(), load_register(), council, period)  # fails fast, before a kernel
+    final = Path(out) / ctx.period / ctx.code
+    key = inputs_key()
+    seconds = publish_notebook(
+        source,
+        {"council": ctx.code, "period": ctx.period},
+        final,
+        title=f"{ctx.place}: children's social care evidence pack, {ctx.period}",
+        manifest={
+            "council_code": ctx.code,
+            "council_name": ctx.council.name,
+            "period": ctx.period,
+            "data_key": key,
+        },
+    )
+    return PackResult(
+        ctx.code, ctx.council.name, ctx.period, str(final / "index.html"), seconds, key, __version__
+    )
 
 
 def _swap_into_place(staging: Path, final: Path) -> None:

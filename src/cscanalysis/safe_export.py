@@ -12,6 +12,7 @@ and neither is text that is a plain number (``"-813"``, ``"+1.5"``, ``"-1,234"``
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import os
@@ -25,7 +26,7 @@ import pandas as pd
 
 from cscanalysis.errors import DataError, ParameterError
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")  # noqa: RUF001
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 """First characters that can make a spreadsheet treat text as a formula."""
 
 _PLAIN_NUMBER = re.compile(
@@ -58,16 +59,14 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     numeric columns are returned as they are.
     """
     out = df.copy()
-    for position, name in enumerate(df.columns):
+    for position in range(df.shape[1]):
         column = df.iloc[:, position]
         dtype = column.dtype
-        if (
-            isinstance(dtype, pd.CategoricalDtype)
-            or dtype == object
-            or pd.api.types.is_string_dtype(dtype)
-        ):
+        is_object = pd.api.types.is_object_dtype(dtype)
+        is_text = is_object or pd.api.types.is_string_dtype(dtype)
+        if isinstance(dtype, pd.CategoricalDtype) or is_text:
             fixed = column.astype(object).map(neutralise)
-            if pd.api.types.is_string_dtype(dtype) and dtype != object:
+            if is_text and not is_object:
                 fixed = fixed.astype(dtype)
             out.isetitem(position, fixed)
     out.columns = [neutralise(name) for name in df.columns]
@@ -105,10 +104,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         os.chmod(temp_name, mode)
         os.replace(temp_name, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
         raise
     try:  # make the rename itself durable (best effort; not possible on every platform)
         folder = os.open(target.parent, os.O_RDONLY)

@@ -1,0 +1,81 @@
+"""The ``cscanalysis`` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import pytest
+
+from cscanalysis.cli import main
+
+
+def test_councils_lists_bristol_and_bcp(capsys):
+    assert main(["councils", "--year", "2023"]) == 0
+    out = capsys.readouterr().out
+    assert "E06000023\t801\tBristol, City of\tSouth West" in out
+    assert "E06000058\t839\tBournemouth, Christchurch and Poole" in out
+    assert "E06000028" not in out  # Bournemouth was abolished in 2019
+    # 152 councils existed in 2023 (CIN b1 file: 152 LA rows for 2023), plus the header
+    assert len(out.strip().splitlines()) == 153
+
+
+def test_data_export_writes_the_tidy_table(tmp_path, capsys):
+    out = tmp_path / "tidy.csv"
+    assert main(["data", "export", "--out", str(out)]) == 0
+    with open(out, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [
+        "council_code",
+        "council_name",
+        "period",
+        "measure",
+        "value",
+        "flag",
+        "source",
+    ]
+    bristol = [
+        r
+        for r in rows
+        if r["council_code"] == "E06000023"
+        and r["measure"] == "cla_31_march"
+        and r["period"] == "2023"
+    ]
+    assert len(bristol) == 1 and float(bristol[0]["value"]) == 732
+    assert any(r["flag"] == "c" and r["value"] == "" for r in rows)
+
+
+def test_unknown_council_exits_2_with_a_suggestion(tmp_path, capsys):
+    assert main(["pack", "--council", "Bristoll", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown council 'Bristoll'" in err and "Bristol" in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_period_outside_the_data_exits_2(tmp_path, capsys):
+    assert main(["pack", "--council", "801", "--period", "2030", "--out", str(tmp_path)]) == 2
+    assert "outside the data" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_pack_from_the_console_script(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cscanalysis.cli",
+            "pack",
+            "--council",
+            "E06000023",
+            "--period",
+            "2023",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"{tmp_path}/2023/E06000023/index.html" in done.stdout
+    assert (tmp_path / "2023" / "E06000023" / "index.html").stat().st_size > 100_000

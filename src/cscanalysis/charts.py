@@ -100,7 +100,7 @@ def new_figure(width: float = FULL_WIDTH_IN, height: float = 3.4) -> tuple[Figur
     return figure, axes
 
 
-def _finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
+def finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
     """Subtitle above the plot, source line below it (the title is in the HTML and metadata)."""
     axes.set_title(subtitle, loc="left", fontsize=9.5, color=DARK_GREY, pad=8)
     figure.text(
@@ -223,7 +223,7 @@ def trend_line(
         f"{measure.label} ({measure.unit}), {place} and comparators, "
         f"{first_period} to {last_period}"
     )
-    _finish(figure, axes, subtitle, source)
+    finish(figure, axes, subtitle, source)
     data = pd.DataFrame(
         {
             "period": periods,
@@ -294,7 +294,7 @@ def counts_line(
     else:
         title = f"{place}: no published figures for {noun} in these years"
     subtitle = f"{', '.join(series.values())} ({unit}), {place}, {periods[0]} to {periods[-1]}"
-    _finish(figure, axes, subtitle, source)
+    finish(figure, axes, subtitle, source)
     data = pd.DataFrame(
         {"period": periods}
         | {
@@ -359,7 +359,7 @@ def comparison_bars(
     axes.grid(axis="x", visible=True)
     axes.legend(loc="lower right", fontsize=8)
     subtitle = f"Social work workforce, {place}, neighbours and England, {period_label}"
-    _finish(figure, axes, subtitle, source)
+    finish(figure, axes, subtitle, source)
     data = pd.DataFrame(
         {
             "measure": frame["label"],
@@ -445,7 +445,7 @@ def league_strip(
     else:
         title = f"{place} has no published value in {period}, so it is not ranked"
     subtitle = f"{measure.label} ({measure.unit}), all councils, {period}"
-    _finish(figure, axes, subtitle, source)
+    finish(figure, axes, subtitle, source)
     data = ranked[["council_code", "value", "rank", "quartile"]].rename(
         columns={"value": f"value ({measure.unit})"}
     )

@@ -20,13 +20,15 @@
 # %% tags=["parameters"]
 council = "Bristol"
 period = "latest"
+chart_files = True
 
 # %%
 from datetime import UTC, datetime
+from pathlib import Path
 
 from IPython.display import HTML, display
 
-from cscanalysis import __version__, evidence, report
+from cscanalysis import __version__, evidence, export, report
 from cscanalysis.councils import load_register
 from cscanalysis.store import load_tidy
 
@@ -38,25 +40,33 @@ display(HTML(report.header(*evidence.title(ctx), evidence.CONTENTS)))
 # %%
 display(HTML(report.section("headlines", evidence.CONTENTS["headlines"])))
 display(HTML(report.bullet_list(evidence.key_facts(ctx, headlines))))
-display(HTML(report.table(evidence.headline_display(headlines, ctx.place),
-                          caption=evidence.headline_caption(ctx))))
+display(
+    HTML(
+        report.table(
+            evidence.headline_display(headlines, ctx.place), caption=evidence.headline_caption(ctx)
+        )
+    )
+)
 
 # %%
-display(HTML(report.section("cla", evidence.CONTENTS["cla"], evidence.INTROS["cla"])))
-for number, chart in enumerate(charts["cla"], start=1):
-    display(HTML(report.figure(chart, number=number)))
-
-# %%
-display(HTML(report.section("cin", evidence.CONTENTS["cin"], evidence.INTROS["cin"])))
-for number, chart in enumerate(charts["cin"], start=len(charts["cla"]) + 1):
-    display(HTML(report.figure(chart, number=number)))
-
-# %%
-display(HTML(report.section("workforce", evidence.CONTENTS["workforce"],
-                            evidence.INTROS["workforce"])))
-for number, chart in enumerate(charts["workforce"],
-                               start=len(charts["cla"]) + len(charts["cin"]) + 1):
-    display(HTML(report.figure(chart, number=number)))
+number = 0
+for section in evidence.CHART_SECTIONS:
+    display(HTML(report.section(section, evidence.CONTENTS[section], evidence.INTROS[section])))
+    for chart in charts[section]:
+        number += 1
+        links = (
+            export.write_chart_files(
+                chart,
+                Path("charts"),
+                number=number,
+                council=ctx.place,
+                council_code=ctx.code,
+                period=ctx.period,
+            )
+            if chart_files
+            else None
+        )
+        display(HTML(report.figure(chart, number=number, links=links)))
 
 # %%
 display(HTML(report.section("ranks", evidence.CONTENTS["ranks"], evidence.INTROS["ranks"])))
@@ -66,13 +76,17 @@ display(HTML(report.table(evidence.ranks_table(ctx), caption=evidence.ranks_capt
 display(HTML(report.section("sources", evidence.CONTENTS["sources"], evidence.INTROS["sources"])))
 display(HTML(report.table(evidence.sources_used(ctx), caption="Releases used in this pack")))
 display(HTML(report.bullet_list(evidence.NOTES, css="notes")))
-display(HTML(report.footer(
-    {"council": council, "period": period},
-    {
-        "Council": f"{ctx.council.name} ({ctx.code})",
-        "Reporting year": f"{ctx.period} (the year ending 31 March {ctx.period})",
-        "Package": f"cscanalysis {__version__}",
-        "Built": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    },
-)))
+display(
+    HTML(
+        report.footer(
+            {"council": council, "period": period},
+            {
+                "Council": f"{ctx.council.name} ({ctx.code})",
+                "Reporting year": f"{ctx.period} (the year ending 31 March {ctx.period})",
+                "Package": f"cscanalysis {__version__}",
+                "Built": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            },
+        )
+    )
+)
 evidence.close_charts(charts)

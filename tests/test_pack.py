@@ -114,3 +114,17 @@ def test_a_failing_notebook_does_not_replace_a_good_pack(packs, tmp_path):
         build_pack("Bristol", 2023, out, notebook=broken)
     assert open(bristol.path, encoding="utf-8").read() == good
     assert not list((out / "2023").glob(".*"))
+
+
+def test_chart_files_sit_beside_the_pack_and_links_resolve(packs):
+    out, bristol, _ = packs
+    folder = out / "2023" / "E06000023"
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="(charts/[^"]+)"', page)
+    assert len(links) == 40  # 10 charts x PNG, SVG, CSV, JSON
+    assert all((folder / link).is_file() for link in links)
+    # the page embeds exactly the PNG it offers for download
+    first_png = (folder / "charts" / "01-cla-rate.png").read_bytes()
+    import base64
+
+    assert base64.b64encode(first_png).decode() in page

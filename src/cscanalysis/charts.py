@@ -10,7 +10,10 @@ labels so that no chart depends on colour alone.
 from __future__ import annotations
 
 import base64
+import calendar
 import io
+import math
+import textwrap
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -21,6 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from cscanalysis.clean import period_kind
 from cscanalysis.fmt import fmt_number, is_missing
 from cscanalysis.measures import Measure
 
@@ -35,6 +39,9 @@ DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE = (
 )
 PALETTE = [DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE, DARK_GREY, LIGHT_PURPLE]
 MARKERS = ["o", "s", "^", "D", "v", "P"]
+# No software version or date in the files, so the same chart gives the same bytes.
+PNG_METADATA = {"Software": None}
+SVG_METADATA = {"Date": None, "Creator": None}
 TITLE_YEARS = 5  # an active title describes the change over the last five published years
 FULL_WIDTH_IN = 6.3  # A4 text width with 2.5 cm margins
 HALF_WIDTH_IN = 3.1
@@ -71,13 +78,25 @@ class Chart:
     caption: str
     source: str
     data: pd.DataFrame
-    meta: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, object] = field(default_factory=dict)
 
-    def png_base64(self, dpi: int = 110) -> str:
-        """The figure as a base64 PNG, for embedding in a self-contained HTML page."""
+    def png(self, dpi: int = 300) -> bytes:
+        """The figure as PNG (rendered once per resolution, then reused)."""
+        cache = self.meta.setdefault("_png", {})
+        if dpi not in cache:
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", dpi=dpi, metadata=PNG_METADATA)
+            cache[dpi] = buffer.getvalue()
+        return cache[dpi]
+
+    def png_base64(self, dpi: int = 300) -> str:
+        """The PNG base64-encoded, for embedding in a self-contained HTML page."""
+        return base64.b64encode(self.png(dpi)).decode("ascii")
+
+    def svg(self) -> bytes:
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-        return base64.b64encode(buffer.getvalue()).decode("ascii")
+        self.figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
+        return buffer.getvalue()
 
     def close(self) -> None:
         plt.close(self.figure)
@@ -101,18 +120,55 @@ def new_figure(width: float = FULL_WIDTH_IN, height: float = 3.4) -> tuple[Figur
 
 
 def finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
-    """Subtitle above the plot, source line below it (the title is in the HTML and metadata)."""
-    axes.set_title(subtitle, loc="left", fontsize=9.5, color=DARK_GREY, pad=8)
-    figure.text(
-        0.0,
-        -0.02,
-        f"Source: {source}",
+    """Subtitle above the plot and the source line inside the figure's bottom margin.
+
+    Both are wrapped to the figure's width, so nothing is cut off at half-page width; calling
+    it again after a resize (:func:`resize`) re-wraps them.
+    """
+    width_in, height_in = figure.get_size_inches()
+    axes.set_title(
+        textwrap.fill(subtitle, int(width_in * 14)),
+        loc="left",
+        fontsize=9.5,
+        color=DARK_GREY,
+        pad=8,
+    )
+    source_text = textwrap.fill(f"Source: {source}", int(width_in * 17))
+    margin = (0.08 + 0.13 * (source_text.count("\n") + 1)) / height_in
+    figure.get_layout_engine().set(rect=(0, margin, 1, 1 - margin))
+    previous = getattr(figure, "csc_source", None)
+    if previous is not None:
+        previous.remove()
+    figure.csc_source = figure.text(
+        0.01,
+        0.01,
+        source_text,
         fontsize=7.5,
         color=DARK_GREY,
         ha="left",
-        va="top",
+        va="bottom",
         transform=figure.transFigure,
     )
+    figure.csc_finish = (axes, subtitle, source)
+    _fit_to_width(figure, axes, width_in)
+
+
+def _fit_to_width(figure: Figure, axes: plt.Axes, width_in: float) -> None:
+    """Thin crowded year labels (keeping the latest) and stack legends on narrow figures."""
+    labels = axes.get_xticklabels()
+    if labels and all(label.get_text() for label in labels):
+        step = math.ceil(len(labels) / max(1, int(width_in * 1.6)))
+        for i, label in enumerate(labels):
+            label.set_visible((len(labels) - 1 - i) % step == 0)
+            label.set_rotation(0)
+    for legend in figure.legends:
+        legend.set_ncols(3 if width_in > 5 else 1)
+
+
+def resize(figure: Figure, width: float, height: float) -> None:
+    """Resize a finished figure and re-wrap its subtitle and source line."""
+    figure.set_size_inches(width, height)
+    finish(figure, *figure.csc_finish)
 
 
 def _direct_label(
@@ -140,6 +196,16 @@ def _direct_label(
         fontweight="bold" if color == DARK_BLUE else "normal",
         annotation_clip=False,
     )
+
+
+def period_label(period: str) -> str:
+    """``2022-09`` -> ``Sep 2022``; reporting and financial years are shown as they are."""
+    try:
+        if period_kind(period) == "month":
+            return f"{calendar.month_abbr[int(period[5:])]} {period[:4]}"
+    except ValueError:
+        pass
+    return period
 
 
 def movement(first: float, last: float) -> str:
@@ -175,7 +241,7 @@ def trend_line(
     periods = frame["period"].tolist()
     lines = [
         (place, frame["council"], DARK_BLUE, "o", 2.4),
-        ("Statistical neighbours (mean)", frame["neighbours"], TURQUOISE, "s", 1.6),
+        ("Neighbours (mean)", frame["neighbours"], TURQUOISE, "s", 1.6),
         (region_name, frame["region"], DARK_PINK, "^", 1.6),
         ("England", frame["england"], ORANGE, "D", 1.6),
     ]
@@ -187,7 +253,7 @@ def trend_line(
         if not np.isfinite(y).any():
             continue
         axes.plot(x, y, color=color, marker=marker, linewidth=width, markersize=4.5, label=label)
-    axes.set_xticks(x, periods, rotation=0 if len(periods) <= 10 else 45)
+    axes.set_xticks(x, [period_label(p) for p in periods])
     axes.set_ylim(bottom=0)
     axes.set_ylabel(measure.unit)
     axes.set_xlim(-0.4, len(periods) - 0.4 + 1.8)
@@ -206,7 +272,7 @@ def trend_line(
             f"{place}'s {noun} {movement(first['council'], last['council'])} from "
             f"{show(first['council'], places=measure.places)} to "
             f"{show(last['council'], places=measure.places)}{unit} between "
-            f"{first['period']} and {last['period']}"
+            f"{period_label(first['period'])} and {period_label(last['period'])}"
         )
         england_last = frame.loc[frame["period"] == last["period"], "england"].iloc[0]
         alt = f"Line chart: {title}"
@@ -275,7 +341,7 @@ def counts_line(
             markersize=4.5,
             label=label,
         )
-    axes.set_xticks(x, periods, rotation=0 if len(periods) <= 10 else 45)
+    axes.set_xticks(x, [period_label(p) for p in periods])
     axes.set_ylim(bottom=0)
     axes.set_ylabel(unit)
     axes.set_xlim(-0.4, len(periods) - 0.4 + 2.2)
@@ -353,11 +419,13 @@ def comparison_bars(
                 fontsize=7.5,
                 color=DARK_GREY,
             )
-    axes.set_yticks(y, frame["label"])
+    axes.set_yticks(y, [textwrap.fill(label, 18) for label in frame["label"]])
     axes.invert_yaxis()
     axes.grid(axis="y", visible=False)
     axes.grid(axis="x", visible=True)
-    axes.legend(loc="lower right", fontsize=8)
+    top = np.nanmax(frame[["council", "neighbours", "england"]].to_numpy(dtype=float))
+    axes.set_xlim(0, (top if np.isfinite(top) else 1) * 1.2)
+    figure.legend(loc="outside upper center", ncol=3, fontsize=8)
     subtitle = f"Social work workforce, {place}, neighbours and England, {period_label}"
     finish(figure, axes, subtitle, source)
     data = pd.DataFrame(

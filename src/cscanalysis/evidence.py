@@ -37,6 +37,13 @@ WORKFORCE = [
     "sw_agency_rate",
     "sw_absence_rate",
 ]
+WORKFORCE_LABELS = {
+    "sw_caseload": "Caseload (cases per social worker)",
+    "sw_vacancy_rate": "Vacancy rate (%)",
+    "sw_turnover_rate": "Turnover rate (%)",
+    "sw_agency_rate": "Agency worker rate (%)",
+    "sw_absence_rate": "Absence rate (%)",
+}
 RANKED = [
     "cla_rate_per_10k",
     "cla_starts_rate_per_10k",
@@ -356,7 +363,7 @@ def workforce_chart(ctx: PackContext, table: pd.DataFrame) -> charts.Chart:
     rows = table[table["measure"].isin(WORKFORCE)]
     frame = pd.DataFrame(
         {
-            "label": [f"{r.label} ({r.unit})" for r in rows.itertuples()],
+            "label": [WORKFORCE_LABELS[m] for m in rows["measure"]],
             "council": rows["value"].to_numpy(),
             "council_flag": rows["flag"].to_numpy(),
             "neighbours": rows["neighbours"].to_numpy(),
@@ -456,6 +463,7 @@ def sources_used(ctx: PackContext) -> pd.DataFrame:
     return grouped.reset_index().rename(columns={"source": "Release (file)", "measure": "Measures"})
 
 
+CHART_SECTIONS = ("cla", "cin", "workforce")
 CONTENTS = {
     "headlines": "Headline figures",
     "cla": "Children looked after",

@@ -1,0 +1,83 @@
+"""Chart files for bid authors: ``NN-slug.png`` (300 dpi, A4 full width), ``NN-slug.svg``,
+``NN-slug.csv`` (exactly the data plotted, symbols kept, formula-safe) and ``NN-slug.json``
+(title, subtitle, alt text, caption, source, period, council).
+
+The pack embeds the same PNG bytes it writes here, so the page and the download cannot differ.
+A half-page-width PNG (``NN-slug-half.png``, re-laid out at 3.1 inches) is written when asked
+for (``cscanalysis charts``), not in every pack, because it means drawing the chart again.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from cscanalysis.charts import HALF_WIDTH_IN, PNG_METADATA, Chart, resize
+from cscanalysis.safe_export import atomic_write_bytes, atomic_write_text, write_csv
+
+
+def chart_stem(number: int, chart: Chart) -> str:
+    return f"{number:02d}-{chart.slug}"
+
+
+def chart_metadata(
+    chart: Chart, *, number: int, council: str, council_code: str, period: str
+) -> dict[str, object]:
+    return {
+        "number": number,
+        "slug": chart.slug,
+        "title": chart.title,
+        "subtitle": chart.subtitle,
+        "alt": chart.alt,
+        "caption": chart.caption,
+        "source": chart.source,
+        "period": period,
+        "council": council,
+        "council_code": council_code,
+        "columns": list(map(str, chart.data.columns)),
+    }
+
+
+def write_chart_files(
+    chart: Chart,
+    folder: Path,
+    *,
+    number: int,
+    council: str,
+    council_code: str,
+    period: str,
+    half_width: bool = False,
+) -> dict[str, str]:
+    """Write the chart's files into ``folder``; return ``{label: relative path}`` for links."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = chart_stem(number, chart)
+    files = {
+        "PNG": f"{stem}.png",
+        "SVG": f"{stem}.svg",
+        "data (CSV)": f"{stem}.csv",
+        "caption and alt text (JSON)": f"{stem}.json",
+    }
+    atomic_write_bytes(folder / files["PNG"], chart.png(300))
+    atomic_write_bytes(folder / files["SVG"], chart.svg())
+    write_csv(chart.data, folder / files["data (CSV)"])
+    meta = chart_metadata(
+        chart, number=number, council=council, council_code=council_code, period=period
+    )
+    if half_width:
+        files["PNG, half page width"] = f"{stem}-half.png"
+        width, height = chart.figure.get_size_inches()
+        resize(chart.figure, HALF_WIDTH_IN, height * 1.2)
+        try:
+            buffer = io.BytesIO()
+            chart.figure.savefig(buffer, format="png", dpi=300, metadata=PNG_METADATA)
+            atomic_write_bytes(folder / files["PNG, half page width"], buffer.getvalue())
+        finally:
+            resize(chart.figure, width, height)
+    meta["files"] = dict(files)
+    atomic_write_text(
+        folder / files["caption and alt text (JSON)"],
+        json.dumps(meta, indent=2, ensure_ascii=False),
+    )
+    return {label: f"{folder.name}/{name}" for label, name in files.items()}

@@ -68,7 +68,7 @@ def test_bcp_history_starts_in_2020_and_earlier_years_are_not_zero(packs):
     )
     assert f"looked after {record['children_count']} children" in text
     # counts chart data table: 2019 is 'z' (not applicable), 2017 has no row at all
-    table = re.search(r'id="cla-numbers".*?</figure>', page, flags=re.S).group(0)
+    table = re.search(r'id="figure-cla-numbers".*?</figure>', page, flags=re.S).group(0)
     assert re.search(r"<th scope=\"row\">2019</th><td>z</td>", table)
     assert re.search(r"<th scope=\"row\">2017</th><td>not published</td>", table)
     assert "<td>0</td>" not in table

@@ -53,7 +53,7 @@ def figure(
             + "</p>"
         )
     return (
-        f'<figure class="chart" id="{esc(chart.slug)}">'
+        f'<figure class="chart" id="figure-{esc(chart.slug)}">'
         f'<h3 class="chart-title">{esc(label + chart.title)}</h3>'
         f'<img src="data:image/png;base64,{chart.png_base64()}" alt="{esc(chart.alt)}">'
         f'<figcaption>{esc(chart.caption)} <span class="source">Source: {esc(chart.source)}.'

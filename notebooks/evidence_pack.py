@@ -21,6 +21,7 @@
 council = "Bristol"
 period = "latest"
 chart_files = True
+audience = "publication"
 
 # %%
 from datetime import UTC, datetime
@@ -32,10 +33,10 @@ from cscanalysis import __version__, evidence, export, report
 from cscanalysis.councils import load_register
 from cscanalysis.store import load_tidy
 
-ctx = evidence.prepare(load_tidy(), load_register(), council, period)
+ctx = evidence.prepare(load_tidy(), load_register(), council, period, audience=audience)
 headlines = evidence.headline_table(ctx)
 charts = evidence.pack_charts(ctx, headlines)
-display(HTML(report.header(*evidence.title(ctx), evidence.CONTENTS)))
+display(HTML(report.header(*evidence.title(ctx), evidence.CONTENTS, banner=evidence.banner(ctx))))
 
 # %%
 display(HTML(report.section("headlines", evidence.CONTENTS["headlines"])))
@@ -79,7 +80,7 @@ display(HTML(report.bullet_list(evidence.NOTES, css="notes")))
 display(
     HTML(
         report.footer(
-            {"council": council, "period": period},
+            {"council": council, "period": period, "audience": audience},
             {
                 "Council": f"{ctx.council.name} ({ctx.code})",
                 "Reporting year": f"{ctx.period} (the year ending 31 March {ctx.period})",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +42,7 @@ def test_pack_lands_where_documented(packs):
 
 def test_bristol_headline_matches_the_raw_file(packs):
     _, bristol, _ = packs
-    text = text_of(open(bristol.path, encoding="utf-8").read())
+    text = text_of(Path(bristol.path).read_text(encoding="utf-8"))
     record = raw_record(
         RY2025,
         time_period="2023",
@@ -58,7 +59,7 @@ def test_bristol_headline_matches_the_raw_file(packs):
 
 def test_bcp_history_starts_in_2020_and_earlier_years_are_not_zero(packs):
     _, _, bcp = packs
-    page = open(bcp.path, encoding="utf-8").read()
+    page = Path(bcp.path).read_text(encoding="utf-8")
     text = text_of(page)
     record = raw_record(
         RY2025,
@@ -76,7 +77,7 @@ def test_bcp_history_starts_in_2020_and_earlier_years_are_not_zero(packs):
 
 def test_html_is_self_contained_with_alt_text_everywhere(packs):
     _, bristol, _ = packs
-    page = open(bristol.path, encoding="utf-8").read()
+    page = Path(bristol.path).read_text(encoding="utf-8")
     assert "<script" not in page
     assert not re.search(r"""(src|href)=["']?https?://(?!www\.nationalarchives)""", page)
     images = re.findall(r"<img [^>]*>", page)
@@ -90,7 +91,7 @@ def test_html_is_self_contained_with_alt_text_everywhere(packs):
 
 def test_footer_records_parameters_version_and_sources(packs):
     _, bristol, _ = packs
-    text = text_of(open(bristol.path, encoding="utf-8").read())
+    text = text_of(Path(bristol.path).read_text(encoding="utf-8"))
     assert "council = E06000023; period = 2023" in text
     assert "cscanalysis 0.1.0" in text
     assert "DfE children looked after RY2025" in text
@@ -104,7 +105,7 @@ def test_bad_parameters_fail_before_any_kernel(tmp_path):
 
 def test_a_failing_notebook_does_not_replace_a_good_pack(packs, tmp_path):
     out, bristol, _ = packs
-    good = open(bristol.path, encoding="utf-8").read()
+    good = Path(bristol.path).read_text(encoding="utf-8")
     broken = tmp_path / "broken.py"
     broken.write_text(
         '# %% tags=["parameters"]\ncouncil = "x"\nperiod = "2023"\n\n'
@@ -112,12 +113,12 @@ def test_a_failing_notebook_does_not_replace_a_good_pack(packs, tmp_path):
     )
     with pytest.raises(Exception, match="cell failed on purpose"):
         build_pack("Bristol", 2023, out, notebook=broken)
-    assert open(bristol.path, encoding="utf-8").read() == good
+    assert Path(bristol.path).read_text(encoding="utf-8") == good
     assert not list((out / "2023").glob(".*"))
 
 
 def test_chart_files_sit_beside_the_pack_and_links_resolve(packs):
-    out, bristol, _ = packs
+    out, _, _ = packs
     folder = out / "2023" / "E06000023"
     page = (folder / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'<a href="(charts/[^"]+)"', page)

@@ -151,9 +151,9 @@ def _values(table: pd.DataFrame, layout: _Layout) -> np.ndarray:
     out = np.full((len(layout.rows), len(layout.cols)), np.nan)
     for j, col in enumerate(layout.cols):
         for i, (label, value) in enumerate(zip(layout.rows, table[col], strict=True)):
-            if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            if value is None or value is pd.NA:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
                 raise DataError(
                     f"count in row {label!r} is not a number",
                     column=str(col),
@@ -161,6 +161,8 @@ def _values(table: pd.DataFrame, layout: _Layout) -> np.ndarray:
                     expected="a whole number of children, or NaN when not published",
                 )
             number = float(value)
+            if np.isnan(number):
+                continue
             if not np.isfinite(number) or number < 0 or number != round(number):
                 raise DataError(
                     f"count in row {label!r} is not a non-negative whole number",
@@ -444,7 +446,14 @@ def suppress_tidy(
         raise ParameterError(f"threshold must be 0 or more, got {threshold}")
     _require_tidy(tidy, _TIDY_COLUMNS)
     out = tidy.copy()
-    value = pd.to_numeric(out["value"], errors="raise").astype(float)
+    try:
+        value = pd.to_numeric(out["value"], errors="raise").astype(float)
+    except (TypeError, ValueError) as error:
+        raise DataError(
+            f"tidy table has a value that is not a number ({error})",
+            column="value",
+            expected="floats, NaN where not published",
+        ) from error
     small = out["measure"].isin(list(count_measures)) & (value >= 1) & (value <= threshold)
     out["value"] = value.mask(small)
     _set_flag(out, small)
@@ -494,16 +503,25 @@ def suppress_series_forecast(
     forecast_df: pd.DataFrame,
     suppressed_series: Iterable[tuple] | Iterable[str] | pd.DataFrame,
     *,
-    keys: Sequence[str] = ("council_code", "measure"),
+    keys: Sequence[str] | None = None,
+    measure: str | None = None,
+    how: Literal["any", "last"] = "any",
     value_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Hide the forecasts and intervals of suppressed series.
 
-    ``suppressed_series``: key tuples (in the order of ``keys``; plain strings when there is
-    one key), or a tidy table passed to :func:`find_suppressed_series`. ``value_cols``: the
-    columns to blank (default: every float column not in ``keys``, e.g. forecast, lower,
-    upper). Blanked rows get NaN and flag ``c`` (a ``flag`` column is added if missing).
+    ``keys``: the columns naming a series (default ``council_code`` and ``measure``, or just
+    ``council_code`` when the forecast has no ``measure`` column, as
+    :func:`cscanalysis.forecast.forecast` returns). ``suppressed_series``: key tuples in the
+    order of ``keys`` (plain strings when there is one key), or the suppressed tidy table,
+    passed to :func:`find_suppressed_series` with ``how``; ``measure`` then picks the measure
+    forecast (needed when the tidy table holds several and ``keys`` has no ``measure``).
+    ``value_cols``: the columns to blank (default: every float column not in ``keys``, e.g.
+    ``mean, lo80, hi80, lo95, hi95, sd``). Blanked rows get NaN and flag ``c`` (a ``flag``
+    column is added if missing). Returns a new table.
     """
+    if keys is None:
+        keys = ["council_code", "measure"] if "measure" in forecast_df.columns else ["council_code"]
     keys = list(keys)
     missing = [k for k in keys if k not in forecast_df.columns]
     if missing:
@@ -513,7 +531,16 @@ def suppress_series_forecast(
             expected="columns " + ", ".join(keys),
         )
     if isinstance(suppressed_series, pd.DataFrame):
-        series = find_suppressed_series(suppressed_series, keys=keys)
+        tidy = suppressed_series
+        if measure is not None:
+            _require_tidy(tidy, ["measure"])
+            tidy = tidy[tidy["measure"] == measure]
+        elif "measure" not in keys and "measure" in tidy.columns and tidy["measure"].nunique() > 1:
+            raise ParameterError(
+                "the tidy table holds several measures and the forecast has no measure column: "
+                "pass measure= to say which one was forecast"
+            )
+        series = find_suppressed_series(tidy, keys=keys, how=how)
     else:
         series = {(s,) if isinstance(s, str) else tuple(s) for s in suppressed_series}
     bad = [s for s in series if len(s) != len(keys)]

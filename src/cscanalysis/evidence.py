@@ -13,6 +13,7 @@ import pandas as pd
 
 from cscanalysis import benchmark, charts
 from cscanalysis.councils import ENGLAND_CODE, Council, CouncilRegister
+from cscanalysis.disclosure import suppress_tidy
 from cscanalysis.errors import ParameterError
 from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS
 from cscanalysis.store import reporting_years
@@ -64,6 +65,7 @@ class PackContext:
     register: CouncilRegister
     council: Council
     period: str
+    audience: str = "publication"
 
     @property
     def code(self) -> str:
@@ -102,10 +104,26 @@ def resolve_period(tidy: pd.DataFrame, period: str | int) -> str:
     return text
 
 
+AUDIENCES = ("publication", "internal")
+NOT_FOR_PUBLICATION = "Not for publication: small numbers are not suppressed in this pack."
+
+
 def prepare(
-    tidy: pd.DataFrame, register: CouncilRegister, council: str | int, period: str | int
+    tidy: pd.DataFrame,
+    register: CouncilRegister,
+    council: str | int,
+    period: str | int,
+    *,
+    audience: str = "publication",
+    threshold: int = 5,
 ) -> PackContext:
-    """Resolve and check the parameters before any analysis (clear errors, nothing half-done)."""
+    """Resolve and check the parameters before any analysis (clear errors, nothing half-done).
+
+    For ``audience="publication"`` (the default) counts from 1 to ``threshold`` become ``c``, and
+    so do rates and percentages built on them (:func:`cscanalysis.disclosure.suppress_tidy`).
+    """
+    if audience not in AUDIENCES:
+        raise ParameterError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     found = register.resolve(council)
     year = resolve_period(tidy, period)
     if not found.exists_in(int(year)):
@@ -115,7 +133,9 @@ def prepare(
             f"{found.first_year or 'before 2010'} to {found.last_year or 'now'}; "
             f"successors: {successors})"
         )
-    return PackContext(tidy, register, found, year)
+    if audience == "publication":
+        tidy = suppress_tidy(tidy, threshold=threshold)
+    return PackContext(tidy, register, found, year, audience)
 
 
 def _value(ctx: PackContext, code: str, measure: str, period: str) -> tuple[float, str]:
@@ -497,6 +517,11 @@ NOTES = [
     "the neighbours with a published value.",
     "Contains public sector information licensed under the Open Government Licence v3.0.",
 ]
+
+
+def banner(ctx: PackContext) -> str:
+    """The stamp on every internal pack ("" for packs meant for publication)."""
+    return NOT_FOR_PUBLICATION if ctx.audience == "internal" else ""
 
 
 def title(ctx: PackContext) -> tuple[str, str]:

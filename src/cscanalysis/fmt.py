@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 import pandas as pd
@@ -38,6 +38,7 @@ FLAG_MEANINGS: dict[str, str] = {
 """What a published symbol means, for a value that is not published."""
 
 NOT_PUBLISHED = "not published"
+_CONTEXT = Context(prec=400)  # enough digits for any float, so rounding never fails
 
 
 def describe_flag(flag: object = "") -> str:
@@ -85,7 +86,7 @@ def _decimal(value: object) -> Decimal:
 
 
 def _round(number: Decimal, dp: int) -> Decimal:
-    rounded = number.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
+    rounded = number.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP, context=_CONTEXT)
     return rounded if rounded != 0 else abs(rounded)  # no "-0"
 
 

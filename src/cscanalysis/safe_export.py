@@ -141,11 +141,14 @@ def write_csv(
 ) -> Path:
     """Write ``df`` as CSV with formulas neutralised, atomically. Returns the path.
 
-    ``encoding="utf-8-sig"`` adds the byte-order mark Excel needs to show ``£`` correctly.
+    Lines end in CRLF (RFC 4180, as Excel writes them): with CRLF as the terminator the
+    writer quotes every field holding a CR or LF, so a stray CR in the data cannot split a
+    row. ``encoding="utf-8-sig"`` adds the byte-order mark Excel needs to show ``£``.
     Missing values are written as empty cells; put published symbols in a column of their own.
     """
     safe = neutralise_formulas(_with_index(df, index))
-    return atomic_write_text(path, safe.to_csv(index=False, lineterminator="\n"), encoding=encoding)
+    text = safe.to_csv(index=False, lineterminator="\r\n")
+    return atomic_write_text(path, text, encoding=encoding)
 
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -204,8 +207,9 @@ def write_xlsx(
 ) -> Path:
     """Write ``df`` to one sheet of an XLSX workbook, formulas neutralised, atomically.
 
-    Every text cell is stored as text (never as a formula). Rows in errors are counted as in
-    Excel: the header is row 1. Returns the path.
+    Every text cell is stored as text (never as a formula). XML reads a carriage return back
+    as a line feed, so ``"\\r=1"`` comes back as ``"'\\n=1"`` (still text). Rows in errors are
+    counted as in Excel: the header is row 1. Returns the path.
     """
     from openpyxl import Workbook
 

@@ -11,6 +11,12 @@ def add(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--council", required=True, help="name, ONS code or DfE number")
     parser.add_argument("--period", default="latest", help="reporting year, e.g. 2023")
     parser.add_argument("--out", required=True, help="folder for the chart files")
+    parser.add_argument(
+        "--audience",
+        choices=["publication", "internal"],
+        default="publication",
+        help="publication (default) suppresses counts of 1 to 5; internal does not",
+    )
     parser.set_defaults(run=run)
 
 
@@ -19,7 +25,9 @@ def run(args: argparse.Namespace) -> int:
     from cscanalysis.councils import load_register
     from cscanalysis.store import load_tidy
 
-    ctx = evidence.prepare(load_tidy(), load_register(), args.council, args.period)
+    ctx = evidence.prepare(
+        load_tidy(), load_register(), args.council, args.period, audience=args.audience
+    )
     charts = evidence.pack_charts(ctx, evidence.headline_table(ctx))
     out = Path(args.out)
     number = 0

@@ -1,0 +1,510 @@
+"""Small-number suppression: primary, secondary (cannot be undone), rates, forecasts."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from cscanalysis.disclosure import (
+    find_suppressed_series,
+    is_recoverable,
+    recover,
+    suppress_counts,
+    suppress_series_forecast,
+    suppress_tidy,
+)
+from cscanalysis.errors import DataError, ParameterError
+from tests.conftest import RAW
+
+AGES = ["Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years", "16 years and over"]
+STARTS_FILE = "cla/ees_ry2022/la_cla_who_started_to_be_looked_after.csv"
+RATES_FILE = "cla/ees_ry2023/cla_number_and_rate_per_10k_children.csv"
+
+
+def raw_rows(relative: str):
+    text = (RAW / relative).read_bytes().decode("utf-8-sig")
+    yield from csv.DictReader(io.StringIO(text, newline=""))
+
+
+def starts_by_age(la_name: str) -> pd.DataFrame:
+    """Starts to be looked after by age group (columns) and year (rows), as published."""
+    cells: dict[str, dict[str, object]] = {}
+    for row in raw_rows(STARTS_FILE):
+        if row["la_name"] == la_name and row["cla_group"] == "Age group":
+            number = row["number"]
+            value = float(number) if number not in ("c", "x", "z") else np.nan
+            cells.setdefault(row["time_period"], {})[row["characteristic"]] = value
+    return pd.DataFrame.from_dict(cells, orient="index")[[*AGES, "Total"]].sort_index()
+
+
+# --------------------------------------------------------------------------- primary
+
+
+def test_primary_suppresses_1_to_5_but_not_0_or_6():
+    table = pd.DataFrame({"a": [0, 1, 5, 6, 40]}, index=list("pqrst"))
+    result = suppress_counts(table)  # no totals: nothing to protect, so no secondary
+    assert result.flags["a"].tolist() == ["", "c", "c", "", ""]
+    assert result.reasons["a"].tolist() == ["", "primary", "primary", "", ""]
+    values = result.table["a"]
+    assert values["p"] == 0 and values["s"] == 6 and values["t"] == 40
+    assert values[["q", "r"]].isna().all()
+
+
+def test_threshold_is_configurable():
+    table = pd.DataFrame({"a": [0, 1, 6, 10, 11]})
+    assert suppress_counts(table, threshold=10).mask["a"].tolist() == [
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert not suppress_counts(table, threshold=0).mask.any().any()
+
+
+def test_label_columns_pass_through_untouched():
+    table = pd.DataFrame({"council": ["Rutland", "Bristol"], "n": [3, 50]})
+    result = suppress_counts(table, value_cols=["n"])
+    assert result.table["council"].tolist() == ["Rutland", "Bristol"]
+    assert list(result.flags.columns) == ["n"]
+
+
+# --------------------------------------------------------------------------- secondary
+
+
+def test_single_small_cell_in_a_row_with_total_takes_the_next_smallest_with_it():
+    # 3 + 10 + 20 = 33. With 3 hidden, 33 - 10 - 20 gives it back, so the next smallest
+    # cell (10) is hidden too: 3 + 10 = 13 then has two unknowns.
+    table = pd.DataFrame({"a": [3], "b": [10], "c": [20], "total": [33]})
+    result = suppress_counts(table, total_col="total")
+    assert result.reasons.iloc[0].tolist() == ["primary", "secondary", "", ""]
+    assert not is_recoverable(result.table, total_col="total")
+
+
+def test_real_bristol_starts_by_age_with_a_threshold_of_30():
+    # Published starts by age, Bristol (raw file STARTS_FILE), rows 2018-2022:
+    #          Under1  1-4  5-9  10-15  16+  Total
+    #   2018     47    39   41    68    44    239
+    #   2019     43    37   44    55    32    211
+    #   2020     32    26   45    76    31    210   26 <= 30: primary; next smallest 31 (16+)
+    #   2021     37    31   34    55    37    194
+    #   2022     36    30   34    74    77    251   30 <= 30: primary; next smallest 34 (5-9)
+    # (39+68+44+41+47 = 239 etc.; no total row, so years are independent.)
+    table = starts_by_age("Bristol, City of")
+    assert table.loc["2020"].tolist() == [32, 26, 45, 76, 31, 210]
+    result = suppress_counts(table, value_cols=AGES, total_col="Total", threshold=30)
+    hidden = {(r, c): v for (r, c), v in result.reasons.stack().items() if v}
+    assert hidden == {
+        ("2020", "1 to 4 years"): "primary",
+        ("2020", "16 years and over"): "secondary",
+        ("2022", "1 to 4 years"): "primary",
+        ("2022", "5 to 9 years"): "secondary",
+    }
+    assert result.table["Total"].tolist() == [239, 211, 210, 194, 251]
+    assert not is_recoverable(result.table, value_cols=AGES, total_col="Total")
+
+
+def test_total_that_is_the_only_other_unknown_is_protected_through_the_grand_total():
+    #        a   b  total
+    # r1     4   0    4    4 and its total 4 are both primary (two unknowns in row r1) ...
+    # r2    20  30   50
+    # all   24  30   54    ... but 24 - 20 gives a, and 54 - 50 gives r1's total.
+    # Column a has one unknown: hide the next cell that closes the pattern: 20 (a part, its
+    # row r2 has no unknown yet, like every other candidate). Row r2 then has one unknown:
+    # 50 (a total, but its column already has an unknown) beats 30 (whose column b has none).
+    # Hidden: r1 a, r1 total, r2 a, r2 total: a cycle, nothing can be solved.
+    table = pd.DataFrame(
+        {"a": [4, 20, 24], "b": [0, 30, 30], "total": [4, 50, 54]}, index=["r1", "r2", "all"]
+    )
+    result = suppress_counts(table, total_row="all", total_col="total")
+    assert result.reasons.to_dict("index") == {
+        "r1": {"a": "primary", "b": "", "total": "primary"},
+        "r2": {"a": "secondary", "b": "", "total": "secondary"},
+        "all": {"a": "", "b": "", "total": ""},
+    }
+    assert result.table.loc["r1", "b"] == 0  # zero is published, never used as a complement
+    assert not is_recoverable(result.table, total_row="all", total_col="total")
+
+
+def test_cells_already_missing_on_input_keep_their_flag_and_are_protected():
+    # b is not available ("x") on input: 12 = a + b + 9 with a hidden too is safe, but if a
+    # were published, 21 - 9 - 0 would give b back. Here a = 0 is published, so 9 goes.
+    table = pd.DataFrame({"a": [0.0], "b": [np.nan], "c": [9.0], "total": [21.0]})
+    flags = pd.DataFrame({"b": ["x"]})
+    result = suppress_counts(table, total_col="total", flags=flags)
+    assert result.flags.iloc[0].tolist() == ["", "x", "c", ""]
+    assert result.reasons.iloc[0].tolist() == ["", "", "secondary", ""]
+
+
+# --------------------------------------------------------------------------- the checker
+
+
+def test_checker_recovers_a_single_blank_cell_of_a_real_row():
+    # Bristol 2018: 47 + 39 + 41 + 68 + 44 = 239, so a blank Under 1 is 239 - 192 = 47.
+    table = starts_by_age("Bristol, City of").loc[["2018"]].copy()
+    table.loc["2018", "Under 1 year"] = np.nan
+    assert recover(table, value_cols=AGES, total_col="Total") == {("2018", "Under 1 year"): 47}
+
+
+def test_checker_iterates_through_rows_and_columns():
+    #       a   b  total
+    # r1    ?   ?   30      row r1 alone has two unknowns,
+    # r2    ?   8   20      but column b gives r1 b = 17 - 8 = 9, then r1 a = 21,
+    # all  33  17   50      and r2 a = 20 - 8 = 12 (also 33 - 21).
+    table = pd.DataFrame(
+        {"a": [np.nan, np.nan, 33], "b": [np.nan, 8, 17], "total": [30, 20, 50]},
+        index=["r1", "r2", "all"],
+    )
+    assert recover(table, total_row="all", total_col="total") == {
+        ("r1", "a"): 21,
+        ("r1", "b"): 9,
+        ("r2", "a"): 12,
+    }
+
+
+def test_checker_finds_a_cell_that_no_single_row_or_column_gives_away():
+    # Two blocks of four hidden cells (rows 0-1 x cols a-b, rows 2-3 x cols c-d) joined by one
+    # hidden cell (row 1, col c). Every row and column holding a hidden cell has two or more,
+    # yet rows 0+1 minus columns a+b leaves only the joining cell: 50 (all cells are 50).
+    values = pd.DataFrame(50.0, index=range(5), columns=list("abcde"))
+    values["total"] = 250.0
+    values.loc["all"] = 250.0
+    values.loc["all", "total"] = 1250.0
+    for row, col in [
+        (0, "a"),
+        (0, "b"),
+        (1, "a"),
+        (1, "b"),
+        (2, "c"),
+        (2, "d"),
+        (3, "c"),
+        (3, "d"),
+        (1, "c"),
+    ]:
+        values.loc[row, col] = np.nan
+    assert recover(values, total_row="all", total_col="total") == {(1, "c"): 50}
+
+
+def test_dfe_published_suppression_cannot_be_undone():
+    # Rutland 2021 starts by age as published: c, 6, 0, c, c, total 14 -> three unknowns
+    # share 8; SFR 27/2010 City of London: x cells with total 15 (8 + 7 unknown).
+    rutland = starts_by_age("Rutland").loc[["2021"]]
+    assert rutland.iloc[0].isna().sum() == 3
+    assert not is_recoverable(rutland, value_cols=AGES, total_col="Total")
+    row = next(r for r in raw_rows("cla/sfr_2010/SFR27_2010_March.csv") if r["geog_c"] == "201")
+    parts = {k: (np.nan if v == "x" else float(v)) for k, v in row.items() if "MarPlace" in k}
+    london = pd.DataFrame([{**parts, "total": float(row["MarTotal_2010"])}])
+    assert london["total"].iloc[0] == 15
+    assert not is_recoverable(london, total_col="total")
+
+
+# --------------------------------------------------------------------------- property
+
+
+def solvable_ranges(published: pd.DataFrame, total_row, total_col) -> dict:
+    """min and max of each hidden cell given the totals, published cells and x >= 0 (LP)."""
+    values = published.to_numpy(dtype=float)
+    rows, cols = list(published.index), list(published.columns)
+    hidden = [(i, j) for i in range(len(rows)) for j in range(len(cols)) if np.isnan(values[i, j])]
+    position = {cell: k for k, cell in enumerate(hidden)}
+    equations = []
+    tr = rows.index(total_row) if total_row is not None else None
+    tc = cols.index(total_col) if total_col is not None else None
+    if tc is not None:
+        equations += [
+            [(i, j, 1 if j != tc else -1) for j in range(len(cols))] for i in range(len(rows))
+        ]
+    if tr is not None:
+        equations += [
+            [(i, j, 1 if i != tr else -1) for i in range(len(rows))] for j in range(len(cols))
+        ]
+    a = np.zeros((len(equations), len(hidden)))
+    b = np.zeros(len(equations))
+    for e, eq in enumerate(equations):
+        for i, j, c in eq:
+            if (i, j) in position:
+                a[e, position[(i, j)]] += c
+            else:
+                b[e] -= c * values[i, j]
+    ranges = {}
+    for cell, k in position.items():
+        cost = np.zeros(len(hidden))
+        cost[k] = 1
+        low = linprog(cost, A_eq=a, b_eq=b, bounds=(0, None))
+        high = linprog(-cost, A_eq=a, b_eq=b, bounds=(0, None))
+        assert low.status == 0 and high.status in (0, 3)  # 3: unbounded, so not pinned
+        ranges[cell] = (low.fun, np.inf if high.status == 3 else -high.fun)
+    return ranges
+
+
+@st.composite
+def tables_with_totals(draw):
+    n_rows = draw(st.integers(1, 5))
+    n_cols = draw(st.integers(1, 5))
+    cell = st.sampled_from([0, 0, 1, 2, 3, 4, 5, 6, 7, 9, 15, 40, 120])
+    values = np.array(draw(st.lists(cell, min_size=n_rows * n_cols, max_size=n_rows * n_cols)))
+    table = pd.DataFrame(values.reshape(n_rows, n_cols), columns=[f"c{j}" for j in range(n_cols)])
+    mode = draw(st.sampled_from(["both", "row", "column"]))
+    total_row = total_col = None
+    if mode in ("both", "column"):
+        table["total"] = table.sum(axis=1)
+        total_col = "total"
+    if mode in ("both", "row"):
+        table.loc["all"] = table.sum(axis=0)
+        total_row = "all"
+    threshold = draw(st.sampled_from([5, 5, 10]))
+    return table, total_row, total_col, threshold
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables_with_totals())
+def test_secondary_suppression_cannot_be_undone(case):
+    table, total_row, total_col, threshold = case
+    result = suppress_counts(table, threshold=threshold, total_row=total_row, total_col=total_col)
+    cols = list(result.flags.columns)
+    original = table[cols].to_numpy(dtype=float)
+    shown = result.table[cols].to_numpy(dtype=float)
+    hidden = result.mask.to_numpy()
+    # Every count from 1 to the threshold is hidden; nothing else changes but hidden cells.
+    assert hidden[(original >= 1) & (original <= threshold)].all()
+    assert (shown[~hidden] == original[~hidden]).all()
+    assert np.isnan(shown[hidden]).all()
+    assert (result.flags.to_numpy()[hidden] == "c").all()
+    # No zero is hidden as a complement, so no hidden cell is pinned by x >= 0 either.
+    assert (original[result.reasons.to_numpy() == "secondary"] != 0).all()
+    # The attacker (linear algebra over every row and column equation) finds nothing.
+    assert recover(result.table[cols], total_row=total_row, total_col=total_col) == {}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables_with_totals())
+def test_no_hidden_cell_is_pinned_even_knowing_counts_are_not_negative(case):
+    table, total_row, total_col, threshold = case
+    result = suppress_counts(table, threshold=threshold, total_row=total_row, total_col=total_col)
+    cols = list(result.flags.columns)
+    if total_row is None and total_col is None:
+        return
+    for low, high in solvable_ranges(result.table[cols], total_row, total_col).values():
+        assert high - low >= 1 - 1e-6
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_totals_that_do_not_add_up_are_an_error_naming_the_cell():
+    table = pd.DataFrame({"a": [3, 10], "b": [20, 7], "total": [23, 18]}, index=["r1", "r2"])
+    with pytest.raises(DataError) as info:
+        suppress_counts(table, total_col="total")
+    assert info.value.column == "total" and info.value.value == 18
+    assert "'r2'" in str(info.value) and "17" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "c", np.inf])
+def test_counts_that_are_not_whole_non_negative_numbers_are_errors(bad):
+    table = pd.DataFrame({"a": [3, bad]}, index=["Rutland", "Bristol"], dtype=object)
+    with pytest.raises(DataError) as info:
+        suppress_counts(table, value_cols=["a"])
+    assert info.value.column == "a" and "'Bristol'" in str(info.value)
+    assert info.value.value is bad or info.value.value == bad
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"threshold": -1},
+        {"threshold": 2.5},
+        {"total_col": "nope"},
+        {"total_row": "nope"},
+        {"value_cols": ["nope"]},
+        {"value_cols": ["a", "total"], "total_col": "total"},
+    ],
+)
+def test_bad_arguments_are_parameter_errors(kwargs):
+    table = pd.DataFrame({"a": [3, 10], "total": [3, 10]})
+    with pytest.raises(ParameterError):
+        suppress_counts(table, **kwargs)
+
+
+# --------------------------------------------------------------------------- tidy table
+
+
+def city_of_london_2023() -> pd.DataFrame:
+    """Tidy rows for City of London 2023 from the EES RY2023 file (number and rate)."""
+    stems = {
+        "Children looked after at 31 March each year": "cla_31_march",
+        "Children starting to be looked after each year": "cla_starts",
+        "Children ceasing to be looked after each year": "cla_ceased",
+    }
+    rates = {
+        "cla_31_march": "cla_rate_per_10k",
+        "cla_starts": "cla_starts_rate_per_10k",
+        "cla_ceased": "cla_ceased_rate_per_10k",
+    }
+    records = []
+    for row in raw_rows(RATES_FILE):
+        if row["la_name"] == "City of London" and row["time_period"] in ("2022", "2023"):
+            # In this release the measure label sits under the header "population_count" and
+            # the population under "population_estimate" (a quirk of the published file).
+            stem = stems[row["population_count"]]
+            for measure, value in ((stem, row["number"]), (rates[stem], row["rate_per_10000"])):
+                records.append(
+                    {
+                        "council_code": row["new_la_code"],
+                        "council_name": row["la_name"],
+                        "period": row["time_period"],
+                        "measure": measure,
+                        "value": float(value),
+                        "flag": "",
+                        "source": RATES_FILE,
+                    }
+                )
+    return pd.DataFrame(records)
+
+
+def test_real_small_council_counts_and_their_rates_are_suppressed():
+    # City of London 2023 (EES RY2023): looked after 9 (rate 152: 9 / 591 * 10,000 = 152.3,
+    # so the rate and the published population give the 9 back), starts 10 (rate 169),
+    # ceased 11 (rate 186); population 591. With a threshold of 10: 9 and 10 and their
+    # rates become c; 11 and 186 stay. 2022 (10, 8, 18): 10 and 8 go with their rates,
+    # 18 and 275 stay.
+    tidy = city_of_london_2023()
+    out = suppress_tidy(tidy, threshold=10).set_index(["period", "measure"])
+    hidden = {k for k, r in out.iterrows() if np.isnan(r["value"]) and r["flag"] == "c"}
+    assert hidden == {
+        ("2023", "cla_31_march"),
+        ("2023", "cla_rate_per_10k"),
+        ("2023", "cla_starts"),
+        ("2023", "cla_starts_rate_per_10k"),
+        ("2022", "cla_31_march"),
+        ("2022", "cla_rate_per_10k"),
+        ("2022", "cla_starts"),
+        ("2022", "cla_starts_rate_per_10k"),
+    }
+    assert out.loc[("2023", "cla_ceased"), "value"] == 11
+    assert out.loc[("2023", "cla_ceased_rate_per_10k"), "value"] == 186
+    assert out.loc[("2022", "cla_ceased_rate_per_10k"), "value"] == 275
+    assert out.loc[("2023", "cla_ceased"), "flag"] == ""
+    # The default threshold (5) leaves every one of these published.
+    assert suppress_tidy(tidy)["value"].notna().all()
+
+
+def test_tidy_zero_is_published_and_a_numerator_suppressed_as_published_hides_its_rate():
+    # Isles of Scilly: 2023 looked after 0, rate 0 (published) -> stays 0, not "c".
+    # 2021 ceased was published as c; its rate given a value here (invented) must go too.
+    tidy = pd.DataFrame(
+        {
+            "council_code": ["E06000053"] * 4,
+            "council_name": ["Isles of Scilly"] * 4,
+            "period": ["2023", "2023", "2021", "2021"],
+            "measure": [
+                "cla_31_march",
+                "cla_rate_per_10k",
+                "cla_ceased",
+                "cla_ceased_rate_per_10k",
+            ],
+            "value": [0.0, 0.0, np.nan, 33.0],
+            "flag": ["", "", "c", ""],
+            "source": ["test"] * 4,
+        }
+    )
+    out = suppress_tidy(tidy)
+    assert out["value"].iloc[:2].tolist() == [0.0, 0.0]
+    assert out["flag"].tolist() == ["", "", "c", "c"]
+    assert np.isnan(out["value"].iloc[3])
+    assert tidy["value"].iloc[3] == 33.0  # the input is not modified
+
+
+def test_tidy_with_categorical_flags_and_other_councils_untouched():
+    tidy = pd.DataFrame(
+        {
+            "council_code": ["E06000017", "E06000017", "E06000023", "E06000023"],
+            "council_name": ["Rutland", "Rutland", "Bristol, City of", "Bristol, City of"],
+            "period": ["2021"] * 4,
+            "measure": ["cla_starts", "cla_starts_rate_per_10k"] * 2,
+            "value": [4.0, 5.0, 194.0, 20.0],
+            "flag": pd.Categorical(["", "", "", ""]),
+            "source": ["test"] * 4,
+        }
+    )
+    out = suppress_tidy(tidy)
+    assert out["flag"].astype(str).tolist() == ["c", "c", "", ""]
+    assert out["value"].iloc[2:].tolist() == [194.0, 20.0]
+
+
+def test_tidy_missing_columns_is_an_error():
+    with pytest.raises(DataError) as info:
+        suppress_tidy(pd.DataFrame({"council_code": [], "value": []}))
+    assert "period" in info.value.column and "measure" in info.value.column
+
+
+# --------------------------------------------------------------------------- forecasts
+
+
+def forecast_table() -> pd.DataFrame:
+    """Shaped like cscanalysis.forecast.forecast() output (two councils, two horizons)."""
+    return pd.DataFrame(
+        {
+            "council_code": ["E06000017", "E06000017", "E06000023", "E06000023"],
+            "period": ["2024", "2025", "2024", "2025"],
+            "horizon": [1, 2, 1, 2],
+            "model": ["naive"] * 4,
+            "mean": [5.0, 5.0, 210.0, 215.0],
+            "lo80": [1.0, 0.0, 190.0, 185.0],
+            "hi80": [9.0, 11.0, 230.0, 245.0],
+            "sd": [3.0, 4.0, 15.0, 20.0],
+            "status": ["ok"] * 4,
+        }
+    )
+
+
+def history() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "council_code": ["E06000017", "E06000017", "E06000023", "E06000023"],
+            "council_name": ["Rutland", "Rutland", "Bristol, City of", "Bristol, City of"],
+            "period": ["2022", "2023", "2022", "2023"],
+            "measure": ["cla_starts"] * 4,
+            "value": [np.nan, 7.0, 251.0, 220.0],
+            "flag": ["c", "", "", ""],
+            "source": ["test"] * 4,
+        }
+    )
+
+
+def test_forecasts_and_intervals_of_a_suppressed_series_are_hidden():
+    out = suppress_series_forecast(forecast_table(), history())  # keys: council_code only
+    rutland = out[out["council_code"] == "E06000017"]
+    assert rutland[["mean", "lo80", "hi80", "sd"]].isna().all().all()
+    assert rutland["flag"].tolist() == ["c", "c"]
+    assert rutland["horizon"].tolist() == [1, 2] and rutland["status"].tolist() == ["ok", "ok"]
+    bristol = out[out["council_code"] == "E06000023"]
+    assert bristol["mean"].tolist() == [210.0, 215.0] and bristol["flag"].tolist() == ["", ""]
+
+
+def test_series_suppressed_only_in_the_past_is_kept_with_how_last():
+    assert find_suppressed_series(history()) == {("E06000017", "cla_starts")}
+    assert find_suppressed_series(history(), how="last") == set()
+    out = suppress_series_forecast(forecast_table(), history(), how="last")
+    assert out["mean"].notna().all()
+
+
+def test_forecast_keys_can_be_given_as_tuples_and_bad_ones_are_errors():
+    frame = forecast_table().assign(measure="cla_starts")
+    out = suppress_series_forecast(frame, [("E06000023", "cla_starts")])
+    assert out["mean"].isna().tolist() == [False, False, True, True]
+    with pytest.raises(ParameterError):
+        suppress_series_forecast(frame, [("E06000023",)])
+    with pytest.raises(DataError):
+        suppress_series_forecast(forecast_table(), ["x"], keys=["council_code", "measure"])
+    several = pd.concat([history(), history().assign(measure="cla_ceased")])
+    with pytest.raises(ParameterError):
+        suppress_series_forecast(forecast_table(), several)
+    out = suppress_series_forecast(forecast_table(), several, measure="cla_ceased")
+    assert out["mean"].isna().tolist() == [True, True, False, False]

@@ -14,139 +14,47 @@ backtest for every model, and records:
 - wall time of forecasting all councils for one measure with each model and with the
   automatic method, against the naive baseline in the same run.
 
-History: SFR underlying data 2010 to 2015 (first published), the LAIT 2016 to 2018 (revised
-figures), and Explore Education Statistics 2019 to 2023 (latest release holding each year:
-RY2023 for 2019, RY2024 for 2020, RY2025 for 2021 to 2023). Councils are keyed by DfE's
-3-digit LA number and labelled with the ONS code of the latest EES release. Predecessors and
-successors of reorganisations (Bournemouth, Poole and old Dorset to 2019; BCP and new Dorset
-from 2020; Northamptonshire to 2021 and its successors from 2022) are separate series.
-
-This reader is a stand-in for ``cscanalysis.store``, which will replace it.
+History: the tidy table (``cscanalysis.store``): SFR underlying data 2010 to 2017 as first
+published, then the latest Explore Education Statistics release holding each year (2018 to
+2023). Predecessors and successors of reorganisations (Bournemouth, Poole and old Dorset to
+2019; BCP and new Dorset from 2020; Northamptonshire to 2021 and its successors from 2022) are
+separate series.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
-import sys
-import time
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
+# statsmodels' per-series fits work on tiny matrices: OpenBLAS threads make them 4-6 times
+# slower (measured: ETS on 156 councils 45 s with default threads, 8 s with one). Set before
+# numpy is imported; an explicit setting in the environment wins.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from cscanalysis import forecast as F  # noqa: E402
+from cscanalysis.councils import load_register  # noqa: E402
+from cscanalysis.store import load_tidy  # noqa: E402
 
-RAW = ROOT / "data" / "raw"
-MEASURES = {
-    "cla_31_march": ("31 March", "LACnum", ("March", "CLA")),
-    "cla_starts": ("starting", "LACnum_Start", ("Started", "ADM")),
-    "cla_ceased": ("ceasing", "LACceased", ("Ceased", "CEA")),
-}
-SFR_FILES = {
-    2010: (
-        "sfr_2010/SFR27_2010_March.csv",
-        "sfr_2010/SFR27_2010_Started.csv",
-        "sfr_2010/SFR27_2010_Ceased.csv",
-    ),
-    2011: ("sfr_2011/SFR21_CLA.csv", "sfr_2011/SFE21_ADM.csv", "sfr_2011/SFR21_CEA.csv"),
-    2012: ("sfr_2012/SFR20_CLA2012.csv", "sfr_2012/SFR20_ADM2012.csv", "sfr_2012/SFR_CEA2012.csv"),
-    2013: (
-        "sfr_2013/SFR36_CLA2013.csv",
-        "sfr_2013/SFR36_ADM2013.csv",
-        "sfr_2013/SFR36_CEA2013.csv",
-    ),
-    2014: (
-        "sfr_2014/SFR36_CLA2014.csv",
-        "sfr_2014/SFR36_ADM2014.csv",
-        "sfr_2014/SFR36_CEA2014.csv",
-    ),
-    2015: (
-        "sfr_2015/SFR34_CLA2015.csv",
-        "sfr_2015/SFR34_ADM2015.csv",
-        "sfr_2015/SFR34_CEA2015.csv",
-    ),
-}
-EES = {
-    2019: "ees_ry2023",
-    2020: "ees_ry2024",
-    2021: "ees_ry2025",
-    2022: "ees_ry2025",
-    2023: "ees_ry2025",
-}
-
-
-def _number(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s.astype(str).str.strip(), errors="coerce")  # c x z - .. -> NaN
-
-
-def _read_ees(folder: str) -> pd.DataFrame:
-    d = pd.read_csv(
-        RAW / "cla" / folder / "cla_number_and_rate_per_10k_children.csv",
-        dtype=str,
-        encoding="utf-8-sig",
-    )
-    d = d[d["geographic_level"] == "Local authority"]
-    label = d["population_count"] if "population_count" in d else d["population_type"]
-    value = d["number"] if "number" in d else d["children_count"]
-    out = pd.DataFrame(
-        {
-            "la": d["old_la_code"].astype(int),
-            "code": d["new_la_code"],
-            "year": d["time_period"].astype(int),
-            "label": label,
-            "value": _number(value),
-        }
-    )
-    return out
-
-
-def _read_sfr(path: Path, year: int) -> pd.Series:
-    d = pd.read_csv(path, dtype=str, encoding="latin-1")
-    d.columns = [c.strip() for c in d.columns]
-    total = d.columns[d.columns.get_loc("geog_n") + 1]  # headline count follows the name
-    la = d[
-        d["geog_c"].str.strip().str.fullmatch(r"\d{3}")
-        & ~d["geog_l"].fillna("").str.upper().isin(["NATIONAL"])
-    ]
-    s = pd.Series(_number(la[total]).to_numpy(), index=la["geog_c"].str.strip().astype(int))
-    return s[~s.index.duplicated()].rename(year)
+MEASURES = ("cla_31_march", "cla_starts", "cla_ceased")
 
 
 def load_wide() -> dict[str, pd.DataFrame]:
-    """Wide frames (ONS code rows, 2010..2023 columns) for the three CLA measures."""
-    ees = {f: _read_ees(f) for f in sorted(set(EES.values()))}
-    codes = pd.concat([ees["ees_ry2023"], ees["ees_ry2025"]])  # latest code wins
-    la_to_code = codes.drop_duplicates("la", keep="last").set_index("la")["code"]
-    lait = pd.read_parquet(RAW / "lait" / "bds_long_0.parquet")
+    """Every council's annual series of each measure, from the tidy table (2010 to 2023)."""
+    tidy = load_tidy()
+    councils = {c.code for c in load_register().councils()}
     out = {}
-    for measure, (ees_word, lait_code, _) in MEASURES.items():
-        cols = {}
-        k = list(MEASURES).index(measure)
-        for year, files in SFR_FILES.items():
-            cols[year] = _read_sfr(RAW / "cla" / files[k], year)
-        x = lait[(lait["Short Desc"] == lait_code) & lait["Years"].isin(["2016", "2017", "2018"])]
-        x = x[x["LA Number"].notna()]
-        for year in (2016, 2017, 2018):
-            y = x[x["Years"] == str(year)]
-            cols[year] = pd.Series(
-                _number(y["Values"]).to_numpy(), index=y["LA Number"].astype(int)
-            ).rename(year)
-        for year, folder in EES.items():
-            e = ees[folder]
-            e = e[(e["year"] == year) & e["label"].str.contains(ees_word)]
-            cols[year] = e.set_index("la")["value"].rename(year)
-        wide = pd.concat(cols, axis=1)
-        wide = wide[wide.index.isin(la_to_code.index)]  # LA numbers in the EES releases
-        wide.index = la_to_code.loc[wide.index].to_numpy()
-        wide.index.name = "council_code"
-        wide = wide.dropna(how="all").sort_index().astype(float)
-        out[measure] = wide
+    for measure in MEASURES:
+        wide = F.to_wide(tidy, measure)
+        out[measure] = wide[wide.index.isin(councils)].dropna(how="all").astype(float)
     return out
 
 
@@ -180,6 +88,7 @@ def run(fast: bool = False) -> dict:
         "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "data": "SFR 2010-2015 (first published), LAIT 2016-2018, EES 2019-2023 (latest "
         "release holding each year); LA rows; one series per council code",
         "load_seconds": round(load_s, 2),

@@ -22,6 +22,8 @@ council = "Bristol"
 period = "latest"
 chart_files = True
 audience = "publication"
+target_value = None
+target_year = None
 
 # %%
 from datetime import UTC, datetime
@@ -35,7 +37,8 @@ from cscanalysis.store import load_tidy
 
 ctx = evidence.prepare(load_tidy(), load_register(), council, period, audience=audience)
 headlines = evidence.headline_table(ctx)
-charts = evidence.pack_charts(ctx, headlines)
+outlook = evidence.outlook(ctx, target_value, target_year)
+charts = evidence.pack_charts(ctx, headlines, outlook)
 display(HTML(report.header(*evidence.title(ctx), evidence.CONTENTS, banner=evidence.banner(ctx))))
 
 # %%
@@ -50,24 +53,24 @@ display(
 )
 
 # %%
+folder = Path("charts") if chart_files else None
 number = 0
-for section in evidence.CHART_SECTIONS:
+for section in ("cla", "cin", "workforce"):
     display(HTML(report.section(section, evidence.CONTENTS[section], evidence.INTROS[section])))
     for chart in charts[section]:
         number += 1
-        links = (
-            export.write_chart_files(
-                chart,
-                Path("charts"),
-                number=number,
-                council=ctx.place,
-                council_code=ctx.code,
-                period=ctx.period,
-            )
-            if chart_files
-            else None
-        )
-        display(HTML(report.figure(chart, number=number, links=links)))
+        display(HTML(export.figure_html(chart, number, folder=folder, council=ctx.place,
+                                        council_code=ctx.code, period=ctx.period)))
+
+# %%
+display(HTML(report.section("outlook", evidence.CONTENTS["outlook"], evidence.INTROS["outlook"])))
+display(HTML(report.bullet_list(evidence.outlook_facts(ctx, outlook))))
+for chart in charts["outlook"]:
+    number += 1
+    display(HTML(export.figure_html(chart, number, folder=folder, council=ctx.place,
+                                    council_code=ctx.code, period=ctx.period)))
+display(HTML(report.table(evidence.what_if_table(outlook),
+                          caption="What-ifs: starts and ceasing held at their latest level")))
 
 # %%
 display(HTML(report.section("ranks", evidence.CONTENTS["ranks"], evidence.INTROS["ranks"])))

@@ -32,7 +32,7 @@ def tidy_value(tidy, code, measure, period):
 
 def test_every_chart_has_all_its_files(exported):
     stems = sorted(p.stem for p in exported.glob("*.json"))
-    assert len(stems) == 10
+    assert len(stems) == 11
     for stem in stems:
         for suffix in (".png", "-half.png", ".svg"):
             assert (exported / f"{stem}{suffix}").stat().st_size > 10_000
@@ -40,7 +40,7 @@ def test_every_chart_has_all_its_files(exported):
         meta = json.loads((exported / f"{stem}.json").read_text())
         assert {"title", "subtitle", "alt", "caption", "source", "period", "council"} <= set(meta)
         assert meta["period"] == "2023" and meta["council"] == "Bristol"
-        assert meta["alt"].split(":")[0] in {"Line chart", "Bar chart"} or meta["alt"].startswith(
+        assert meta["alt"].split(":")[0] in {"Line chart", "Bar chart", "Fan chart"} or meta["alt"].startswith(
             "Dot chart"
         )
 
@@ -99,6 +99,6 @@ def test_gallery_lists_every_chart_with_escaped_text(exported, tmp_path):
     (period_dir / BRISTOL).mkdir(parents=True)
     (period_dir / BRISTOL / "charts").symlink_to(exported, target_is_directory=True)
     page = build_gallery(period_dir).read_text()
-    assert page.count("<li>") == 10
+    assert page.count("<li>") == 11
     assert f'src="{BRISTOL}/charts/01-cla-rate.png"' in page
     assert "<script" not in page

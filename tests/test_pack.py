@@ -81,7 +81,7 @@ def test_html_is_self_contained_with_alt_text_everywhere(packs):
     assert "<script" not in page
     assert not re.search(r"""(src|href)=["']?https?://(?!www\.nationalarchives)""", page)
     images = re.findall(r"<img [^>]*>", page)
-    assert len(images) == 10
+    assert len(images) == 11
     assert all(re.search(r'alt="[^"]{40,}"', img) for img in images)
     assert page.count("<details>") == len(images)  # a data table for every chart
     assert '<html lang="en-GB">' in page
@@ -122,7 +122,7 @@ def test_chart_files_sit_beside_the_pack_and_links_resolve(packs):
     folder = out / "2023" / "E06000023"
     page = (folder / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'<a href="(charts/[^"]+)"', page)
-    assert len(links) == 40  # 10 charts x PNG, SVG, CSV, JSON
+    assert len(links) == 44  # 11 charts x PNG, SVG, CSV, JSON
     assert all((folder / link).is_file() for link in links)
     # the page embeds exactly the PNG it offers for download
     first_png = (folder / "charts" / "01-cla-rate.png").read_bytes()

@@ -524,3 +524,136 @@ def league_strip(
     )
     caption = f"Each dot is a council with a published figure for {period}."
     return Chart(slug, figure, title, subtitle, alt, caption, source, data)
+
+
+def fan_chart(
+    history: pd.Series,
+    forecast: pd.DataFrame,
+    *,
+    slug: str,
+    place: str,
+    measure: Measure,
+    noun: str,
+    source: str,
+    target: pd.Series | None = None,
+) -> Chart:
+    """Published history, then the forecast with 80% and 95% intervals (and a target path).
+
+    ``history`` maps int years to values; ``forecast`` has ``period``, ``mean``, ``lo80``,
+    ``hi80``, ``lo95`` and ``hi95``. Bands are labelled on the chart, so the chart reads
+    without colour; the forecast line is dashed with open markers.
+    """
+    history = history.dropna()
+    years = [int(y) for y in history.index] + [int(p) for p in forecast["period"]]
+    if target is not None:
+        years += [int(y) for y in target.index]
+    years = sorted(set(years))
+    x = {year: i for i, year in enumerate(years)}
+    figure, axes = new_figure()
+    fx = [x[int(p)] for p in forecast["period"]]
+    joint = [x[int(history.index[-1])], *fx]
+    last = float(history.iloc[-1])
+
+    def band(lo: str, hi: str, alpha: float, label: str) -> None:
+        axes.fill_between(
+            joint,
+            [last, *forecast[lo]],
+            [last, *forecast[hi]],
+            color=DARK_BLUE,
+            alpha=alpha,
+            linewidth=0,
+            label=label,
+        )
+        axes.annotate(
+            label,
+            (fx[-1], float(forecast[hi].iloc[-1])),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color=DARK_GREY,
+            va="center",
+        )
+
+    band("lo95", "hi95", 0.12, "95% interval")
+    band("lo80", "hi80", 0.25, "80% interval")
+    axes.plot(
+        [x[int(y)] for y in history.index],
+        history.to_numpy(),
+        color=DARK_BLUE,
+        marker="o",
+        linewidth=2.4,
+        markersize=4.5,
+        label="Published",
+    )
+    axes.plot(
+        joint,
+        [last, *forecast["mean"]],
+        color=DARK_BLUE,
+        linestyle="--",
+        marker="o",
+        markerfacecolor="white",
+        linewidth=1.8,
+        markersize=4.5,
+        label="Forecast",
+    )
+    if target is not None:
+        axes.plot(
+            [x[int(y)] for y in target.index],
+            target.to_numpy(),
+            color=ORANGE,
+            linestyle="-.",
+            marker="D",
+            markersize=4,
+            linewidth=1.6,
+            label="Target",
+        )
+        axes.annotate(
+            "Target",
+            (x[int(target.index[-1])], float(target.iloc[-1])),
+            xytext=(4, -8),
+            textcoords="offset points",
+            color=ORANGE,
+            fontsize=8.5,
+        )
+    axes.set_xticks(range(len(years)), [str(y) for y in years])
+    axes.set_xlim(-0.4, len(years) - 0.4 + 1.6)
+    axes.set_ylim(bottom=0)
+    axes.set_ylabel(measure.unit)
+    end = forecast.iloc[-1]
+    title = (
+        f"If recent trends continue, {place}'s {noun} would be about "
+        f"{show(end['mean'])} by {end['period']} (80% range {show(end['lo80'])} to "
+        f"{show(end['hi80'])})"
+    )
+    subtitle = (
+        f"{measure.label} ({measure.unit}), {place}: published to {history.index[-1]}, "
+        f"forecast to {end['period']}"
+    )
+    finish(figure, axes, subtitle, source)
+    data = pd.DataFrame({"period": [str(y) for y in years]})
+    data[f"published ({measure.unit})"] = [
+        show(history.get(y, np.nan), symbol=True) if y in history.index else "" for y in years
+    ]
+    fc = forecast.set_index(forecast["period"].astype(int))
+    for column in ("mean", "lo80", "hi80", "lo95", "hi95"):
+        data[f"forecast {column}"] = [
+            round(float(fc.loc[y, column]), 1) if y in fc.index else np.nan for y in years
+        ]
+    if target is not None:
+        data["target"] = [
+            round(float(target[y]), 1) if y in target.index else np.nan for y in years
+        ]
+    alt = (
+        f"Fan chart: {title}. Published figures run to {show(last)} in "
+        f"{history.index[-1]}; the shaded bands show the 80% and 95% intervals"
+        + (
+            f"; the target path reaches {show(target.iloc[-1])} in {target.index[-1]}."
+            if target is not None
+            else "."
+        )
+    )
+    caption = (
+        "Forecast from the method that forecast past years best (rolling-origin "
+        "backtest); intervals widened to the coverage achieved in those backtests."
+    )
+    return Chart(slug, figure, title, subtitle, alt, caption, source, data)

@@ -16,6 +16,7 @@ from cscanalysis.councils import ENGLAND_CODE, Council, CouncilRegister
 from cscanalysis.disclosure import suppress_tidy
 from cscanalysis.errors import ParameterError
 from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS
+from cscanalysis.outlook import Outlook, build_outlook, track_record
 from cscanalysis.store import reporting_years
 
 HEADLINES = [
@@ -409,8 +410,10 @@ def workforce_chart(ctx: PackContext, table: pd.DataFrame) -> charts.Chart:
     )
 
 
-def pack_charts(ctx: PackContext, table: pd.DataFrame) -> dict[str, list[charts.Chart]]:
-    """Every chart of the pack, by section."""
+def pack_charts(
+    ctx: PackContext, table: pd.DataFrame, outlook: Outlook | None = None
+) -> dict[str, list[charts.Chart]]:
+    """Every chart of the pack, by section (the outlook's fan chart when it has a forecast)."""
     cla_source = f"{CLA}; {ONS}"
     return {
         "cla": [
@@ -451,7 +454,84 @@ def pack_charts(ctx: PackContext, table: pd.DataFrame) -> dict[str, list[charts.
             workforce_chart(ctx, table),
             trend_chart(ctx, "sw_caseload", "average caseload", "caseload", CSWW, workforce=True),
         ],
+        "outlook": [outlook_chart(ctx, outlook)] if outlook and outlook.status == "ok" else [],
     }
+
+
+def outlook(
+    ctx: PackContext, target_value: float | None = None, target_year: int | None = None
+) -> Outlook:
+    """The Outlook of children looked after at 31 March (see :mod:`cscanalysis.outlook`)."""
+    return build_outlook(
+        ctx.tidy,
+        ctx.register,
+        ctx.code,
+        ctx.period,
+        target_value=target_value,
+        target_year=target_year,
+    )
+
+
+def outlook_chart(ctx: PackContext, found: Outlook) -> charts.Chart:
+    return charts.fan_chart(
+        found.history,
+        found.forecast,
+        slug="cla-forecast",
+        place=ctx.place,
+        measure=MEASURES[found.measure],
+        noun="number of children looked after",
+        target=found.target,
+        source=f"{CLA}; forecast by cscanalysis",
+    )
+
+
+def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
+    """The forecast, its method and track record, and the target gap, in plain words."""
+    if found.status == "suppressed":
+        return ["No forecast is shown: the published series includes suppressed figures."]
+    if found.status != "ok" or found.forecast.empty:
+        return [f"No forecast: {found.status} ({found.note})."]
+    end = found.forecast.iloc[-1]
+    facts = [
+        f"If recent trends continue, {ctx.place} would look after about "
+        f"{charts.show(end['mean'])} children at 31 March {end['period']}; the 80% interval "
+        f"runs from {charts.show(end['lo80'])} to {charts.show(end['hi80'])}.",
+        f"Method: {found.model_description} ({found.model}), chosen because it forecast past "
+        "years best across all councils. " + track_record(found),
+    ]
+    if found.calibrated:
+        facts.append(
+            "The intervals were widened so that, in past years, 80% intervals held "
+            "about 80% of the published figures."
+        )
+    if found.gap is not None and len(found.gap):
+        last = found.gap.iloc[-1]
+        facts.append(
+            f"The target path reaches {charts.show(found.target.iloc[-1])} children in "
+            f"{found.target.index[-1]}. By {last['period']} the forecast is "
+            f"{charts.show(abs(last['gap']))} children {'above' if last['gap'] > 0 else 'below'}"
+            f" the path (80% range {charts.show(last['gap_lo'])} to "
+            f"{charts.show(last['gap_hi'])})."
+        )
+    return facts
+
+
+def what_if_table(found: Outlook) -> pd.DataFrame:
+    """The what-ifs as people read them."""
+    if found.what_ifs is None:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            "What if": found.what_ifs["what_if"],
+            "Assumption": found.what_ifs["assumption"],
+            "Year": found.what_ifs["year"].astype(str),
+            "Children in care, no change": [charts.show(v) for v in found.what_ifs["baseline"]],
+            "Children in care, what-if": [charts.show(v) for v in found.what_ifs["scenario"]],
+            "Difference": [
+                f"{'+' if d > 0 else ''}{charts.show(d)}" for d in found.what_ifs["difference"]
+            ],
+        }
+    )
 
 
 def ranks_table(ctx: PackContext) -> pd.DataFrame:
@@ -483,12 +563,13 @@ def sources_used(ctx: PackContext) -> pd.DataFrame:
     return grouped.reset_index().rename(columns={"source": "Release (file)", "measure": "Measures"})
 
 
-CHART_SECTIONS = ("cla", "cin", "workforce")
+CHART_SECTIONS = ("cla", "cin", "workforce", "outlook")
 CONTENTS = {
     "headlines": "Headline figures",
     "cla": "Children looked after",
     "cin": "Children in need and child protection",
     "workforce": "Social work workforce",
+    "outlook": "Outlook: forecast, target and what-ifs",
     "ranks": "Rank among all councils",
     "sources": "Sources and notes",
     "about": "About this pack",
@@ -500,6 +581,8 @@ INTROS = {
     "children in need census.",
     "workforce": "Children's social workers at 30 September: caseload, vacancies, turnover, "
     "agency workers and absence.",
+    "outlook": "Children looked after at 31 March in the next three years if recent trends "
+    "continue, how sure we can be, and what some changes would do.",
     "ranks": "Each headline rate against every council with a published figure. Rank 1 is the "
     "lowest value; a lower rank is not necessarily better.",
     "sources": "Every figure is as published by DfE and ONS, latest release first.",

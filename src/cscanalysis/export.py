@@ -81,3 +81,17 @@ def write_chart_files(
         json.dumps(meta, indent=2, ensure_ascii=False),
     )
     return {label: f"{folder.name}/{name}" for label, name in files.items()}
+
+
+def figure_html(
+    chart: Chart, number: int, *, folder: Path | None, council: str, council_code: str, period: str
+) -> str:
+    """The chart's HTML for a pack; with ``folder``, its files are written and linked too."""
+    from cscanalysis.report import figure
+
+    links = None
+    if folder is not None:
+        links = write_chart_files(
+            chart, folder, number=number, council=council, council_code=council_code, period=period
+        )
+    return figure(chart, number=number, links=links)

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     ctx = evidence.prepare(
         load_tidy(), load_register(), args.council, args.period, audience=args.audience
     )
-    charts = evidence.pack_charts(ctx, evidence.headline_table(ctx))
+    charts = evidence.pack_charts(ctx, evidence.headline_table(ctx), evidence.outlook(ctx))
     out = Path(args.out)
     number = 0
     for section in evidence.CHART_SECTIONS:

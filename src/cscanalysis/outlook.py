@@ -1,0 +1,203 @@
+"""The pack's Outlook: a forecast with honest intervals, its track record, a target, what-ifs.
+
+Pure functions. The forecast comes from :func:`cscanalysis.forecast.auto_forecast` run over
+every council existing in the pack's year (pooled models and the model choice need them all);
+the council's own backtest gives the plain-English track record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cscanalysis import forecast as F
+from cscanalysis import scenarios
+from cscanalysis.councils import CouncilRegister
+
+HORIZON = 3
+
+
+@dataclass
+class Outlook:
+    """A council's forecast of one measure and the evidence behind it."""
+
+    measure: str
+    history: pd.Series  # int year -> published value (NaN where not published)
+    forecast: pd.DataFrame  # this council's rows of auto_forecast, period as str year
+    model: str
+    model_description: str
+    status: str  # "ok", "too short to forecast", "no data", "suppressed"
+    note: str
+    calibrated: bool
+    backtest_mape: float  # this council, chosen model, one year ahead (%)
+    backtest_n: int
+    coverage80: float  # all councils, chosen model, one year ahead, before calibration
+    target: pd.Series | None = None
+    gap: pd.DataFrame | None = None
+    what_ifs: pd.DataFrame | None = None
+
+
+def council_series(tidy: pd.DataFrame, code: str, measure: str, until: int) -> pd.Series:
+    rows = tidy[
+        (tidy["council_code"] == code)
+        & (tidy["measure"] == measure)
+        & tidy["period"].str.fullmatch(r"\d{4}")
+    ]
+    series = pd.Series(rows["value"].to_numpy(dtype=float), index=rows["period"].astype(int))
+    return series[series.index <= until].sort_index()
+
+
+def is_suppressed(tidy: pd.DataFrame, code: str, measure: str, until: int) -> bool:
+    """True when any published year of the series is suppressed (``c``): no forecast shown."""
+    rows = tidy[
+        (tidy["council_code"] == code)
+        & (tidy["measure"] == measure)
+        & tidy["period"].str.fullmatch(r"\d{4}")
+    ]
+    return bool(((rows["flag"] == "c") & (rows["period"].astype(int) <= until)).any())
+
+
+def build_outlook(
+    tidy: pd.DataFrame,
+    register: CouncilRegister,
+    code: str,
+    period: str,
+    *,
+    measure: str = "cla_31_march",
+    horizon: int = HORIZON,
+    target_value: float | None = None,
+    target_year: int | None = None,
+    extra_exits: float = 10,
+    teenage_change: float = -0.2,
+) -> Outlook:
+    """Forecast ``measure`` for the council from data up to ``period``, with a target path and
+    two what-ifs: ``extra_exits`` more children leaving care a year, and starts aged 10 and over
+    changing by ``teenage_change``."""
+    year = int(period)
+    history = council_series(tidy, code, measure, year)
+    if is_suppressed(tidy, code, measure, year):
+        return Outlook(
+            measure,
+            history,
+            pd.DataFrame(),
+            "",
+            "",
+            "suppressed",
+            "the series includes suppressed figures, so no forecast is shown",
+            False,
+            np.nan,
+            0,
+            np.nan,
+        )
+    councils = [c.code for c in register.councils(year)]
+    wide = F.to_wide(tidy, measure, until=year)
+    wide = wide[wide.index.isin(councils)]
+    auto = F.auto_forecast(wide, horizon)
+    rows = auto.forecasts[auto.forecasts["council_code"] == code].copy()
+    rows["period"] = rows["period"].astype(str)
+    model = str(rows["model"].iloc[0]) if len(rows) else ""
+    status = str(rows["status"].iloc[0]) if len(rows) else "no data"
+    mape, n, coverage = np.nan, 0, np.nan
+    if auto.backtest is not None and model:
+        bt = auto.backtest[(auto.backtest["model"] == model) & (auto.backtest["horizon"] == 1)]
+        own = bt[bt["council_code"] == code]
+        acc = F.accuracy(own, by=("model",), common=False) if len(own) else pd.DataFrame()
+        if len(acc):
+            mape, n = float(acc["MAPE"].iloc[0]), int(acc["n"].iloc[0])
+        every = F.accuracy(bt, by=("model",), common=False) if len(bt) else pd.DataFrame()
+        if len(every):
+            coverage = float(every["coverage80"].iloc[0])
+    outlook = Outlook(
+        measure,
+        history,
+        rows,
+        model,
+        F.MODELS[model].description if model else "",
+        status,
+        str(rows["note"].iloc[0]) if len(rows) and "note" in rows else "",
+        bool(rows["calibrated"].any()) if "calibrated" in rows else False,
+        mape,
+        n,
+        coverage,
+    )
+    last = history.dropna()
+    if status == "ok" and target_value is not None and target_year is not None and len(last):
+        outlook.target = scenarios.glide_path(
+            int(last.index[-1]), float(last.iloc[-1]), int(target_year), float(target_value)
+        )
+        outlook.gap = scenarios.gap(outlook.target, rows, level=80)
+    if measure == "cla_31_march" and len(last):
+        outlook.what_ifs = what_ifs(tidy, code, year, horizon, extra_exits, teenage_change)
+    return outlook
+
+
+def what_ifs(
+    tidy: pd.DataFrame,
+    code: str,
+    year: int,
+    horizon: int,
+    extra_exits: float,
+    teenage_change: float,
+) -> pd.DataFrame | None:
+    """Stock-and-flow what-ifs from the latest published stock, starts and ceasing held flat."""
+    stock = council_series(tidy, code, "cla_31_march", year)
+    starts = council_series(tidy, code, "cla_starts", year)
+    ceased = council_series(tidy, code, "cla_ceased", year)
+    bands = {
+        band: council_series(tidy, code, f"cla_starts_age_{band}", year)
+        for band in ("under_1", "1_to_4", "5_to_9", "10_to_15", "16_plus")
+    }
+    teen = bands["10_to_15"] + bands["16_plus"]
+    all_ages = sum(bands.values())  # the breakdown's own total, from the same release
+    if not all(year in s.index and np.isfinite(s[year]) for s in (stock, starts, ceased)):
+        return None
+    future = pd.Index([year + h for h in range(1, horizon + 1)], name="period")
+    flat_starts = pd.Series(starts[year], index=future)
+    flat_ceased = pd.Series(ceased[year], index=future)
+    share_by_year = (teen / all_ages).dropna()
+    share = float(share_by_year.iloc[-1]) if len(share_by_year) else np.nan
+    rows = []
+    exits = scenarios.what_if(stock[year], flat_starts, flat_ceased, extra_exits=extra_exits)
+    rows.append(
+        {
+            "what_if": f"{extra_exits:g} more children leave care each year",
+            "assumption": "e.g. more special guardianship orders",
+            **_ends(exits),
+        }
+    )
+    if np.isfinite(share):
+        teens = scenarios.what_if(
+            stock[year], flat_starts, flat_ceased, starts_change=teenage_change, share=share
+        )
+        rows.append(
+            {
+                "what_if": f"Entrants aged 10 and over {'fall' if teenage_change < 0 else 'rise'}"
+                f" by {abs(teenage_change) * 100:g}%",
+                "assumption": f"{share * 100:.0f}% of entrants were aged 10 and over in "
+                f"{share_by_year.index[-1]}",
+                **_ends(teens),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _ends(frame: pd.DataFrame) -> dict[str, float]:
+    last = frame.iloc[-1]
+    return {
+        "year": int(frame.index[-1]),
+        "baseline": float(last["baseline"]),
+        "scenario": float(last["scenario"]),
+        "difference": float(last["difference"]),
+    }
+
+
+def track_record(outlook: Outlook) -> str:
+    """The backtest in one plain sentence."""
+    if not np.isfinite(outlook.backtest_mape) or outlook.backtest_n == 0:
+        return "There is too little history to test this method on past years."
+    return (
+        f"Tested on {outlook.backtest_n} past years, this method's one-year-ahead forecast "
+        f"was within {outlook.backtest_mape:.0f}% of the published figure on average."
+    )

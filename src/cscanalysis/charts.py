@@ -127,7 +127,7 @@ def finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
     """
     width_in, height_in = figure.get_size_inches()
     axes.set_title(
-        textwrap.fill(subtitle, int(width_in * 14)),
+        textwrap.fill(subtitle, int((width_in - 0.9) * 14)),
         loc="left",
         fontsize=9.5,
         color=DARK_GREY,

@@ -1,0 +1,115 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove-cell"]
+# # The front door: a council's own monthly extract
+#
+# Built by `cscanalysis` from a council's monthly performance extract (CSV or XLSX; see
+# `data/templates/README_monthly.md`). Run it with papermill
+# (`cscanalysis frontdoor --input FILE --council Bristol --out outputs`) or open it in
+# JupyterLab and change the parameters below. `input` is one file or a list of files (for
+# example the front-door table and the age-at-entry table); a relative path is relative to
+# the repository. `source` is the source line of every chart (empty: worked out from the
+# file names).
+
+# %% tags=["parameters"]
+input = [
+    "data/examples/bristol_front_door_2016_17.csv",
+    "data/examples/bristol_age_at_entry_2016_17.csv",
+]
+council = "Bristol"
+forecast_horizon = 6
+source = ""
+
+# %%
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # statsmodels' small fits run faster
+
+from datetime import UTC, datetime
+
+from IPython.display import HTML, display
+
+from cscanalysis import __version__, report
+from cscanalysis import frontdoor_pack as pack
+from cscanalysis.councils import load_register
+from cscanalysis.paths import REPO_ROOT
+from cscanalysis.sources.monthly import read_monthly_extracts
+
+place = load_register().resolve(council)
+paths = pack.input_paths(input, REPO_ROOT)
+monthly = read_monthly_extracts(paths, council_code=place.code, council_name=place.name)
+ctx = pack.prepare(
+    monthly,
+    council_code=place.code,
+    council_name=place.name,
+    place=place.short_name,
+    source=source or pack.default_source(paths, place.short_name),
+    horizon=forecast_horizon,
+)
+charts = pack.pack_charts(ctx)
+forecasts = pack.forecasts(ctx)
+display(HTML(report.header(*pack.title(ctx), pack.CONTENTS, banner=pack.banner(ctx))))
+
+# %%
+display(HTML(report.section("summary", pack.CONTENTS["summary"])))
+display(HTML(report.bullet_list(pack.key_facts(ctx))))
+
+# %%
+number = 0
+for section in ("funnel", "trends", "ages"):
+    display(HTML(report.section(section, pack.CONTENTS[section], pack.INTROS[section])))
+    for chart in charts[section]:
+        number += 1
+        display(HTML(report.figure(chart, number=number)))
+
+# %%
+display(HTML(report.section("forecast", pack.CONTENTS["forecast"], pack.INTROS["forecast"])))
+forecast_charts = []
+for fc in forecasts:
+    chart = pack.forecast_chart(ctx, fc)
+    if chart is not None:
+        number += 1
+        forecast_charts.append(chart)
+        display(HTML(report.figure(chart, number=number)))
+    display(HTML(report.bullet_list(pack.forecast_statement(ctx, fc), css="notes")))
+    accuracy = pack.accuracy_table(fc)
+    if not accuracy.empty:
+        display(HTML(report.table(accuracy, caption=pack.accuracy_caption(ctx, fc))))
+
+# %%
+display(HTML(report.section("table", pack.CONTENTS["table"], pack.INTROS["table"])))
+display(HTML(report.table(pack.monthly_table(ctx), caption=pack.monthly_caption(ctx))))
+
+# %%
+display(HTML(report.section("notes", pack.CONTENTS["notes"], pack.INTROS["notes"])))
+display(HTML(report.bullet_list(pack.data_notes(ctx), css="notes")))
+display(
+    HTML(
+        report.footer(
+            {
+                "input": ", ".join(p.name for p in paths),
+                "council": council,
+                "forecast_horizon": forecast_horizon,
+            },
+            {
+                "Council": f"{place.name} ({place.code})",
+                "Months": f"{pack.month_label(ctx.first)} to {pack.month_label(ctx.last)}",
+                "Source": ctx.source,
+                "Package": f"cscanalysis {__version__}",
+                "Built": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            },
+        )
+    )
+)
+pack.close_charts(charts)
+pack.close_charts(forecast_charts)

@@ -1186,13 +1186,3 @@ def close_charts(chart_sections: dict[str, list[Chart]] | list[Chart]) -> None:
 
 
 # Measure ids this module writes that are not in cscanalysis.measures (for the lead to add).
-NEW_MEASURES = {
-    "contacts": "Contacts received (council monthly extract)",
-    "nfa": "Contacts with no further action (council monthly extract)",
-    "contact_to_referral_pct": "Contacts leading to a referral (%)",
-    "referral_to_s47_pct": "Referrals leading to a section 47 enquiry (%)",
-    "s47_to_icpc_pct": "Section 47 enquiries leading to an ICPC (%)",
-    "icpc_to_cpp_pct": "ICPCs leading to a child protection plan (%)",
-    "cpp_to_cla_pct": "Children entering care per child protection plan starting (%)",
-    "contact_nfa_pct": "Contacts with no further action (%)",
-}

@@ -1,0 +1,118 @@
+"""``cscanalysis business-case``: a business-case pack (HTML) from a council's own files: the
+invest-to-save case and, optionally, KPIs, risks, salary benchmarks and the fostering funnel."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cscanalysis.finance import GREEN_BOOK_RATE, SAVINGS_BASES
+
+INPUTS = ("kpis", "risks", "salaries", "fostering")
+
+
+def add(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "business-case",
+        help="build a business-case pack (invest-to-save, KPIs, risks, pay, fostering)",
+    )
+    parser.add_argument("--case", required=True, help="invest-to-save case file (CSV or XLSX)")
+    parser.add_argument("--kpis", default="", help="KPI file (optional)")
+    parser.add_argument("--risks", default="", help="risk register (optional)")
+    parser.add_argument("--salaries", default="", help="salary benchmark file (optional)")
+    parser.add_argument("--fostering", default="", help="foster-carer funnel file (optional)")
+    parser.add_argument("--council", default="", help="the council's name, e.g. Bristol")
+    parser.add_argument("--savings-basis", choices=SAVINGS_BASES, default="annual")
+    parser.add_argument(
+        "--discount-rate",
+        default=str(GREEN_BOOK_RATE),
+        help="as a fraction (default 0.035, the HM Treasury Green Book rate)",
+    )
+    parser.add_argument("--out", default="outputs", help="output folder")
+    parser.add_argument(
+        "--slug", default="", help="folder name under OUT/business_case/ (default: the case file)"
+    )
+    parser.set_defaults(run=run)
+
+
+def _absolute(path: str) -> str:
+    """A user's path as an absolute one: relative to the current folder if the file is there,
+    else left for the library to find under data/ ('' stays '')."""
+    from cscanalysis.business import resolve_input
+
+    text = str(path or "").strip()
+    if not text:
+        return ""
+    here = Path(text).expanduser()
+    if here.is_file():
+        return str(here.resolve())
+    found = resolve_input(text)  # raises DataError naming the path when it is nowhere
+    return str(found)
+
+
+def build_business_case(
+    case: str | Path,
+    out: str | Path,
+    *,
+    kpis: str | Path = "",
+    risks: str | Path = "",
+    salaries: str | Path = "",
+    fostering: str | Path = "",
+    council: str = "",
+    savings_basis: str = "annual",
+    discount_rate: float | str = GREEN_BOOK_RATE,
+    slug: str = "",
+    notebook: Path | None = None,
+) -> Path:
+    """Check every input, then publish ``OUT/business_case/<slug>/index.html``; return its path.
+
+    The inputs are read once here so that a bad file stops before a kernel starts.
+    """
+    from cscanalysis import business
+    from cscanalysis.packs import NOTEBOOKS, publish_notebook
+
+    rate = business.check_discount_rate(discount_rate)
+    paths = {"case": _absolute(str(case))} | {
+        name: _absolute(str(value))
+        for name, value in zip(INPUTS, (kpis, risks, salaries, fostering), strict=True)
+    }
+    bc = business.read_inputs(
+        paths["case"],
+        **{name: paths[name] for name in INPUTS},
+        council=council,
+        savings_basis=savings_basis,
+        discount_rate=rate,
+    )
+    folder = business.slugify(slug or Path(paths["case"]).stem)
+    final = Path(out) / "business_case" / folder
+    head, _ = business.title(bc)
+    publish_notebook(
+        notebook or NOTEBOOKS / "business_case.py",
+        {
+            **paths,
+            "council": council,
+            "savings_basis": savings_basis,
+            "discount_rate": rate,
+        },
+        final,
+        title=head,
+        manifest={"council": council, "slug": folder, "inputs": bc.files},
+    )
+    return final / "index.html"
+
+
+def run(args: argparse.Namespace) -> int:
+    page = build_business_case(
+        args.case,
+        args.out,
+        kpis=args.kpis,
+        risks=args.risks,
+        salaries=args.salaries,
+        fostering=args.fostering,
+        council=args.council,
+        savings_basis=args.savings_basis,
+        discount_rate=args.discount_rate,
+        slug=args.slug,
+    )
+    print(page)
+    return 0

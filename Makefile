@@ -18,9 +18,20 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+EXAMPLES := data/examples
+BUSINESS_CASE := --case $(EXAMPLES)/bristol_2018_case.csv --kpis $(EXAMPLES)/kpi_example.csv \
+	--risks $(EXAMPLES)/risks_example.csv --salaries $(EXAMPLES)/salaries_example.csv \
+	--fostering $(EXAMPLES)/fostering_funnel_example.csv --council Bristol
+FRONT_DOOR := --input $(EXAMPLES)/bristol_front_door_2016_17.csv \
+	--input $(EXAMPLES)/bristol_age_at_entry_2016_17.csv --council Bristol
+
+# Evidence packs for Bristol and BCP (latest year), Bristol's 2018 business case and its
+# 2016-17 front door; each command prints where its pack is.
 packs: setup
 	$(BIN)/cscanalysis pack --council Bristol --period latest --out $(OUT)
 	$(BIN)/cscanalysis pack --council "Bournemouth, Christchurch and Poole" --period latest --out $(OUT)
+	$(BIN)/cscanalysis business-case $(BUSINESS_CASE) --out $(OUT)
+	$(BIN)/cscanalysis frontdoor $(FRONT_DOOR) --out $(OUT)
 
 test: setup
 	$(BIN)/ruff check src tests benchmarks

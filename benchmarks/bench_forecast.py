@@ -89,8 +89,8 @@ def run(fast: bool = False) -> dict:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        "data": "SFR 2010-2015 (first published), LAIT 2016-2018, EES 2019-2023 (latest "
-        "release holding each year); LA rows; one series per council code",
+        "data": "the tidy table: SFR 2010-2017 (first published), EES 2018-2023 (latest "
+        "release holding each year); one series per council code",
         "load_seconds": round(load_s, 2),
         "backtest": {
             "min_train": 5,

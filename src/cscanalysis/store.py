@@ -111,14 +111,26 @@ def build_tidy(raw: Path | None = None, timings: dict[str, float] | None = None)
 
 
 def inputs_key(data: Path | None = None) -> str:
-    """Checksum of every raw and reference file, the package version and the cache format."""
+    """Checksum of every raw and reference file and of the code that reads them.
+
+    The readers, cleaning, register and derivations are part of the key, so a change to how a
+    file is read rebuilds the cache just as a change to the file does.
+    """
     data = data or data_dir()
+    package = Path(__file__).parent
+    code = [package / name for name in ("store.py", "clean.py", "councils.py", "metrics.py")]
+    code += sorted((package / "sources").glob("*.py"))
     digest = hashlib.sha256(f"{__version__}|{CACHE_FORMAT}".encode())
+    files = [(p, p.relative_to(package).as_posix()) for p in code]
     for folder in ("raw", "reference"):
-        for path in sorted((data / folder).rglob("*")):
-            if path.is_file():
-                digest.update(path.relative_to(data).as_posix().encode())
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+        files += [
+            (p, p.relative_to(data).as_posix())
+            for p in sorted((data / folder).rglob("*"))
+            if p.is_file()
+        ]
+    for path, name in files:
+        digest.update(name.encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
 
 

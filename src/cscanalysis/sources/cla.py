@@ -142,68 +142,45 @@ def _sfr_areas(frame: pd.DataFrame, *, file: str) -> pd.DataFrame:
     return frame
 
 
+def _sfr_file(raw: Path, name: str) -> tuple[pd.DataFrame, str]:
+    """One SFR file's England, region and council rows, and its label for errors."""
+    label = f"cla/{name}"
+    frame = read_csv(raw / "cla" / name, label=label, required=["geog_l", "geog_c", "geog_n"])
+    return _sfr_areas(frame, file=label), label
+
+
+def _sfr_measures(frame: pd.DataFrame, kind: str, year: int, label: str) -> dict[str, str]:
+    """{published column: measure id} of an SFR stock, starts or ceased file."""
+    if kind == "stock":
+        measures = {_year_column(frame, ("MarTotal_", "CLA_Mar"), year, file=label): "cla_31_march"}
+        if year == 2010:
+            measures[pick_column(frame, ["Mid2009Pop0-17"], file=label)] = "population_0_17"
+    elif kind == "starts":
+        column = _year_column(frame, ("StartTotal_", "CLA_started"), year, file=label)
+        measures = {column: "cla_starts"}
+        measures.update({c: m for c, m in SFR_STARTS_BY_AGE.items() if c in frame.columns})
+    else:
+        candidates = [f"CeasedTotal_{year}", f"CLA_cease{year}", "CLA_cease"]
+        measures = {pick_column(frame, candidates, file=label): "cla_ceased"}
+    return measures
+
+
 def read_sfr_year(raw: Path, year: int) -> pd.DataFrame:
     """Tidy rows for one SFR release (stock, starts, ceased, starts by age, 2010 population)."""
-    stock_file, starts_file, ceased_file = SFR_FILES[year]
     release = Release(f"DfE SFR children looked after {year}", year)
     parts = []
-
-    label = f"cla/{stock_file}"
-    frame = _sfr_areas(
-        read_csv(raw / "cla" / stock_file, label=label, required=["geog_l", "geog_c", "geog_n"]),
-        file=label,
-    )
-    measures = {_year_column(frame, ("MarTotal_", "CLA_Mar"), year, file=label): "cla_31_march"}
-    if year == 2010:
-        measures[pick_column(frame, ["Mid2009Pop0-17"], file=label)] = "population_0_17"
-    parts.append(
-        tidy_rows(
-            frame,
-            file=label,
-            codes=frame["code"],
-            periods=str(year),
-            measures=measures,
-            release=release,
+    for kind, name in zip(("stock", "starts", "ceased"), SFR_FILES[year], strict=True):
+        frame, label = _sfr_file(raw, name)
+        parts.append(
+            tidy_rows(
+                frame,
+                file=label,
+                codes=frame["code"],
+                periods=str(year),
+                measures=_sfr_measures(frame, kind, year, label),
+                release=release,
+            )
         )
-    )
-
-    label = f"cla/{starts_file}"
-    frame = _sfr_areas(
-        read_csv(raw / "cla" / starts_file, label=label, required=["geog_l", "geog_c", "geog_n"]),
-        file=label,
-    )
-    measures = {_year_column(frame, ("StartTotal_", "CLA_started"), year, file=label): "cla_starts"}
-    if year >= 2011:
-        measures.update({c: m for c, m in SFR_STARTS_BY_AGE.items() if c in frame.columns})
-    parts.append(
-        tidy_rows(
-            frame,
-            file=label,
-            codes=frame["code"],
-            periods=str(year),
-            measures=measures,
-            release=release,
-        )
-    )
-
-    label = f"cla/{ceased_file}"
-    frame = _sfr_areas(
-        read_csv(raw / "cla" / ceased_file, label=label, required=["geog_l", "geog_c", "geog_n"]),
-        file=label,
-    )
-    column = pick_column(
-        frame, [f"CeasedTotal_{year}", f"CLA_cease{year}", "CLA_cease"], file=label
-    )
-    parts.append(
-        tidy_rows(
-            frame,
-            file=label,
-            codes=frame["code"],
-            periods=str(year),
-            measures={column: "cla_ceased"},
-            release=release,
-        )
-    )
     return pd.concat(parts, ignore_index=True)
 
 

@@ -126,13 +126,7 @@ def finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
     it again after a resize (:func:`resize`) re-wraps them.
     """
     width_in, height_in = figure.get_size_inches()
-    axes.set_title(
-        textwrap.fill(subtitle, int((width_in - 0.9) * 14)),
-        loc="left",
-        fontsize=9.5,
-        color=DARK_GREY,
-        pad=8,
-    )
+    set_subtitle(axes, subtitle, int((width_in - 0.9) * 14))
     source_text = textwrap.fill(f"Source: {source}", int(width_in * 17))
     margin = (0.08 + 0.13 * (source_text.count("\n") + 1)) / height_in
     figure.get_layout_engine().set(rect=(0, margin, 1, 1 - margin))
@@ -153,6 +147,12 @@ def finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
     _fit_to_width(figure, axes, width_in)
 
 
+def set_subtitle(axes: plt.Axes, subtitle: str, width: int) -> None:
+    """The subtitle above the plot, left-aligned in house style, wrapped at ``width`` characters
+    (for charts whose plotting area is narrower than the figure)."""
+    axes.set_title(textwrap.fill(subtitle, width), loc="left", fontsize=9.5, color=DARK_GREY, pad=8)
+
+
 def _fit_to_width(figure: Figure, axes: plt.Axes, width_in: float) -> None:
     """Thin crowded year labels (keeping the latest) and stack legends on narrow figures."""
     labels = axes.get_xticklabels()
@@ -171,7 +171,7 @@ def resize(figure: Figure, width: float, height: float) -> None:
     finish(figure, *figure.csc_finish)
 
 
-def _direct_label(
+def direct_label(
     axes: plt.Axes, x: list[str], y: np.ndarray, text: str, color: str, used: list[float]
 ) -> None:
     """Label a line at its last value, nudged so labels do not overlap."""
@@ -196,6 +196,9 @@ def _direct_label(
         fontweight="bold" if color == DARK_BLUE else "normal",
         annotation_clip=False,
     )
+
+
+_direct_label = direct_label  # the old private name, kept for callers that still use it
 
 
 def period_label(period: str) -> str:
@@ -258,7 +261,7 @@ def trend_line(
     axes.set_ylabel(measure.unit)
     axes.set_xlim(-0.4, len(periods) - 0.4 + 1.8)
     for label, values, color, _, _ in lines:
-        _direct_label(axes, periods, values.to_numpy(dtype=float), label, color, used)
+        direct_label(axes, periods, values.to_numpy(dtype=float), label, color, used)
 
     # The title speaks of the last five years (or fewer): the recent trend is the message.
     own = frame.dropna(subset=["council"]).tail(TITLE_YEARS)
@@ -346,7 +349,7 @@ def counts_line(
     axes.set_ylabel(unit)
     axes.set_xlim(-0.4, len(periods) - 0.4 + 2.2)
     for (column, label), color in zip(series.items(), PALETTE, strict=False):
-        _direct_label(axes, periods, frame[column].to_numpy(dtype=float), label, color, used)
+        direct_label(axes, periods, frame[column].to_numpy(dtype=float), label, color, used)
     first_col = next(iter(series))
     own = frame.dropna(subset=[first_col])
     recent = own.tail(TITLE_YEARS)

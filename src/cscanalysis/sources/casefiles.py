@@ -9,34 +9,31 @@ and out-of-range scores are all errors.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import os
 import re
 import tempfile
-from collections.abc import Sequence
-from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.clean import (
-    decode_text,
-    financial_year_start,
-    parse_number,
-    parse_period,
-    parse_value,
-    period_kind,
-)
+from cscanalysis.clean import financial_year_start, parse_period, parse_value
 from cscanalysis.errors import DataError
 from cscanalysis.finance import CASE_COLUMNS, KINDS, SAVINGS_BASES, incremental_to_annual
 from cscanalysis.kpi import KPI_COLUMNS
 from cscanalysis.risk import IMPACTS, LIKELIHOODS, RISK_COLUMNS
+from cscanalysis.sources.tabular import (
+    cell_at,
+    column_key,
+    csv_rows,
+    is_blank,
+    number_cell,
+    period_cell,
+    read_sheet,
+    show,
+)
 
 __all__ = ["UNITS", "csv_to_xlsx", "read_case", "read_kpis", "read_risks"]
-
-Row = tuple[int, list[object]]  # (row number as a person sees it, cells)
 
 # unit cell (lower case, no spaces) -> pounds per unit
 UNITS: dict[str, int] = {
@@ -56,171 +53,17 @@ KPI_TEXT_COLUMNS = ("unit", "notes", "source", "comment", "comments")
 # --------------------------------------------------------------------------- cells
 
 
-def _rows(path: Path, *, sheet: str | int, label: str) -> list[Row]:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_rows(path, sheet=sheet, label=label)
-    if suffix in (".csv", ".txt"):
-        return _csv_rows(path, label=label)
-    raise DataError(
-        "unsupported file type", file=label, value=path.suffix, expected="a .csv or .xlsx file"
-    )
-
-
-def _csv_rows(path: Path, *, label: str) -> list[Row]:
-    """Non-blank records with the line each starts on (header included)."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DataError(f"cannot read the file ({error.strerror})", file=label) from None
-    text, _ = decode_text(data, file=label)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[Row] = []
-    start = 1
-    for record in reader:
-        if any(field.strip() for field in record):
-            rows.append((start, list(record)))
-        start = reader.line_num + 1
-    return rows
-
-
-def _xlsx_rows(path: Path, *, sheet: str | int, label: str) -> list[Row]:
-    """Non-empty rows of a worksheet with their sheet row numbers."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises several types for a damaged file
-        raise DataError(
-            f"cannot open the workbook ({error})", file=label, expected="an .xlsx workbook"
-        ) from None
-    try:
-        names = book.sheetnames
-        if isinstance(sheet, int) and 0 <= sheet < len(names):
-            ws = book[names[sheet]]
-        elif isinstance(sheet, str) and sheet in names:
-            ws = book[sheet]
-        else:
-            raise DataError(
-                "no such worksheet", file=label, value=sheet, expected=f"one of {names}"
-            )
-        rows: list[Row] = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = ["" if v is None else v for v in values]
-            if any(str(c).strip() for c in cells):
-                rows.append((number, cells))
-        return rows
-    finally:
-        book.close()
-
-
-def _key(header: object) -> str:
-    return re.sub(r"[\s\-]+", "_", str(header).strip().lower())
-
-
-def _header(
-    rows: Sequence[Row], required: Sequence[str], *, label: str
-) -> tuple[int, list[str], dict[str, int]]:
-    if not rows:
-        raise DataError(
-            "the file is empty", file=label, expected="a header row: " + ", ".join(required)
-        )
-    number, cells = rows[0]
-    names = [_key(c) for c in cells]
-    while names and not names[-1]:
-        names.pop()
-    index: dict[str, int] = {}
-    for i, name in enumerate(names):
-        if name in index:
-            raise DataError(
-                "two columns have the same name",
-                file=label,
-                row=number,
-                column=str(cells[i]).strip(),
-                expected="each column once",
-            )
-        if name:
-            index[name] = i
-    for name in required:
-        if name not in index:
-            raise DataError(
-                f"missing column {name!r}",
-                file=label,
-                row=number,
-                column=name,
-                value=", ".join(str(c).strip() for c in cells if str(c).strip()),
-                expected="columns " + ", ".join(required),
-            )
-    return number, names, index
-
-
-def _cell(cells: list[object], i: int | None) -> object:
-    if i is None or i >= len(cells):
-        return ""
-    value = cells[i]
-    return value.strip() if isinstance(value, str) else value
-
-
-def _blank(value: object) -> bool:
-    return (
-        value is None
-        or (isinstance(value, str) and not value)
-        or (isinstance(value, float) and math.isnan(value))
-    )
-
-
-def _show(value: object) -> object:
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
-
-
-def _number(value: object, *, file: str, row: int, column: str, expected: str) -> float:
-    """A number cell (not blank) as a float, or a DataError."""
-    if _blank(value):
-        raise DataError(
-            "the cell is blank", file=file, row=row, column=column, value="", expected=expected
-        )
-    try:
-        number = parse_number(value)
-    except (ValueError, TypeError) as error:
-        raise DataError(
-            f"not a number ({error})",
-            file=file,
-            row=row,
-            column=column,
-            value=_show(value),
-            expected=expected,
-        ) from None
-    return number
-
-
 def _financial_year(value: object, *, file: str, row: int, column: str) -> str:
-    expected = "a financial year such as 2017-18, 2017/18 or 17/18"
-    if _blank(value):
-        raise DataError(
-            "the year is blank", file=file, row=row, column=column, value="", expected=expected
-        )
-    try:
-        period = parse_period(value)
-    except (ValueError, TypeError) as error:
-        raise DataError(
-            f"cannot read the year ({error})",
-            file=file,
-            row=row,
-            column=column,
-            value=_show(value),
-            expected=expected,
-        ) from None
-    if period_kind(period) != "financial_year":
-        raise DataError(
-            f"not a financial year (read as the {period_kind(period).replace('_', ' ')} "
-            f"{period!r})",
-            file=file,
-            row=row,
-            column=column,
-            value=_show(value),
-            expected=expected,
-        )
-    return period
+    return period_cell(
+        value,
+        file=file,
+        row=row,
+        column=column,
+        expected="a financial year such as 2017-18, 2017/18 or 17/18",
+        kinds=("financial_year",),
+        kinds_text="a financial year",
+        noun="year",
+    )
 
 
 # --------------------------------------------------------------------------- the case
@@ -248,23 +91,23 @@ def read_case(
             value=savings_basis,
             expected="annual or incremental",
         )
-    rows = _rows(path, sheet=sheet, label=label)
-    header_row, _, index = _header(rows, ("year", "item", "kind", "amount", "unit"), label=label)
-    if len(rows) < 2:
+    grid = read_sheet(path, ("year", "item", "kind", "amount", "unit"), sheet=sheet)
+    index = grid.index
+    if not grid.rows:
         raise DataError(
             "no figures under the header",
             file=label,
-            row=header_row,
+            row=grid.header_row,
             expected="one row per year, item and kind",
         )
     out: list[dict[str, object]] = []
     first_unit: tuple[str, int] | None = None
     previous: tuple[str, int] | None = None
     seen: dict[tuple[str, str, str], int] = {}
-    for number, cells in rows[1:]:
+    for number, cells in grid.rows:
         record, unit = _case_record(cells, index, file=label, row=number)
         _check_year_order(
-            record["year"], previous, _cell(cells, index["year"]), file=label, row=number
+            record["year"], previous, cell_at(cells, index["year"]), file=label, row=number
         )
         previous = (record["year"], number)
         if first_unit is not None and UNITS[unit] != UNITS[first_unit[0]]:
@@ -273,7 +116,7 @@ def read_case(
                 file=label,
                 row=number,
                 column="unit",
-                value=_cell(cells, index["unit"]),
+                value=cell_at(cells, index["unit"]),
                 expected=f"{first_unit[0]} as on row {first_unit[1]}: one unit per file",
             )
         first_unit = first_unit or (unit, number)
@@ -305,8 +148,8 @@ def _case_record(
     cells: list[object], index: dict[str, int], *, file: str, row: int
 ) -> tuple[dict[str, object], str]:
     """One row of a case file as a record (amounts in pounds) and its unit key."""
-    year = _financial_year(_cell(cells, index["year"]), file=file, row=row, column="year")
-    item = str(_cell(cells, index["item"]))
+    year = _financial_year(cell_at(cells, index["year"]), file=file, row=row, column="year")
+    item = str(cell_at(cells, index["item"]))
     if not item:
         raise DataError(
             "the item is blank",
@@ -316,17 +159,17 @@ def _case_record(
             value="",
             expected="a name for the line",
         )
-    kind = _key(_cell(cells, index["kind"]))
+    kind = column_key(cell_at(cells, index["kind"]))
     if kind not in KINDS:
         raise DataError(
             "unknown kind",
             file=file,
             row=row,
             column="kind",
-            value=_cell(cells, index["kind"]),
+            value=cell_at(cells, index["kind"]),
             expected="one of " + ", ".join(KINDS),
         )
-    unit_cell = _cell(cells, index["unit"])
+    unit_cell = cell_at(cells, index["unit"])
     unit = re.sub(r"\s+", "", str(unit_cell).lower())
     if unit not in UNITS:
         raise DataError(
@@ -339,8 +182,8 @@ def _case_record(
         )
     amounts, raw = {}, {}
     for column in ("amount", "amount_low", "amount_high"):
-        cell = raw[column] = _cell(cells, index.get(column))
-        if column != "amount" and _blank(cell):
+        cell = raw[column] = cell_at(cells, index.get(column))
+        if column != "amount" and is_blank(cell):
             amounts[column] = math.nan
             continue
         if column != "amount" and kind != "saving":
@@ -349,7 +192,7 @@ def _case_record(
                 file=file,
                 row=row,
                 column=column,
-                value=_show(cell),
+                value=show(cell),
                 expected="a blank cell on a row of kind " + kind,
             )
         amounts[column] = _amount(cell, file=file, row=row, column=column) * UNITS[unit]
@@ -370,7 +213,7 @@ def _check_year_order(
             file=file,
             row=row,
             column="year",
-            value=_show(cell),
+            value=show(cell),
             expected=f"{previous[0]} (row {previous[1]}) or a later year: rows in year order",
         )
     if now > before + 1:
@@ -379,7 +222,7 @@ def _check_year_order(
             file=file,
             row=row,
             column="year",
-            value=_show(cell),
+            value=show(cell),
             expected=f"the year after {previous[0]} (row {previous[1]}); add a row with "
             "amount 0 for a year with no figures",
         )
@@ -399,14 +242,14 @@ def _amount(cell: object, *, file: str, row: int, column: str) -> float:
             value=cell,
             expected=expected + " (the unit column says pounds or thousands)",
         )
-    value = _number(cell, file=file, row=row, column=column, expected=expected)
+    value = number_cell(cell, file=file, row=row, column=column, expected=expected)
     if value < 0:
         raise DataError(
             "amounts cannot be negative",
             file=file,
             row=row,
             column=column,
-            value=_show(cell),
+            value=show(cell),
             expected=expected + "; enter savings as positive reductions in spend (Bristol "
             "prints them as -£813)",
         )
@@ -423,8 +266,8 @@ def _check_bounds(
             file=file,
             row=row,
             column="amount_low",
-            value=_show(raw["amount_low"]),
-            expected=f"at most the amount {_show(raw['amount'])}",
+            value=show(raw["amount_low"]),
+            expected=f"at most the amount {show(raw['amount'])}",
         )
     if not math.isnan(high) and high < amount:
         raise DataError(
@@ -432,8 +275,8 @@ def _check_bounds(
             file=file,
             row=row,
             column="amount_high",
-            value=_show(raw["amount_high"]),
-            expected=f"at least the amount {_show(raw['amount'])}",
+            value=show(raw["amount_high"]),
+            expected=f"at least the amount {show(raw['amount'])}",
         )
 
 
@@ -452,13 +295,12 @@ def read_kpis(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
     """
     path = Path(path)
     label = path.name
-    rows = _rows(path, sheet=sheet, label=label)
-    header_row, names, index = _header(rows, KPI_REQUIRED, label=label)
-    periods = _kpi_periods(rows[0][1], names, file=label, row=header_row)
+    grid = read_sheet(path, KPI_REQUIRED, sheet=sheet)
+    periods = _kpi_periods(grid.header, grid.names, file=label, row=grid.header_row)
     out: list[dict[str, object]] = []
     codes: dict[str, int] = {}
-    for number, cells in rows[1:]:
-        meta = _kpi_meta(cells, index, file=label, row=number)
+    for number, cells in grid.rows:
+        meta = _kpi_meta(cells, grid.index, file=label, row=number)
         code = meta["code"]
         if code in codes:
             raise DataError(
@@ -471,7 +313,7 @@ def read_kpis(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
             )
         codes[code] = number
         for i, given, period in periods:
-            cell = _cell(cells, i)
+            cell = cell_at(cells, i)
             try:
                 value, flag = parse_value(cell)
             except (ValueError, TypeError) as error:
@@ -480,7 +322,7 @@ def read_kpis(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
                     file=label,
                     row=number,
                     column=given,
-                    value=_show(cell),
+                    value=show(cell),
                     expected="a number, a blank (no data) or a published symbol such as c or x",
                 ) from None
             out.append({**meta, "period": period, "value": value, "flag": flag})
@@ -488,7 +330,7 @@ def read_kpis(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
         raise DataError(
             "no indicators under the header",
             file=label,
-            row=header_row,
+            row=grid.header_row,
             expected="one row per indicator",
         )
     table = pd.DataFrame(out, columns=KPI_COLUMNS)
@@ -544,7 +386,7 @@ def _kpi_meta(
     cells: list[object], index: dict[str, int], *, file: str, row: int
 ) -> dict[str, object]:
     """Code, title, polarity, unit, target and tolerance of one indicator row."""
-    code = str(_cell(cells, index["code"]))
+    code = str(cell_at(cells, index["code"]))
     if not code:
         raise DataError(
             "the code is blank",
@@ -554,8 +396,8 @@ def _kpi_meta(
             value="",
             expected="a short code for the indicator",
         )
-    raw_polarity = _cell(cells, index["polarity"])
-    if _blank(raw_polarity):
+    raw_polarity = cell_at(cells, index["polarity"])
+    if is_blank(raw_polarity):
         raise DataError(
             "the indicator has no polarity",
             file=file,
@@ -575,17 +417,13 @@ def _kpi_meta(
             expected=POLARITY_EXPECTED,
         )
     expected = "a number in the indicator's units, such as 80 or 80%"
-    raw_target = _cell(cells, index["target"])
-    target = (
-        math.nan
-        if _blank(raw_target)
-        else _number(raw_target, file=file, row=row, column="target", expected=expected)
+    raw_target = cell_at(cells, index["target"])
+    target = number_cell(
+        raw_target, file=file, row=row, column="target", expected=expected, blank=math.nan
     )
-    raw_tolerance = _cell(cells, index["tolerance"])
-    tolerance = (
-        0.0
-        if _blank(raw_tolerance)
-        else _number(raw_tolerance, file=file, row=row, column="tolerance", expected=expected)
+    raw_tolerance = cell_at(cells, index["tolerance"])
+    tolerance = number_cell(
+        raw_tolerance, file=file, row=row, column="tolerance", expected=expected, blank=0.0
     )
     if tolerance < 0:
         raise DataError(
@@ -593,14 +431,14 @@ def _kpi_meta(
             file=file,
             row=row,
             column="tolerance",
-            value=_show(raw_tolerance),
+            value=show(raw_tolerance),
             expected="0 or more, in the indicator's units",
         )
     return {
         "code": code,
-        "title": str(_cell(cells, index["title"])),
+        "title": str(cell_at(cells, index["title"])),
         "polarity": polarity,
-        "unit": str(_cell(cells, index.get("unit"))),
+        "unit": str(cell_at(cells, index.get("unit"))),
         "target": target,
         "tolerance": tolerance,
     }
@@ -618,14 +456,14 @@ def read_risks(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
     """
     path = Path(path)
     label = path.name
-    rows = _rows(path, sheet=sheet, label=label)
     required = ("id", "title", "likelihood", "impact", "tolerance_likelihood", "tolerance_impact")
-    header_row, names, index = _header(rows, required, label=label)
-    extra = [n for n in names if n and n not in RISK_COLUMNS]
+    grid = read_sheet(path, required, sheet=sheet)
+    index = grid.index
+    extra = [n for n in grid.names if n and n not in RISK_COLUMNS]
     out: list[dict[str, object]] = []
     ids: dict[str, int] = {}
-    for number, cells in rows[1:]:
-        risk_id = str(_cell(cells, index["id"]))
+    for number, cells in grid.rows:
+        risk_id = str(cell_at(cells, index["id"]))
         if not risk_id:
             raise DataError(
                 "the id is blank",
@@ -647,8 +485,8 @@ def read_risks(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
         ids[risk_id] = number
         record: dict[str, object] = {
             "id": risk_id,
-            "title": str(_cell(cells, index["title"])),
-            "owner": str(_cell(cells, index.get("owner"))),
+            "title": str(cell_at(cells, index["title"])),
+            "owner": str(cell_at(cells, index.get("owner"))),
         }
         for column, allowed in (
             ("likelihood", LIKELIHOODS),
@@ -656,25 +494,28 @@ def read_risks(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
             ("tolerance_likelihood", LIKELIHOODS),
             ("tolerance_impact", IMPACTS),
         ):
-            cell = _cell(cells, index[column])
+            cell = cell_at(cells, index[column])
             expected = "one of " + ", ".join(map(str, allowed))
-            value = _number(cell, file=label, row=number, column=column, expected=expected)
+            value = number_cell(cell, file=label, row=number, column=column, expected=expected)
             if value not in allowed:
                 raise DataError(
                     f"{column.replace('_', ' ')} out of range",
                     file=label,
                     row=number,
                     column=column,
-                    value=_show(cell),
+                    value=show(cell),
                     expected=expected,
                 )
             record[column] = int(value)
         for name in extra:
-            record[name] = str(_cell(cells, index[name]))
+            record[name] = str(cell_at(cells, index[name]))
         out.append(record)
     if not out:
         raise DataError(
-            "no risks under the header", file=label, row=header_row, expected="one row per risk"
+            "no risks under the header",
+            file=label,
+            row=grid.header_row,
+            expected="one row per risk",
         )
     table = pd.DataFrame(out, columns=RISK_COLUMNS + extra)
     table.attrs = {"source": label}
@@ -693,7 +534,7 @@ def csv_to_xlsx(csv_path: str | Path, xlsx_path: str | Path, *, sheet_name: str 
     from openpyxl import Workbook
 
     csv_path, xlsx_path = Path(csv_path), Path(xlsx_path)
-    rows = _csv_rows(csv_path, label=csv_path.name)
+    rows = csv_rows(csv_path, label=csv_path.name)
     book = Workbook()
     ws = book.active
     ws.title = sheet_name

@@ -17,10 +17,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.clean import financial_year_start, parse_number, parse_period, period_kind
+from cscanalysis.clean import financial_year_start, period_kind
 from cscanalysis.councils import Council, CouncilRegister, load_register, name_key
 from cscanalysis.errors import DataError, UnknownCouncilError
-from cscanalysis.sources.casefiles import _blank, _cell, _header, _rows, _show
+from cscanalysis.sources.tabular import (
+    cell_at,
+    is_blank,
+    number_cell,
+    period_cell,
+    read_sheet,
+    reject_unknown_columns,
+    show,
+    text_cell,
+)
 from cscanalysis.sufficiency import (
     FUNNEL_FIRST,
     FUNNEL_LAST,
@@ -69,14 +78,16 @@ def read_salaries(
     path = Path(path)
     label = path.name
     register = register or load_register()
-    rows = _rows(path, sheet=sheet, label=label)
-    header_row, names, index = _header(rows, SALARY_REQUIRED, label=label)
-    _no_unknown_columns(names, rows[0][1], SALARY_REQUIRED + SALARY_OPTIONAL, label, header_row)
+    grid = read_sheet(path, SALARY_REQUIRED, sheet=sheet)
+    index = grid.index
+    reject_unknown_columns(
+        grid.names, grid.header, SALARY_REQUIRED + SALARY_OPTIONAL, label, grid.header_row
+    )
     regions = {name_key(name): name for name in register.regions.values()}
     out: list[dict[str, object]] = []
     seen: dict[tuple[str, str, str], int] = {}
     figures: dict[tuple[str, str], tuple[float, float, str, int]] = {}
-    for number, cells in rows[1:]:
+    for number, cells in grid.rows:
         record = _salary_record(
             cells, index, file=label, row=number, register=register, year=year, regions=regions
         )
@@ -87,7 +98,7 @@ def read_salaries(
                 file=label,
                 row=number,
                 column="council",
-                value=_cell(cells, index["council"]),
+                value=cell_at(cells, index["council"]),
                 expected="each council once per group and grade (already on row "
                 f"{seen[(record['group'], record['grade'], key)]})",
             )
@@ -99,33 +110,13 @@ def read_salaries(
         raise DataError(
             "no salaries under the header",
             file=label,
-            row=header_row,
+            row=grid.header_row,
             expected="one row per council and grade",
         )
     table = pd.DataFrame(out, columns=SALARY_COLUMNS)
     table["council"] = _unnamed_labels(table)
     table.attrs = {"source": label}
     return table
-
-
-def _no_unknown_columns(
-    names: list[str], header: list[object], allowed: tuple[str, ...], label: str, row: int
-) -> None:
-    for name, cell in zip(names, header, strict=False):
-        if name and name not in allowed:
-            raise DataError(
-                "unknown column",
-                file=label,
-                row=row,
-                column=str(cell).strip(),
-                value=str(cell).strip(),
-                expected="columns " + ", ".join(allowed),
-            )
-
-
-def _text(cells: list[object], index: dict[str, int], column: str) -> str:
-    value = _cell(cells, index.get(column))
-    return "" if _blank(value) else " ".join(str(value).split())
 
 
 def _salary_record(
@@ -138,7 +129,7 @@ def _salary_record(
     year: int | None,
     regions: dict[str, str],
 ) -> dict[str, object]:
-    group = _text(cells, index, "group") if "group" in index else DEFAULT_GROUP
+    group = text_cell(cells, index, "group") if "group" in index else DEFAULT_GROUP
     if not group:
         raise DataError(
             "the group is blank",
@@ -148,7 +139,7 @@ def _salary_record(
             value="",
             expected="the comparison group, e.g. South West region",
         )
-    grade = _text(cells, index, "grade")
+    grade = text_cell(cells, index, "grade")
     if not grade:
         raise DataError(
             "the grade is blank",
@@ -158,7 +149,7 @@ def _salary_record(
             value="",
             expected="a grade, e.g. Social worker",
         )
-    region_text = _text(cells, index, "region")
+    region_text = text_cell(cells, index, "region")
     region = ""
     if region_text:
         region = regions.get(name_key(region_text), "")
@@ -171,7 +162,7 @@ def _salary_record(
                 value=region_text,
                 expected="one of " + ", ".join(regions.values()),
             )
-    council_text = _text(cells, index, "council")
+    council_text = text_cell(cells, index, "council")
     code = ""
     if council_text:
         council = _council(council_text, register, year, file=file, row=row)
@@ -207,8 +198,8 @@ def _salary_record(
             file=file,
             row=row,
             column="min_salary",
-            value=_show(_cell(cells, index["min_salary"])),
-            expected=f"at most max_salary {_show(_cell(cells, index['max_salary']))}",
+            value=show(cell_at(cells, index["min_salary"])),
+            expected=f"at most max_salary {show(cell_at(cells, index['max_salary']))}",
         )
     return {
         "_key": key if key != "unnamed:" else f"unnamed:{row}",
@@ -221,7 +212,7 @@ def _salary_record(
         "max_salary": high,
         "one_off_payment": _payment(cells, index, "one_off_payment", file=file, row=row),
         "market_supplement": _payment(cells, index, "market_supplement", file=file, row=row),
-        "notes": _text(cells, index, "notes"),
+        "notes": text_cell(cells, index, "notes"),
     }
 
 
@@ -263,29 +254,23 @@ def _salary(
 ) -> float:
     low, high = SALARY_RANGE
     expected = f"an annual salary in pounds from £{low:,} to £{high:,}, such as 32486 or £32,486"
-    cell = _cell(cells, index[column])
-    if _blank(cell):
-        raise DataError(
-            "the salary is blank", file=file, row=row, column=column, value="", expected=expected
-        )
-    try:
-        value = parse_number(cell)
-    except (ValueError, TypeError) as error:
-        raise DataError(
-            f"not an amount ({error})",
-            file=file,
-            row=row,
-            column=column,
-            value=_show(cell),
-            expected=expected,
-        ) from None
+    cell = cell_at(cells, index[column])
+    value = number_cell(
+        cell,
+        file=file,
+        row=row,
+        column=column,
+        expected=expected,
+        problem="not an amount",
+        blank_message="the salary is blank",
+    )
     if not low <= value <= high:
         raise DataError(
             "not a plausible annual salary (a typo?)",
             file=file,
             row=row,
             column=column,
-            value=_show(cell),
+            value=show(cell),
             expected=expected,
         )
     return value
@@ -295,27 +280,23 @@ def _payment(
     cells: list[object], index: dict[str, int], column: str, *, file: str, row: int
 ) -> float:
     expected = "an amount in pounds, 0 or more (0 when none is paid; blank when not known)"
-    cell = _cell(cells, index.get(column))
-    if _blank(cell):
-        return math.nan
-    try:
-        value = parse_number(cell)
-    except (ValueError, TypeError) as error:
-        raise DataError(
-            f"not an amount ({error})",
-            file=file,
-            row=row,
-            column=column,
-            value=_show(cell),
-            expected=expected,
-        ) from None
+    cell = cell_at(cells, index.get(column))
+    value = number_cell(
+        cell,
+        file=file,
+        row=row,
+        column=column,
+        expected=expected,
+        problem="not an amount",
+        blank=math.nan,
+    )
     if value < 0:
         raise DataError(
             "a payment cannot be negative",
             file=file,
             row=row,
             column=column,
-            value=_show(cell),
+            value=show(cell),
             expected=expected,
         )
     return value
@@ -343,7 +324,9 @@ def _same_figures_everywhere(
             file=label,
             row=number,
             column="min_salary" if now[0] != before[0] else "max_salary",
-            value=_show(_cell(cells, index["min_salary" if now[0] != before[0] else "max_salary"])),
+            value=show(
+                cell_at(cells, index["min_salary" if now[0] != before[0] else "max_salary"])
+            ),
             expected=f"£{before[0]:,.0f} to £{before[1]:,.0f} as in group {before[2]!r} "
             f"(row {before[3]})",
         )
@@ -383,26 +366,28 @@ def read_fostering_funnel(path: str | Path, *, sheet: str | int = 0) -> pd.DataF
     """
     path = Path(path)
     label = path.name
-    rows = _rows(path, sheet=sheet, label=label)
-    header_row, names, index = _header(rows, FUNNEL_REQUIRED, label=label)
-    header = rows[0][1]
-    stages = _funnel_columns(names, header, label, header_row)
+    grid = read_sheet(path, FUNNEL_REQUIRED, sheet=sheet)
+    header, index = grid.header, grid.index
+    stages = _funnel_columns(grid.names, header, label, grid.header_row)
     counts = [*stages, TERMINATIONS]
     out: list[dict[str, object]] = []
     previous: tuple[str, int, int] | None = None  # (period, position, row)
-    for number, cells in rows[1:]:
-        period = _funnel_period(_cell(cells, index["period"]), file=label, row=number)
-        previous = _check_sequence(period, previous, _cell(cells, index["period"]), label, number)
+    for number, cells in grid.rows:
+        period = _funnel_period(cell_at(cells, index["period"]), file=label, row=number)
+        previous = _check_sequence(period, previous, cell_at(cells, index["period"]), label, number)
         record: dict[str, object] = {"period": period}
         for column in counts:
             record[column] = _count(
-                _cell(cells, index[column]), file=label, row=number, column=column
+                cell_at(cells, index[column]), file=label, row=number, column=column
             )
-        record["notes"] = _text(cells, index, "notes")
+        record["notes"] = text_cell(cells, index, "notes")
         out.append(record)
     if not out:
         raise DataError(
-            "no periods under the header", file=label, row=header_row, expected="one row a quarter"
+            "no periods under the header",
+            file=label,
+            row=grid.header_row,
+            expected="one row a quarter",
         )
     table = pd.DataFrame(out, columns=["period", *counts, "notes"])
     table.attrs = {
@@ -430,33 +415,16 @@ def _funnel_columns(names: list[str], header: list[object], label: str, row: int
 
 
 def _funnel_period(cell: object, *, file: str, row: int) -> str:
-    expected = "a quarter such as 2019-20 Q1 (or Q1 2019/20), or a financial year such as 2019-20"
-    if _blank(cell):
-        raise DataError(
-            "the period is blank", file=file, row=row, column="period", value="", expected=expected
-        )
-    try:
-        period = parse_period(cell)
-    except (ValueError, TypeError) as error:
-        raise DataError(
-            f"cannot read the period ({error})",
-            file=file,
-            row=row,
-            column="period",
-            value=_show(cell),
-            expected=expected,
-        ) from None
-    if period_kind(period) not in ("quarter", "financial_year"):
-        raise DataError(
-            f"not a quarter or financial year (read as the {period_kind(period).replace('_', ' ')}"
-            f" {period!r})",
-            file=file,
-            row=row,
-            column="period",
-            value=_show(cell),
-            expected=expected,
-        )
-    return period
+    return period_cell(
+        cell,
+        file=file,
+        row=row,
+        column="period",
+        expected="a quarter such as 2019-20 Q1 (or Q1 2019/20), or a financial year such as "
+        "2019-20",
+        kinds=("quarter", "financial_year"),
+        kinds_text="a quarter or financial year",
+    )
 
 
 def _position(period: str) -> int:
@@ -478,7 +446,7 @@ def _check_sequence(
                 file=label,
                 row=row,
                 column="period",
-                value=_show(cell),
+                value=show(cell),
                 expected=f"a {period_kind(before).replace('_', ' ')} like {before} (row "
                 f"{before_row})",
             )
@@ -494,7 +462,7 @@ def _check_sequence(
                 file=label,
                 row=row,
                 column="period",
-                value=_show(cell),
+                value=show(cell),
                 expected=f"the period after {before} (row {before_row}): one row per period, in "
                 "order, with blank counts for a period with no figures",
             )
@@ -503,7 +471,7 @@ def _check_sequence(
 
 def _count(cell: object, *, file: str, row: int, column: str) -> float:
     expected = "a whole number, 0 or more, or a blank cell when not recorded"
-    if _blank(cell):
+    if is_blank(cell):
         return math.nan
     if isinstance(cell, str) and not _COUNT_TEXT.fullmatch(cell):
         raise DataError(
@@ -514,24 +482,16 @@ def _count(cell: object, *, file: str, row: int, column: str) -> float:
             value=cell,
             expected=expected,
         )
-    try:
-        value = parse_number(cell)
-    except (ValueError, TypeError) as error:
-        raise DataError(
-            f"not a count ({error})",
-            file=file,
-            row=row,
-            column=column,
-            value=_show(cell),
-            expected=expected,
-        ) from None
+    value = number_cell(
+        cell, file=file, row=row, column=column, expected=expected, problem="not a count"
+    )
     if value < 0 or not float(value).is_integer():
         raise DataError(
             "not a whole number of people, 0 or more",
             file=file,
             row=row,
             column=column,
-            value=_show(cell),
+            value=show(cell),
             expected=expected,
         )
     return float(value)

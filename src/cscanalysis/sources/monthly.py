@@ -15,8 +15,6 @@ for the measures in ``MEASURE_ALIASES``), a blank (not recorded: NaN) or a publi
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,8 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.clean import decode_text, is_ambiguous_period, parse_period, parse_value
+from cscanalysis.clean import is_ambiguous_period, parse_period, parse_value
 from cscanalysis.errors import DataError
+from cscanalysis.sources.tabular import Row, read_rows, show
 
 TIDY_COLUMNS = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]
 
@@ -129,19 +128,9 @@ def read_monthly_extract(
     count, a missing month column, a column without a name or two columns for one measure.
     """
     path = Path(path)
-    label = path.name
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path, sheet=sheet, label=label)
-    elif suffix in (".csv", ".txt"):
-        rows = _csv_rows(path, label=label)
-    else:
-        raise DataError(
-            "unsupported file type", file=label, value=path.suffix, expected="a .csv or .xlsx file"
-        )
     return tidy_monthly(
-        rows,
-        file=label,
+        read_rows(path, sheet=sheet),
+        file=path.name,
         council_code=council_code or "",
         council_name=council_name,
         columns=columns,
@@ -176,58 +165,6 @@ def read_monthly_extracts(
             expected="each measure and month in one file only",
         )
     return table
-
-
-# --- reading cells -------------------------------------------------------------------------
-
-Row = tuple[int, list[object]]  # (line or sheet row number, cells)
-
-
-def _csv_rows(path: Path, *, label: str) -> list[Row]:
-    """Non-blank records of a CSV with the line each starts on (header included)."""
-    text, _ = decode_text(path.read_bytes(), file=label)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[Row] = []
-    start = 1
-    for record in reader:
-        if any(field.strip() for field in record):
-            rows.append((start, list(record)))
-        start = reader.line_num + 1
-    return rows
-
-
-def _xlsx_rows(path: Path, *, sheet: str | int, label: str) -> list[Row]:
-    """Non-empty rows of a worksheet with their spreadsheet row numbers."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for a damaged file
-        raise DataError(
-            f"cannot open the workbook ({exc})", file=label, expected="an .xlsx workbook"
-        ) from None
-    try:
-        names = book.sheetnames
-        if isinstance(sheet, int):
-            if not 0 <= sheet < len(names):
-                raise DataError(
-                    "no such worksheet", file=label, value=sheet, expected=f"one of {names}"
-                )
-            ws = book[names[sheet]]
-        elif sheet in names:
-            ws = book[sheet]
-        else:
-            raise DataError(
-                "no such worksheet", file=label, value=sheet, expected=f"one of {names}"
-            )
-        rows: list[Row] = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = ["" if v is None else v for v in values]
-            if any(str(c).strip() for c in cells):
-                rows.append((number, cells))
-        return rows
-    finally:
-        book.close()
 
 
 # --- the wide table to tidy rows -------------------------------------------------------------
@@ -305,7 +242,7 @@ def tidy_monthly(
                 file=file,
                 row=number,
                 column=month_header,
-                value=_show(raw_month),
+                value=show(raw_month),
                 expected=f"each month once ({period} is already on row {first_seen[period]})",
             )
         first_seen[period] = number
@@ -316,7 +253,7 @@ def tidy_monthly(
                 file=file,
                 row=number,
                 column=f"column {stray[0] + 1}",
-                value=_show(cells[stray[0]]),
+                value=show(cells[stray[0]]),
                 expected=f"values only under the {len(headers)} headed columns",
             )
         for i, mid in measures.items():
@@ -343,10 +280,6 @@ _UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})
 _MONTH_NUMBERS = re.compile(r"\d{4}-\d{2}(?:-\d{2})?|\d{1,2}/\d{4}")
 
 
-def _show(cell: object) -> object:
-    return cell.isoformat() if isinstance(cell, (date, datetime)) else cell
-
-
 def _month(cell: object, *, file: str, row: int, column: str) -> str:
     """The canonical month (``2016-08``) of a month cell, or a DataError."""
     expected = "a month such as Aug-16, 2016-08 or a date"
@@ -370,7 +303,7 @@ def _month(cell: object, *, file: str, row: int, column: str) -> str:
             file=file,
             row=row,
             column=column,
-            value=_show(cell),
+            value=show(cell),
             expected=expected,
         ) from None
     if not isinstance(period, str) or not _MONTH.fullmatch(period):
@@ -379,7 +312,7 @@ def _month(cell: object, *, file: str, row: int, column: str) -> str:
             file=file,
             row=row,
             column=column,
-            value=_show(cell),
+            value=show(cell),
             expected=f"{expected} (read as the period {period!r})",
         )
     # '2011/12' reads as the financial year '2011-12', which is also how December 2011 is
@@ -395,7 +328,7 @@ def _month(cell: object, *, file: str, row: int, column: str) -> str:
             file=file,
             row=row,
             column=column,
-            value=_show(cell),
+            value=show(cell),
             expected=expected,
         )
     return period
@@ -437,7 +370,7 @@ def _count(cell: object, *, measure: str, file: str, row: int, column: str) -> t
             file=file,
             row=row,
             column=column,
-            value=_show(cell),
+            value=show(cell),
             expected="a count of 0 or more",
         )
     if measure in COUNT_MEASURES and value != int(value):
@@ -446,7 +379,7 @@ def _count(cell: object, *, measure: str, file: str, row: int, column: str) -> t
             file=file,
             row=row,
             column=column,
-            value=_show(cell),
+            value=show(cell),
             expected="a whole number of 0 or more",
         )
     return float(value), ""

@@ -24,6 +24,7 @@ chart_files = True
 audience = "publication"
 target_value = None
 target_year = None
+local_data = None  # absolute path to a CSV of the council's own tidy rows, e.g. from SSDA903
 
 # %%
 from datetime import UTC, datetime
@@ -35,7 +36,7 @@ from cscanalysis import __version__, evidence, export, report
 from cscanalysis.councils import load_register
 from cscanalysis.store import load_tidy
 
-ctx = evidence.prepare(load_tidy(), load_register(), council, period, audience=audience)
+ctx = evidence.prepare(load_tidy(local=local_data), load_register(), council, period, audience=audience)
 headlines = evidence.headline_table(ctx)
 outlook = evidence.outlook(ctx, target_value, target_year)
 charts = evidence.pack_charts(ctx, headlines, outlook)

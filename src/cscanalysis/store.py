@@ -134,8 +134,19 @@ def inputs_key(data: Path | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def load_tidy(*, rebuild: bool = False, timings: dict[str, float] | None = None) -> pd.DataFrame:
-    """The tidy table, from the parquet cache when no input changed since it was built."""
+def load_tidy(
+    *,
+    rebuild: bool = False,
+    timings: dict[str, float] | None = None,
+    local: str | Path | None = None,
+) -> pd.DataFrame:
+    """The tidy table, from the parquet cache when no input changed since it was built.
+
+    ``local``: a CSV of the council's own tidy rows to add where nothing is published
+    (:func:`add_local`).
+    """
+    if local:
+        return add_local(load_tidy(rebuild=rebuild, timings=timings), read_local(Path(local)))
     start = time.perf_counter()
     key = inputs_key()
     if timings is not None:
@@ -178,3 +189,54 @@ def reporting_years(tidy: pd.DataFrame, measure: str = "cla_31_march") -> list[i
     rows = tidy[(tidy["measure"] == measure) & tidy["value"].notna()]
     years = rows["period"][rows["period"].str.fullmatch(r"\d{4}")].astype(int)
     return sorted(np.unique(years).tolist())
+
+
+def read_local(path: Path) -> pd.DataFrame:
+    """Tidy rows a council produced itself (``cscanalysis ssda903`` or ``frontdoor`` output).
+
+    The file must have the tidy columns; rows are validated by the same schema as the
+    published table, so a bad code, period, measure id or flag is an error naming the column.
+    """
+    from cscanalysis.sources.published import read_csv, require_columns
+
+    label = Path(path).name
+    frame = read_csv(Path(path), label=label)
+    require_columns(frame, COLUMNS, file=label)
+    rows = frame[COLUMNS].copy()
+    try:
+        rows["value"] = pd.to_numeric(rows["value"].replace("", np.nan))
+    except ValueError as error:
+        raise DataError(
+            "a value is not a number",
+            file=label,
+            column="value",
+            expected="a number, or empty with a flag",
+        ) from error
+    rows = rows.astype({c: str for c in COLUMNS if c != "value"} | {"value": float})
+    try:
+        return SCHEMA.validate(rows, lazy=False)
+    except pa.errors.SchemaError as error:
+        raise DataError(
+            f"does not match the tidy table: {error.args[0].splitlines()[0]}",
+            file=label,
+            column=getattr(getattr(error, "schema", None), "name", None),
+            expected="the columns and values of `cscanalysis data export`",
+        ) from None
+
+
+def add_local(tidy: pd.DataFrame, local: pd.DataFrame) -> pd.DataFrame:
+    """The published table plus a council's own figures where DfE has published none.
+
+    A published figure always wins: local rows only fill council, period and measure
+    combinations that are absent or not published (NaN), and keep their own ``source`` so the
+    pack says where each figure came from.
+    """
+    key = ["council_code", "period", "measure"]
+    published = tidy.set_index(key)
+    local = local.set_index(key)
+    has_value = published["value"].notna()
+    fill = local[~local.index.isin(published.index[has_value])]
+    merged = pd.concat([published[~published.index.isin(fill.index)], fill])
+    return merged.reset_index()[COLUMNS].sort_values(
+        ["council_code", "measure", "period"], ignore_index=True
+    )

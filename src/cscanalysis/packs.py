@@ -2,17 +2,22 @@
 
 A pack lands in ``OUT/<period>/<council_code>/index.html`` beside the executed notebook and a
 ``manifest.json``. Everything is written into a temporary folder first and renamed into place,
-so a failed run never replaces a good pack.
+so a failed run never replaces a good pack. :mod:`cscanalysis.batch` builds many packs with the
+same :func:`publish_notebook`, executing them in warm kernels (:mod:`cscanalysis.engine`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jupytext
@@ -24,13 +29,17 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from cscanalysis import __version__
 from cscanalysis.councils import load_register
 from cscanalysis.errors import ParameterError
-from cscanalysis.evidence import prepare
 from cscanalysis.paths import REPO_ROOT
 from cscanalysis.store import inputs_key, load_tidy
 
 TEMPLATES = Path(__file__).parent / "templates"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 NOTEBOOKS = Path(os.environ.get("CSCANALYSIS_NOTEBOOKS", REPO_ROOT / "notebooks"))
+PACKAGE = Path(__file__).parent
+
+# ``runner(source, executed, parameters, cwd=..., timeout=...)`` executes a notebook into
+# ``executed`` and returns it: :func:`execute` (a new kernel each time) or a warm kernel's ``run``.
+Runner = Callable[..., nbformat.NotebookNode]
 
 
 @dataclass
@@ -58,22 +67,46 @@ def notebook_parameters(path: Path) -> dict[str, object]:
 def render_html(notebook: nbformat.NotebookNode, title: str) -> str:
     """Self-contained HTML with the code hidden and no script from anywhere.
 
-    Cells tagged ``remove-cell`` (the notebook's note to analysts) are left out.
+    Cells tagged ``remove-cell`` (the notebook's note to analysts) are left out. Cell ids
+    (random when jupytext and papermill make them) are numbered, so the same notebook output
+    always gives the same page.
     """
     notebook = nbformat.from_dict(notebook)
     notebook.metadata["title"] = title
-    exporter = HTMLExporter(
-        template_name="cscpack",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    exporter.language_code = "en-GB"
-    remove = TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True)
-    exporter.register_preprocessor(remove, enabled=True)
-    body, _ = exporter.from_notebook_node(notebook)
+    for number, cell in enumerate(notebook.cells, start=1):
+        if "id" in cell:
+            cell["id"] = f"cell-{number}"
+    body, _ = _exporter().from_notebook_node(notebook)
     return body
+
+
+_EXPORTERS = threading.local()
+
+
+def _exporter() -> HTMLExporter:
+    """One configured exporter per thread (its compiled template is reused across packs)."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        exporter = HTMLExporter(
+            template_name="cscpack",
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+        exporter.language_code = "en-GB"
+        remove = TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True)
+        exporter.register_preprocessor(remove, enabled=True)
+        _EXPORTERS.html = exporter
+    return exporter
+
+
+def load_source(source: Path) -> nbformat.NotebookNode:
+    """The jupytext notebook ``source`` as an unexecuted notebook with a Python kernelspec."""
+    notebook = jupytext.read(source)
+    notebook.metadata.setdefault("kernelspec", KERNELSPEC)
+    notebook.metadata.setdefault("language_info", {"name": "python"})
+    return notebook
 
 
 def execute(
@@ -81,10 +114,7 @@ def execute(
 ) -> nbformat.NotebookNode:
     """Run the jupytext notebook ``source`` with papermill into ``executed``."""
     unexecuted = executed.with_suffix(".input.ipynb")
-    notebook = jupytext.read(source)
-    notebook.metadata.setdefault("kernelspec", KERNELSPEC)
-    notebook.metadata.setdefault("language_info", {"name": "python"})
-    nbformat.write(notebook, unexecuted)
+    nbformat.write(load_source(source), unexecuted)
     try:
         return papermill.execute_notebook(
             str(unexecuted),
@@ -106,58 +136,111 @@ def publish_notebook(
     *,
     title: str,
     manifest: dict[str, object],
+    runner: Runner | None = None,
+    timeout: int = 600,
+    keep_failed: Path | None = None,
 ) -> float:
     """Execute ``source`` with ``parameters`` and publish ``final/index.html``.
 
     The executed notebook (``pack.ipynb``) and ``manifest.json`` go beside the page. All of it
     is written in a staging folder next to ``final`` and renamed into place; on any failure the
-    staging folder is removed and an existing pack at ``final`` is left as it was. Returns the
-    seconds taken.
+    staging folder is removed and an existing pack at ``final`` is left as it was (with
+    ``keep_failed``, the executed notebook, as far as it ran, is first moved to
+    ``keep_failed/pack.ipynb`` for debugging). ``runner`` executes the notebook (default
+    :func:`execute`: a new kernel). Returns the seconds taken.
     """
     started = time.perf_counter()
+    run = runner or execute
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
     try:
-        executed = execute(source, staging / "pack.ipynb", parameters, cwd=staging)
+        executed = run(source, staging / "pack.ipynb", parameters, cwd=staging, timeout=timeout)
         (staging / "index.html").write_text(render_html(executed, title), encoding="utf-8")
         seconds = round(time.perf_counter() - started, 2)
         record = manifest | {
             "parameters": parameters,
             "notebook": source.name,
             "seconds": seconds,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "version": __version__,
         }
         (staging / "manifest.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
         _swap_into_place(staging, final)
     except BaseException:
+        if keep_failed is not None and (staging / "pack.ipynb").exists():
+            keep_failed.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / "pack.ipynb", keep_failed / "pack.ipynb")
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return seconds
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def code_key() -> str:
+    """Checksum of the package's own source and templates (what renders a pack)."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".j2", ".json", ".css"}:
+            digest.update(path.relative_to(PACKAGE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def pack_inputs_key(
+    data_key: str, notebook_sha256: str, parameters: dict[str, object], code: str | None = None
+) -> str:
+    """The key of everything a pack is built from: data, notebook, package, parameters.
+
+    A pack whose ``manifest.json`` records the same key need not be rebuilt.
+    """
+    record = {
+        "data": data_key,
+        "notebook": notebook_sha256,
+        "version": __version__,
+        "code": code or code_key(),
+        "parameters": {k: parameters[k] for k in sorted(parameters)},
+    }
+    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def build_pack(
     council: str | int, period: str | int, out: Path, *, notebook: Path | None = None
 ) -> PackResult:
     """Build one council's evidence pack for a reporting year and return where it is."""
+    from cscanalysis.evidence import prepare  # (not needed by batch workers: imported here)
+
     source = notebook or NOTEBOOKS / "evidence_pack.py"
     ctx = prepare(load_tidy(), load_register(), council, period)  # fails fast, before a kernel
     final = Path(out) / ctx.period / ctx.code
     key = inputs_key()
+    parameters: dict[str, object] = {"council": ctx.code, "period": ctx.period}
+    notebook_sha = file_sha256(source)
+    code = code_key()
     seconds = publish_notebook(
         source,
-        {"council": ctx.code, "period": ctx.period},
+        parameters,
         final,
-        title=f"{ctx.place}: children's social care evidence pack, {ctx.period}",
+        title=pack_title(ctx.place, ctx.period),
         manifest={
             "council_code": ctx.code,
             "council_name": ctx.council.name,
             "period": ctx.period,
             "data_key": key,
+            "notebook_sha256": notebook_sha,
+            "code_key": code,
+            "inputs_key": pack_inputs_key(key, notebook_sha, parameters, code),
         },
     )
     return PackResult(
         ctx.code, ctx.council.name, ctx.period, str(final / "index.html"), seconds, key, __version__
     )
+
+
+def pack_title(place: str, period: str) -> str:
+    return f"{place}: children's social care evidence pack, {period}"
 
 
 def _swap_into_place(staging: Path, final: Path) -> None:

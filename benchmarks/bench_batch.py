@@ -1,0 +1,453 @@
+"""Issue 4 benchmark: evidence packs for every council, batch command versus the plain loop.
+
+In one run on this machine:
+
+1. **Where one pack's time goes** (``profile``): the plain path (``papermill`` CLI, then
+   ``jupyter nbconvert`` CLI) split into process start, kernel start, each cell and the HTML
+   export; the notebook's library calls timed in-process (imports, data load, analysis,
+   forecasting, chart building, PNG and SVG rendering, chart files and HTML fragments); and one
+   pack in a warm kernel.
+2. **Baseline**: the plain loop, ``papermill`` then ``jupyter nbconvert`` once per council, timed
+   on a sample of councils spread over the list and extrapolated to all of them (said so in the
+   JSON).
+3. **Batch**: ``cscanalysis packs --all --period P --out TMP --workers W --force`` (the real
+   command, as a subprocess), wall time, packs per minute and each worker's peak memory.
+4. **Identity**: the batch's page against ``build_pack``'s for a few councils, build time
+   masked.
+
+Writes JSON (``--out``). ``--limit N`` runs the batch on the first N councils only (quick
+checks; the JSON says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import redirect_stdout
+from functools import wraps
+from importlib.metadata import version
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+ENV = os.environ | {"PYTHONWARNINGS": "ignore"}
+
+
+def seconds(start: float) -> float:
+    return round(time.perf_counter() - start, 3)
+
+
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def child_cpu() -> float:
+    """CPU seconds (user + system) of every finished child process and their children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+# --------------------------------------------------------------------------- plain path
+
+
+def plain_pack(ipynb: Path, code: str, period: str, work: Path) -> dict[str, float]:
+    """One council the plain way: ``papermill`` CLI then ``jupyter nbconvert`` CLI."""
+    from cscanalysis.packs import TEMPLATES
+
+    folder = work / code
+    folder.mkdir(parents=True, exist_ok=True)
+    executed = folder / "pack.ipynb"
+    start = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "papermill"), str(ipynb), str(executed), "-p", "council", code, "-p",
+         "period", period, "-k", "python3", "--cwd", str(folder), "--no-progress-bar"],
+        check=True, capture_output=True, env=ENV,
+    )  # fmt: skip
+    papermill_s = seconds(start)
+    start = time.perf_counter()
+    subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--template", "cscpack",
+         f"--TemplateExporter.extra_template_basedirs={TEMPLATES}", "--no-input",
+         "--no-prompt", "--TagRemovePreprocessor.enabled=True",
+         "--TagRemovePreprocessor.remove_cell_tags=remove-cell", str(executed)],
+        check=True, capture_output=True, env=ENV,
+    )  # fmt: skip
+    return {"papermill_s": papermill_s, "nbconvert_s": seconds(start)}
+
+
+def cell_durations(executed: Path) -> list[dict[str, object]]:
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    cells = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        first = next((line for line in cell.source.splitlines() if line.strip()), "")
+        cells.append(
+            {
+                "cell": tags[0] if tags else first[:60],
+                "seconds": round(cell.metadata.get("papermill", {}).get("duration") or 0, 3),
+            }
+        )
+    return cells
+
+
+def kernel_start_seconds(repeat: int = 3) -> float:
+    from jupyter_client.manager import KernelManager
+
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        manager = KernelManager(kernel_name="python3")
+        manager.start_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = manager.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        times.append(time.perf_counter() - start)
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    return round(min(times), 3)
+
+
+def import_seconds(source: Path) -> float:
+    """A new Python process importing what the notebook imports, less an empty process."""
+    import jupytext
+
+    lines = []
+    for cell in jupytext.read(source).cells:
+        if cell.cell_type == "code":
+            lines += [
+                line for line in cell.source.splitlines() if re.match(r"(import|from) \S+", line)
+            ]
+    code = "\n".join(lines)
+
+    def timed(program: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", program], check=True, env=ENV)
+        return time.perf_counter() - start
+
+    return round(min(timed(code) for _ in range(2)) - min(timed("pass") for _ in range(2)), 3)
+
+
+# --------------------------------------------------------------------------- in-process stages
+
+STAGES = {
+    "data load (load_tidy, load_register)": [
+        ("cscanalysis.store", "load_tidy"),
+        ("cscanalysis.councils", "load_register"),
+    ],
+    "analysis (prepare incl. suppression, headline table, facts, ranks, sources)": [
+        ("cscanalysis.evidence", "prepare"),
+        ("cscanalysis.evidence", "headline_table"),
+        ("cscanalysis.evidence", "headline_display"),
+        ("cscanalysis.evidence", "key_facts"),
+        ("cscanalysis.evidence", "ranks_table"),
+        ("cscanalysis.evidence", "sources_used"),
+    ],
+    "forecasting (outlook, what-ifs)": [
+        ("cscanalysis.evidence", "outlook"),
+        ("cscanalysis.evidence", "outlook_facts"),
+        ("cscanalysis.evidence", "what_if_table"),
+    ],
+    "chart building (pack_charts: figures, titles, alt text, data)": [
+        ("cscanalysis.evidence", "pack_charts"),
+    ],
+    "chart rendering: PNG 300 dpi (embedded and written)": [("cscanalysis.charts:Chart", "png")],
+    "chart rendering: SVG (written)": [("cscanalysis.charts:Chart", "svg")],
+}
+ENCLOSING = {  # stage: (function, stages nested inside it)
+    "chart files and figure HTML (figure_html less rendering)": (
+        ("cscanalysis.export", "figure_html"),
+        ["chart rendering: PNG 300 dpi (embedded and written)", "chart rendering: SVG (written)"],
+    ),
+}
+
+
+def profile_stages(source: Path, code: str, period: str) -> dict[str, object]:
+    """Run the notebook's code cells in this (new) process, timing the library's stages."""
+    import importlib
+
+    import jupytext
+
+    spent: dict[tuple[str, str], float] = {}
+
+    def timed(key, function):
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[key] = spent.get(key, 0.0) + time.perf_counter() - start
+
+        return wrapper
+
+    start = time.perf_counter()
+    importlib.import_module("cscanalysis.evidence")
+    importlib.import_module("cscanalysis.export")
+    imports = seconds(start)
+    keys = [k for ks in STAGES.values() for k in ks] + [v[0] for v in ENCLOSING.values()]
+    for module_name, name in keys:
+        module_path, _, cls = module_name.partition(":")
+        owner = importlib.import_module(module_path)
+        owner = getattr(owner, cls) if cls else owner
+        if hasattr(owner, name):
+            setattr(owner, name, timed((module_name, name), getattr(owner, name)))
+    notebook = jupytext.read(source)
+    namespace: dict[str, object] = {}
+    folder = Path(tempfile.mkdtemp(prefix="bench-pack-"))
+    here = Path.cwd()
+    os.chdir(folder)
+    start = time.perf_counter()
+    try:
+        with open(os.devnull, "w") as null, redirect_stdout(null):
+            for cell in notebook.cells:
+                if cell.cell_type != "code":
+                    continue
+                exec(compile(cell.source, "cell", "exec"), namespace)
+                if "parameters" in cell.metadata.get("tags", []):
+                    namespace.update(council=code, period=period)
+    finally:
+        os.chdir(here)
+        shutil.rmtree(folder, ignore_errors=True)
+    total = seconds(start)
+    stages = {name: round(sum(spent.get(k, 0.0) for k in ks), 3) for name, ks in STAGES.items()}
+    for name, (key, inner) in ENCLOSING.items():
+        stages[name] = round(spent.get(key, 0.0) - sum(stages[i] for i in inner), 3)
+    stages["other (display, rest of the cells)"] = round(total - sum(stages.values()), 3)
+    return {"library_imports_s": imports, "cells_total_s": total, "stages_s": stages}
+
+
+# --------------------------------------------------------------------------- warm kernel
+
+
+def warm_packs(source: Path, codes: list[str], period: str) -> dict[str, object]:
+    from cscanalysis.engine import WarmKernel
+    from cscanalysis.packs import publish_notebook
+
+    kernel = WarmKernel()
+    start = time.perf_counter()
+    kernel.start()
+    started = seconds(start)
+    times = []
+    with tempfile.TemporaryDirectory() as out:
+        for code in codes:
+            start = time.perf_counter()
+            publish_notebook(
+                source, {"council": code, "period": period}, Path(out) / code, title="x",
+                manifest={}, runner=kernel.run,
+            )  # fmt: skip
+            times.append(seconds(start))
+    peak = kernel.peak_rss()
+    kernel.shutdown()
+    return {
+        "kernel_start_and_warmup_s": started,
+        "per_pack_s": times,
+        "mean_per_pack_s": round(sum(times) / len(times), 3),
+        "kernel_peak_rss_mb": round(peak / 2**20, 1) if peak else None,
+    }
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def without_build_time(page: str) -> str:
+    return re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "<built>", page)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default="outputs/bench/batch.json")
+    parser.add_argument("--period", default="2023")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--baseline-sample", type=int, default=10)
+    parser.add_argument("--identity", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=0, help="batch on the first N councils")
+    parser.add_argument("--profile-pack", help=argparse.SUPPRESS)  # internal: one council
+    args = parser.parse_args()
+
+    from cscanalysis.packs import NOTEBOOKS
+
+    source = NOTEBOOKS / "evidence_pack.py"
+    if args.profile_pack:  # run in a new process so that imports and caches start cold
+        print(json.dumps(profile_stages(source, args.profile_pack, args.period)))
+        return 0
+
+    import jupytext
+
+    from cscanalysis import __version__
+    from cscanalysis.batch import available_cores
+    from cscanalysis.councils import load_register
+    from cscanalysis.packs import build_pack
+
+    workers = args.workers or available_cores()
+    councils = [c.code for c in load_register().councils(int(args.period))]
+    batch_councils = councils[: args.limit] if args.limit else councils
+    step = max(len(councils) // args.baseline_sample, 1)
+    sample = councils[::step][: args.baseline_sample]
+    result: dict[str, object] = {
+        "benchmark": "batch",
+        "version": __version__,
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "cores_available": available_cores(),
+            "load_average_at_start": load(),
+        },
+        "tools": {p: version(p) for p in ("papermill", "nbconvert", "nbclient", "distributed")},
+        "period": args.period,
+        "councils": len(councils),
+    }
+    work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    try:
+        ipynb = work / "evidence_pack.ipynb"
+        notebook = jupytext.read(source)
+        notebook.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3",
+                                                    "language": "python"})  # fmt: skip
+        jupytext.write(notebook, ipynb)
+
+        # 1. one pack, the plain way, split up; then in-process stages; then warm
+        first = sample[0]
+        plain = plain_pack(ipynb, first, args.period, work / "profile")
+        start = time.perf_counter()
+        import nbformat
+
+        from cscanalysis.packs import render_html
+
+        executed = nbformat.read(work / "profile" / first / "pack.ipynb", as_version=4)
+        render_html(executed, "x")
+        render_s = seconds(start)
+        stages = json.loads(
+            subprocess.run(
+                [sys.executable, __file__, "--profile-pack", first, "--period", args.period],
+                check=True, capture_output=True, text=True, env=ENV,
+            ).stdout.strip().splitlines()[-1]
+        )  # fmt: skip
+        result["profile_one_pack"] = {
+            "council": first,
+            "plain_papermill_cli_s": plain["papermill_s"],
+            "plain_nbconvert_cli_s": plain["nbconvert_s"],
+            "kernel_start_s": kernel_start_seconds(),
+            "notebook_imports_new_process_s": import_seconds(source),
+            "cells_s": cell_durations(work / "profile" / first / "pack.ipynb"),
+            "html_export_in_process_s": render_s,
+            "in_process": stages,
+            "warm_kernel": warm_packs(source, sample[:3], args.period),
+            "note": "plain_* are wall times of the two CLI commands for one council; cells_s "
+            "are papermill's per-cell durations in that run; in_process times the notebook's "
+            "library calls in a new process (first pack: caches cold); warm_kernel is the "
+            "batch's way (reset + execute + HTML + files) for 3 councils in one kernel.",
+        }
+        print(json.dumps(result["profile_one_pack"], indent=2), flush=True)
+
+        # 2. baseline: the plain loop on a sample, extrapolated
+        result["load_average_before_baseline"] = load()
+        start, cpu = time.perf_counter(), child_cpu()
+        per = [plain_pack(ipynb, code, args.period, work / "plain") for code in sample]
+        baseline_sample_s = seconds(start)
+        baseline_cpu = (child_cpu() - cpu) / len(sample)
+        per_pack = baseline_sample_s / len(sample)
+        result["baseline_plain_loop"] = {
+            "method": f"papermill CLI then jupyter nbconvert CLI per council, sequentially, on "
+            f"a sample of {len(sample)} councils spread over the list; wall time extrapolated "
+            f"to all {len(batch_councils)} councils of the batch run",
+            "sample": sample,
+            "sample_wall_s": baseline_sample_s,
+            "per_pack_s": round(per_pack, 3),
+            "per_pack_detail": per,
+            "extrapolated_wall_s": round(per_pack * len(batch_councils), 1),
+            "packs_per_minute": round(60 / per_pack, 2),
+            "cpu_s_per_pack": round(baseline_cpu, 2),
+        }
+        print(json.dumps(result["baseline_plain_loop"], indent=2), flush=True)
+
+        # 3. the batch command on every council
+        result["load_average_before_batch"] = load()
+        out = work / "batch"
+        command = [sys.executable, "-m", "cscanalysis.cli", "packs", "--period", args.period,
+                   "--out", str(out), "--workers", str(workers), "--force"]  # fmt: skip
+        command += ["--council", *batch_councils] if args.limit else ["--all"]
+        start, cpu = time.perf_counter(), child_cpu()
+        done = subprocess.run(command, capture_output=True, text=True, env=ENV)
+        batch_wall = seconds(start)
+        batch_cpu = child_cpu() - cpu
+        record = json.loads((out / args.period / "manifest.json").read_text())
+        built = record["counts"]["built_this_run"]
+        peaks = record.get("worker_peaks", {})
+        pack_seconds = [p["seconds"] for p in record["packs"] if p["action"] == "built"]
+        result["batch"] = {
+            "command": " ".join(command[1:3] + command[3:8])
+            + (" --all" if not args.limit else f" --council <{args.limit}>"),
+            "exit_status": done.returncode,
+            "councils": len(batch_councils),
+            "built": built,
+            "failed": record["counts"]["failed"],
+            "workers": workers,
+            "wall_s": batch_wall,
+            "run_s_in_manifest": record["seconds"],
+            "packs_per_minute": round(built / batch_wall * 60, 2),
+            "mean_pack_s_on_worker": round(sum(pack_seconds) / max(len(pack_seconds), 1), 3),
+            "cpu_s_total": round(batch_cpu, 1),
+            "cpu_s_per_pack": round(batch_cpu / max(built, 1), 2),
+            "peak_memory_per_worker_mb": {
+                address: {
+                    "worker_process": round((p.get("worker_peak_rss") or 0) / 2**20, 1),
+                    "warm_kernel": round((p.get("kernel_peak_rss") or 0) / 2**20, 1),
+                    "kernel_starts": p.get("kernel_starts"),
+                }
+                for address, p in peaks.items()
+            },
+            "failures": [
+                {"council": p["council_code"], "reason": p["reason"]}
+                for p in record["packs"]
+                if p["status"] != "built"
+            ],
+        }
+        if done.returncode not in (0, 1):
+            result["batch"]["stderr_tail"] = done.stderr[-3000:]
+        result["load_average_after_batch"] = load()
+        baseline = result["baseline_plain_loop"]["extrapolated_wall_s"]
+        complete = built == len(batch_councils)
+        result["speedup_vs_plain_loop"] = round(baseline / batch_wall, 2) if complete else None
+        result["cpu_per_pack_ratio_plain_vs_batch"] = round(
+            result["baseline_plain_loop"]["cpu_s_per_pack"] / max(batch_cpu / max(built, 1), 1e-9),
+            2,
+        )
+        result["goals"] = {
+            "every_pack_built": complete,
+            "all_councils_under_2_minutes": bool(complete and not args.limit and batch_wall < 120),
+            "at_least_5x_plain_loop": bool(complete and result["speedup_vs_plain_loop"] >= 5),
+        }
+
+        # 4. identity with build_pack
+        same = {}
+        for code in sample[: args.identity]:
+            single = build_pack(code, args.period, work / "single")
+            batch_page = out / args.period / code / "index.html"
+            same[code] = batch_page.is_file() and without_build_time(
+                batch_page.read_text("utf-8")
+            ) == without_build_time(Path(single.path).read_text("utf-8"))
+        result["identical_to_build_pack"] = same
+        if args.limit:
+            result["note"] = f"batch run on the first {args.limit} councils only (--limit)"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    target = Path(args.out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: v for k, v in result.items() if k != "profile_one_pack"}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -88,7 +88,7 @@ class WarmKernel:
         client.km = client.create_kernel_manager()
         # The kernel's own stdout/stderr (not cell output) go to a log file: a kernel that
         # dies says why there, and nothing scribbles over the progress bar.
-        client.start_new_kernel(stdout=self._log, stderr=self._log)
+        client.start_new_kernel(stdout=self._log, stderr=self._log, env=kernel_environment())
         client.start_new_kernel_client()
         self.km, self.kc = client.km, client.kc
         # A second client for the reset between packs: shell channel only, so that it does not
@@ -207,6 +207,18 @@ class WarmKernel:
             raise RuntimeError(
                 f"kernel setup failed: {content.get('ename')}: {content.get('evalue')}"
             )
+
+
+def kernel_environment() -> dict[str, str]:
+    """The kernel's environment: this process's, less Dask's aggressive malloc trimming.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536`` so that they hand memory
+    back to the system; a kernel inheriting it spends about a second per pack in the system
+    (page faults) while rendering charts. The kernel keeps glibc's default instead.
+    """
+    env = dict(os.environ)
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return env
 
 
 def peak_rss(pid: int) -> int | None:

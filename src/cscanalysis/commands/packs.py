@@ -88,6 +88,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cscanalysis.batch import Progress, run_batch
+    from cscanalysis.gallery import build_gallery
 
     previous = signal.signal(signal.SIGTERM, _interrupt)  # systemd stop: record what was done
     try:
@@ -109,4 +110,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     print(report.index_path)
+    print(build_gallery(Path(report.index_path).parent))  # every chart of the run, for bids
     return 0 if report.ok else 1

@@ -389,7 +389,8 @@ def test_command_line_exit_status_and_scheduler_address(cluster, light, tmp_path
     address = cluster.scheduler_info()["address"]
     ok = ["packs", "--council", "Bristol", "Camden", "--period", "2023", "--out", str(tmp_path)]
     assert main([*ok, "--notebook", str(light), "--scheduler", address]) == 0
-    assert capsys.readouterr().out.strip() == str(tmp_path / "2023" / "index.html")
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(tmp_path / "2023" / name) for name in ("index.html", "gallery.html")]
     bad = main([*ok, "--notebook", str(light), "--scheduler", address, "-p", "mode=faults"])
     assert bad == 1  # Bristol failed
     assert main([*ok, "--notebook", str(light), "-p", "colour=red"]) == 2

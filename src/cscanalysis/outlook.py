@@ -3,10 +3,15 @@
 Pure functions. The forecast comes from :func:`cscanalysis.forecast.auto_forecast` run over
 every council existing in the pack's year (pooled models and the model choice need them all);
 the council's own backtest gives the plain-English track record.
+
+That run is the same for every council's pack of a year, so it is kept, keyed by the content
+of the series, and a kernel that builds pack after pack (the batch's warm kernels) computes it
+once: :func:`all_councils_forecast`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +22,8 @@ from cscanalysis import scenarios
 from cscanalysis.councils import CouncilRegister
 
 HORIZON = 3
+_KEPT: dict[tuple[object, ...], F.AutoForecast] = {}
+_KEEP_AT_MOST = 8
 
 
 @dataclass
@@ -59,6 +66,25 @@ def is_suppressed(tidy: pd.DataFrame, code: str, measure: str, until: int) -> bo
     return bool(((rows["flag"] == "c") & (rows["period"].astype(int) <= until)).any())
 
 
+def all_councils_forecast(wide: pd.DataFrame, horizon: int) -> F.AutoForecast:
+    """``auto_forecast(wide, horizon)``, computed once per distinct ``wide`` in this process.
+
+    The key is the councils, the years and a hash of the values, so a changed table is recomputed;
+    callers only read the result (``build_outlook`` copies the rows it keeps).
+    """
+    key = (
+        horizon,
+        tuple(wide.index),
+        tuple(wide.columns),
+        hashlib.sha256(np.ascontiguousarray(wide.to_numpy(dtype=float)).tobytes()).hexdigest(),
+    )
+    if key not in _KEPT:
+        if len(_KEPT) >= _KEEP_AT_MOST:
+            _KEPT.pop(next(iter(_KEPT)))
+        _KEPT[key] = F.auto_forecast(wide, horizon)
+    return _KEPT[key]
+
+
 def build_outlook(
     tidy: pd.DataFrame,
     register: CouncilRegister,
@@ -94,7 +120,7 @@ def build_outlook(
     councils = [c.code for c in register.councils(year)]
     wide = F.to_wide(tidy, measure, until=year)
     wide = wide[wide.index.isin(councils)]
-    auto = F.auto_forecast(wide, horizon)
+    auto = all_councils_forecast(wide, horizon)
     rows = auto.forecasts[auto.forecasts["council_code"] == code].copy()
     rows["period"] = rows["period"].astype(str)
     model = str(rows["model"].iloc[0]) if len(rows) else ""

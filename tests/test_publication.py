@@ -72,3 +72,14 @@ def test_suppressed_value_cannot_be_read_back_from_the_chart_data(tidy, register
 def test_unknown_audience(tidy, register):
     with pytest.raises(ParameterError, match="audience"):
         evidence.prepare(tidy, register, "Bristol", 2023, audience="everyone")
+
+
+def test_the_suppressed_table_is_shared_by_packs_of_the_same_table(tidy, register):
+    first = evidence.prepare(tidy, register, "Bristol", 2023)
+    second = evidence.prepare(tidy, register, "Camden", 2023)
+    assert second.tidy is first.tidy  # suppressed once, as in a warm kernel
+    small = with_value(tidy, BRISTOL, "cpp_31_march", "2023", 4.0)
+    changed = evidence.prepare(small, register, "Bristol", 2023)
+    assert changed.tidy is not first.tidy
+    assert headline(changed, "cpp_31_march").flag == "c"
+    assert headline(evidence.prepare(tidy, register, "Bristol", 2023), "cpp_31_march").value == 341

@@ -9,11 +9,10 @@ for (``cscanalysis charts``), not in every pack, because it means drawing the ch
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
-from cscanalysis.charts import HALF_WIDTH_IN, PNG_METADATA, Chart, resize
+from cscanalysis.charts import HALF_WIDTH_IN, Chart, resize, save
 from cscanalysis.safe_export import atomic_write_bytes, atomic_write_text, write_csv
 
 
@@ -70,9 +69,8 @@ def write_chart_files(
         width, height = chart.figure.get_size_inches()
         resize(chart.figure, HALF_WIDTH_IN, height * 1.2)
         try:
-            buffer = io.BytesIO()
-            chart.figure.savefig(buffer, format="png", dpi=300, metadata=PNG_METADATA)
-            atomic_write_bytes(folder / files["PNG, half page width"], buffer.getvalue())
+            half = save(chart.figure, "png", dpi=300)
+            atomic_write_bytes(folder / files["PNG, half page width"], half)
         finally:
             resize(chart.figure, width, height)
     meta["files"] = dict(files)

@@ -7,13 +7,17 @@ In one run on this machine:
    export; the notebook's library calls timed in-process (imports, data load, analysis,
    forecasting, chart building, PNG and SVG rendering, chart files and HTML fragments); and one
    pack in a warm kernel.
-2. **Baseline**: the plain loop, ``papermill`` then ``jupyter nbconvert`` once per council, timed
-   on a sample of councils spread over the list and extrapolated to all of them (said so in the
-   JSON).
+2. **Baseline**: the plain loop, ``papermill`` then ``jupyter nbconvert`` once per council, over
+   every council of the batch (``--baseline-sample 0``, ``make bench``) or, for a quick look, a
+   sample spread over the list, extrapolated (the JSON says which).
 3. **Batch**: ``cscanalysis packs --all --period P --out TMP --workers W --force`` (the real
    command, as a subprocess), wall time, packs per minute and each worker's peak memory.
-4. **Identity**: the batch's page against ``build_pack``'s for a few councils, build time
-   masked.
+4. **Identity**: every council's batch page against the plain loop's page for the same council.
+   They may differ only where the plain loop cannot match the batch: the page title and
+   language (set by the batch's renderer), the random cell ids and the build time. Everything
+   else (text, tables, image bytes) must be identical.
+5. Optionally (``--without-chart-files``) the batch again with ``-p chart_files=false``: what the
+   300-dpi PNG and SVG download files cost.
 
 Writes JSON (``--out``). ``--limit N`` runs the batch on the first N councils only (quick
 checks; the JSON says so).
@@ -261,8 +265,64 @@ def warm_packs(source: Path, codes: list[str], period: str) -> dict[str, object]
 # --------------------------------------------------------------------------- the run
 
 
-def without_build_time(page: str) -> str:
-    return re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "<built>", page)
+def pack_content(page: Path) -> str:
+    """The page less what the plain loop cannot reproduce: title, lang, cell ids, build time."""
+    text = page.read_text("utf-8")
+    text = re.sub(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "<built>", text)
+    text = re.sub(r'id="cell-id=[^"]*"', 'id="cell"', text)
+    text = re.sub(r"<title>.*?</title>", "<title/>", text, count=1)
+    return re.sub(r'<html lang="[^"]*">', "<html>", text, count=1)
+
+
+def batch_run(
+    councils: list[str], out: Path, workers: int, args: argparse.Namespace, extra: list[str] = ()
+) -> dict[str, object]:
+    """``cscanalysis packs`` as a subprocess: wall time, CPU, packs per minute, peak memory."""
+    command = [sys.executable, "-m", "cscanalysis.cli", "packs", "--period", args.period,
+               "--out", str(out), "--workers", str(workers), "--force", *extra]  # fmt: skip
+    command += ["--council", *councils] if args.limit else ["--all"]
+    load_before = load()
+    start, cpu = time.perf_counter(), child_cpu()
+    done = subprocess.run(command, capture_output=True, text=True, env=ENV)
+    wall = seconds(start)
+    cpu = child_cpu() - cpu
+    record = json.loads((out / args.period / "manifest.json").read_text())
+    built = record["counts"]["built_this_run"]
+    peaks = record.get("worker_peaks", {})
+    pack_seconds = [p["seconds"] for p in record["packs"] if p["action"] == "built"]
+    result = {
+        "command": f"cscanalysis packs --period {args.period} --out DIR --workers {workers} "
+        + " ".join(["--force", *extra, f"--council <{args.limit}>" if args.limit else "--all"]),
+        "exit_status": done.returncode,
+        "councils": len(councils),
+        "built": built,
+        "failed": record["counts"]["failed"],
+        "workers": workers,
+        "load_average_before": load_before,
+        "wall_s": wall,
+        "run_s_in_manifest": record["seconds"],
+        "packs_per_minute": round(built / wall * 60, 2),
+        "mean_pack_s_on_worker": round(sum(pack_seconds) / max(len(pack_seconds), 1), 3),
+        "cpu_s_total": round(cpu, 1),
+        "cpu_s_per_pack": round(cpu / max(built, 1), 2),
+        "peak_memory_per_worker_mb": {
+            address: {
+                "worker_process": round((p.get("worker_peak_rss") or 0) / 2**20, 1),
+                "warm_kernel": round((p.get("kernel_peak_rss") or 0) / 2**20, 1),
+                "kernel_starts": p.get("kernel_starts"),
+            }
+            for address, p in peaks.items()
+        },
+        "failures": [
+            {"council": p["council_code"], "reason": p["reason"]}
+            for p in record["packs"]
+            if p["status"] != "built"
+        ],
+    }
+    if done.returncode not in (0, 1):
+        result["stderr_tail"] = done.stderr[-3000:]
+    print(json.dumps(result, indent=2), flush=True)
+    return result
 
 
 def main() -> int:
@@ -270,8 +330,10 @@ def main() -> int:
     parser.add_argument("--out", default="outputs/bench/batch.json")
     parser.add_argument("--period", default="2023")
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--baseline-sample", type=int, default=10)
-    parser.add_argument("--identity", type=int, default=3)
+    parser.add_argument(
+        "--baseline-sample", type=int, default=0, help="councils in the plain loop (default 0: all)"
+    )
+    parser.add_argument("--without-chart-files", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="batch on the first N councils")
     parser.add_argument("--profile-pack", help=argparse.SUPPRESS)  # internal: one council
     args = parser.parse_args()
@@ -288,13 +350,15 @@ def main() -> int:
     from cscanalysis import __version__
     from cscanalysis.batch import available_cores
     from cscanalysis.councils import load_register
-    from cscanalysis.packs import build_pack
 
     workers = args.workers or available_cores()
     councils = [c.code for c in load_register().councils(int(args.period))]
     batch_councils = councils[: args.limit] if args.limit else councils
-    step = max(len(councils) // args.baseline_sample, 1)
-    sample = councils[::step][: args.baseline_sample]
+    if args.baseline_sample:
+        step = max(len(batch_councils) // args.baseline_sample, 1)
+        sample = batch_councils[::step][: args.baseline_sample]
+    else:
+        sample = list(batch_councils)
     result: dict[str, object] = {
         "benchmark": "batch",
         "version": __version__,
@@ -350,94 +414,78 @@ def main() -> int:
         }
         print(json.dumps(result["profile_one_pack"], indent=2), flush=True)
 
-        # 2. baseline: the plain loop on a sample, extrapolated
+        # 2. baseline: the plain loop, every council (or a sample, extrapolated)
         result["load_average_before_baseline"] = load()
         start, cpu = time.perf_counter(), child_cpu()
         per = [plain_pack(ipynb, code, args.period, work / "plain") for code in sample]
-        baseline_sample_s = seconds(start)
-        baseline_cpu = (child_cpu() - cpu) / len(sample)
-        per_pack = baseline_sample_s / len(sample)
+        baseline_wall = seconds(start)
+        per_pack = baseline_wall / len(sample)
+        every = len(sample) == len(batch_councils)
         result["baseline_plain_loop"] = {
-            "method": f"papermill CLI then jupyter nbconvert CLI per council, sequentially, on "
-            f"a sample of {len(sample)} councils spread over the list; wall time extrapolated "
-            f"to all {len(batch_councils)} councils of the batch run",
-            "sample": sample,
-            "sample_wall_s": baseline_sample_s,
+            "method": "papermill CLI then jupyter nbconvert CLI per council, sequentially, "
+            + (
+                f"over all {len(sample)} councils of the batch run"
+                if every
+                else f"on a sample of {len(sample)} councils spread over the list; wall time "
+                f"extrapolated to all {len(batch_councils)} councils of the batch run"
+            ),
+            "councils": len(sample),
+            "measured_wall_s": baseline_wall,
+            "wall_s": round(per_pack * len(batch_councils), 1),
+            "extrapolated": not every,
             "per_pack_s": round(per_pack, 3),
-            "per_pack_detail": per,
-            "extrapolated_wall_s": round(per_pack * len(batch_councils), 1),
             "packs_per_minute": round(60 / per_pack, 2),
-            "cpu_s_per_pack": round(baseline_cpu, 2),
+            "cpu_s_per_pack": round((child_cpu() - cpu) / len(sample), 2),
+            "slowest_pack": max(
+                ({"council": c, **p} for c, p in zip(sample, per, strict=True)),
+                key=lambda p: p["papermill_s"] + p["nbconvert_s"],
+            ),
         }
         print(json.dumps(result["baseline_plain_loop"], indent=2), flush=True)
 
         # 3. the batch command on every council
-        result["load_average_before_batch"] = load()
         out = work / "batch"
-        command = [sys.executable, "-m", "cscanalysis.cli", "packs", "--period", args.period,
-                   "--out", str(out), "--workers", str(workers), "--force"]  # fmt: skip
-        command += ["--council", *batch_councils] if args.limit else ["--all"]
-        start, cpu = time.perf_counter(), child_cpu()
-        done = subprocess.run(command, capture_output=True, text=True, env=ENV)
-        batch_wall = seconds(start)
-        batch_cpu = child_cpu() - cpu
-        record = json.loads((out / args.period / "manifest.json").read_text())
-        built = record["counts"]["built_this_run"]
-        peaks = record.get("worker_peaks", {})
-        pack_seconds = [p["seconds"] for p in record["packs"] if p["action"] == "built"]
-        result["batch"] = {
-            "command": " ".join(command[1:3] + command[3:8])
-            + (" --all" if not args.limit else f" --council <{args.limit}>"),
-            "exit_status": done.returncode,
-            "councils": len(batch_councils),
-            "built": built,
-            "failed": record["counts"]["failed"],
-            "workers": workers,
-            "wall_s": batch_wall,
-            "run_s_in_manifest": record["seconds"],
-            "packs_per_minute": round(built / batch_wall * 60, 2),
-            "mean_pack_s_on_worker": round(sum(pack_seconds) / max(len(pack_seconds), 1), 3),
-            "cpu_s_total": round(batch_cpu, 1),
-            "cpu_s_per_pack": round(batch_cpu / max(built, 1), 2),
-            "peak_memory_per_worker_mb": {
-                address: {
-                    "worker_process": round((p.get("worker_peak_rss") or 0) / 2**20, 1),
-                    "warm_kernel": round((p.get("kernel_peak_rss") or 0) / 2**20, 1),
-                    "kernel_starts": p.get("kernel_starts"),
-                }
-                for address, p in peaks.items()
-            },
-            "failures": [
-                {"council": p["council_code"], "reason": p["reason"]}
-                for p in record["packs"]
-                if p["status"] != "built"
-            ],
-        }
-        if done.returncode not in (0, 1):
-            result["batch"]["stderr_tail"] = done.stderr[-3000:]
-        result["load_average_after_batch"] = load()
-        baseline = result["baseline_plain_loop"]["extrapolated_wall_s"]
+        result["batch"] = batch_run(batch_councils, out, workers, args)
+        built = result["batch"]["built"]
         complete = built == len(batch_councils)
+        baseline = result["baseline_plain_loop"]["wall_s"]
+        batch_wall = result["batch"]["wall_s"]
         result["speedup_vs_plain_loop"] = round(baseline / batch_wall, 2) if complete else None
         result["cpu_per_pack_ratio_plain_vs_batch"] = round(
-            result["baseline_plain_loop"]["cpu_s_per_pack"] / max(batch_cpu / max(built, 1), 1e-9),
+            result["baseline_plain_loop"]["cpu_s_per_pack"]
+            / max(result["batch"]["cpu_s_per_pack"], 1e-9),
             2,
         )
+
+        # 4. identity with the plain loop's pages
+        differing = []
+        for code in sample:
+            plain_page = work / "plain" / code / "pack.html"
+            batch_page = out / args.period / code / "index.html"
+            if not batch_page.is_file() or pack_content(batch_page) != pack_content(plain_page):
+                differing.append(code)
+        result["identical_to_plain_loop"] = {
+            "compared": len(sample),
+            "identical": len(sample) - len(differing),
+            "differing": differing,
+            "masked": "page title, html lang, cell ids, build time",
+        }
         result["goals"] = {
             "every_pack_built": complete,
+            "identical_pack_content": not differing,
             "all_councils_under_2_minutes": bool(complete and not args.limit and batch_wall < 120),
             "at_least_5x_plain_loop": bool(complete and result["speedup_vs_plain_loop"] >= 5),
         }
 
-        # 4. identity with build_pack
-        same = {}
-        for code in sample[: args.identity]:
-            single = build_pack(code, args.period, work / "single")
-            batch_page = out / args.period / code / "index.html"
-            same[code] = batch_page.is_file() and without_build_time(
-                batch_page.read_text("utf-8")
-            ) == without_build_time(Path(single.path).read_text("utf-8"))
-        result["identical_to_build_pack"] = same
+        # 5. what the download files cost
+        if args.without_chart_files:
+            light = batch_run(
+                batch_councils, work / "light", workers, args, ["-p", "chart_files=false"]
+            )
+            result["batch_without_chart_files"] = light
+            result["speedup_without_chart_files_vs_plain_loop"] = round(
+                baseline / light["wall_s"], 2
+            )
         if args.limit:
             result["note"] = f"batch run on the first {args.limit} councils only (--limit)"
     finally:

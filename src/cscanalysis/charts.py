@@ -345,11 +345,13 @@ def counts_line(
     noun: str,
     unit: str,
     source: str,
+    origin: str = "as published by DfE",
 ) -> Chart:
     """Line chart of several counts for one council (e.g. in care, starts, ceased).
 
     ``frame`` has ``period`` and one column per key of ``series`` (column -> legend label), with
-    a matching ``<column>_flag`` column holding published symbols.
+    a matching ``<column>_flag`` column holding published symbols. ``origin`` ends the caption's
+    first sentence (where the figures come from).
     """
     periods = frame["period"].tolist()
     figure, axes = new_figure()
@@ -396,12 +398,15 @@ def counts_line(
         }
     )
     latest = (
-        ", ".join(f"{label.lower()} {show(own.iloc[-1][col])}" for col, label in series.items())
+        ", ".join(
+            f"{label.lower()} {show(own.iloc[-1][col], own.iloc[-1][f'{col}_flag'])}"
+            for col, label in series.items()
+        )
         if len(own)
         else "no figures"
     )
     alt = f"Line chart: {title}. In {periods[-1]}: {latest}."
-    caption = f"{', '.join(series.values())} in {place}, as published by DfE. Gaps: not published."
+    caption = f"{', '.join(series.values())} in {place}, {origin}. Gaps: not published."
     return Chart(slug, figure, title, subtitle, alt, caption, source, data)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cscanalysis import benchmark, charts
 from cscanalysis.councils import ENGLAND_CODE, Council, CouncilRegister
-from cscanalysis.disclosure import suppress_tidy
+from cscanalysis.disclosure import SUPPRESSED, suppress_counts, suppress_tidy
 from cscanalysis.errors import ParameterError
 from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS
 from cscanalysis.outlook import Outlook, build_outlook, track_record
@@ -384,6 +384,71 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
     )
 
 
+PLACEMENTS = {
+    "cla_31_march_fostering": "Fostering",
+    "cla_31_march_residential": "Residential",
+    "cla_31_march_supported": "Supported accommodation",
+    "cla_31_march_other": "Other",
+    "cla_31_march_placement_unknown": "Not known",
+}
+
+
+def placement_table(ctx: PackContext) -> pd.DataFrame:
+    """Children looked after at 31 March by placement group, a row per year up to the pack's.
+
+    DfE's bundled releases do not give the mix, so the rows come from the council's own data
+    (SSDA903, :func:`cscanalysis.store.add_local`); empty when there are none. Columns
+    ``period``, one per group present, ``<group>_flag``, and ``source``. For publication the
+    groups are suppressed as a table whose rows add up to the year's total (small counts, and
+    the next smallest cell so that no suppressed count can be worked out by subtraction).
+    """
+    rows = ctx.tidy[
+        (ctx.tidy["council_code"] == ctx.code)
+        & ctx.tidy["measure"].isin(PLACEMENTS)
+        & ctx.tidy["period"].str.fullmatch(r"\d{4}")
+        & (ctx.tidy["period"] <= ctx.period)
+    ]
+    if rows.empty:
+        return pd.DataFrame()
+    groups = [m for m in PLACEMENTS if m in set(rows["measure"])]
+    wide = rows.pivot(index="period", columns="measure", values="value")[groups].sort_index()
+    flags = rows.pivot(index="period", columns="measure", values="flag")[groups]
+    flags = flags.reindex(wide.index).fillna("").astype(str)
+    if ctx.audience == "publication":
+        table = wide.fillna(0).assign(total=lambda t: t.sum(axis=1))
+        done = suppress_counts(table, value_cols=groups, total_col="total")
+        hidden = (done.flags[groups] == SUPPRESSED) & wide.notna()
+        wide = wide.mask(hidden)
+        flags = flags.mask(hidden, SUPPRESSED)
+    frame = wide.reset_index()
+    for group in groups:
+        frame[f"{group}_flag"] = flags[group].to_numpy()
+    frame["source"] = rows.groupby("period")["source"].first().reindex(wide.index).to_numpy()
+    return frame
+
+
+def placement_charts(ctx: PackContext) -> list[charts.Chart]:
+    """The placement mix at 31 March from the council's own data; none when there is none."""
+    frame = placement_table(ctx)
+    if frame.empty:
+        return []
+    series = {m: label for m, label in PLACEMENTS.items() if m in frame}
+    sources = "; ".join(dict.fromkeys(frame["source"].astype(str)))
+    return [
+        charts.counts_line(
+            frame,
+            slug="cla-placements",
+            place=ctx.place,
+            series=series,
+            noun="the number of children in foster placements at 31 March",
+            unit="children",
+            source=f"{ctx.place}'s own data: {sources}",
+            origin="from the council's own data (SSDA903), not DfE statistics"
+            + ("; small numbers suppressed" if ctx.audience == "publication" else ""),
+        )
+    ]
+
+
 def league_chart(ctx: PackContext, measure_id: str = "cla_rate_per_10k") -> charts.Chart:
     league = benchmark.league_table(ctx.tidy, measure_id, ctx.period, ctx.register)
     england, _ = _value(ctx, ENGLAND_CODE, measure_id, ctx.period)
@@ -448,6 +513,7 @@ def pack_charts(
                 cla_source,
             ),
             league_chart(ctx),
+            *placement_charts(ctx),
         ],
         "cin": [
             trend_chart(

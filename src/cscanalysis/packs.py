@@ -203,20 +203,47 @@ def pack_inputs_key(
         "code": code or code_key(),
         "parameters": {k: parameters[k] for k in sorted(parameters)},
     }
+    local = parameters.get("local_data")
+    if local and Path(str(local)).is_file():  # the council's own rows: their content counts
+        record["local_data"] = file_sha256(Path(str(local)))
     return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def build_pack(
-    council: str | int, period: str | int, out: Path, *, notebook: Path | None = None
+    council: str | int,
+    period: str | int,
+    out: Path,
+    *,
+    notebook: Path | None = None,
+    audience: str = "publication",
+    local_data: Path | None = None,
+    target: tuple[float, int] | None = None,
 ) -> PackResult:
-    """Build one council's evidence pack for a reporting year and return where it is."""
+    """Build one council's evidence pack for a reporting year and return where it is.
+
+    ``audience="internal"`` turns small-number suppression off (every page is stamped);
+    ``local_data`` is a CSV of the council's own tidy rows (``cscanalysis ssda903``), added
+    where nothing is published; ``target`` is ``(children looked after, year)`` for the
+    Outlook's glide path. All are checked here, before a kernel starts.
+    """
     from cscanalysis.evidence import prepare  # (not needed by batch workers: imported here)
 
     source = notebook or NOTEBOOKS / "evidence_pack.py"
-    ctx = prepare(load_tidy(), load_register(), council, period)  # fails fast, before a kernel
+    local = Path(local_data).resolve() if local_data else None
+    if local is not None and not local.is_file():
+        raise ParameterError(f"local data file {local} does not exist (expected a CSV file)")
+    tidy = load_tidy(local=local)  # a bad local file fails here, naming its row and column
+    ctx = prepare(tidy, load_register(), council, period, audience=audience)
     final = Path(out) / ctx.period / ctx.code
     key = inputs_key()
     parameters: dict[str, object] = {"council": ctx.code, "period": ctx.period}
+    if audience != "publication":
+        parameters["audience"] = audience
+    if local is not None:
+        parameters["local_data"] = str(local)
+    if target is not None:
+        value, year = check_target(target, int(ctx.period))
+        parameters |= {"target_value": value, "target_year": year}
     notebook_sha = file_sha256(source)
     code = code_key()
     seconds = publish_notebook(
@@ -237,6 +264,19 @@ def build_pack(
     return PackResult(
         ctx.code, ctx.council.name, ctx.period, str(final / "index.html"), seconds, key, __version__
     )
+
+
+def check_target(target: tuple[float, int], period: int) -> tuple[float, int]:
+    """A target of children looked after in a later year, as ``(value, year)``."""
+    value, year = target
+    if not value >= 0:
+        raise ParameterError(f"target value {value:g} is not a number of children (0 or more)")
+    if int(year) != year or not period < int(year) <= period + 20:
+        raise ParameterError(
+            f"target year {year:g} is not a whole year after the pack's ({period}) and within "
+            "20 years"
+        )
+    return float(value), int(year)
 
 
 def pack_title(place: str, period: str) -> str:

@@ -229,7 +229,7 @@ def test_failure_keeps_the_previous_good_pack(cluster, light, tmp_path):
 
 def test_skip_when_unchanged_rebuild_when_changed_or_forced(cluster, light, tmp_path):
     first = run_batch(FOUR[:3], "2023", tmp_path, client=cluster, notebook=light)
-    assert first.count("built") == 3
+    assert first.count("built") == 3, [o.reason for o in first.outcomes]
     again = run_batch(FOUR[:3], "2023", tmp_path, client=cluster, notebook=light)
     assert again.ok and again.count("built") == 0 and again.count("skipped") == 3
     assert again.workers == 0  # nothing to build: no cluster, no kernel

@@ -11,7 +11,9 @@ After a failure other than a cell raising (the kernel died, a cell timed out, an
 unexpected) the kernel is shut down and the next pack starts a new one.
 
 :func:`worker_kernel` gives each thread of a process (each Dask worker thread) its own kernel;
-:func:`shutdown_all` stops them (registered with ``atexit`` too).
+:func:`shutdown_all` stops them (registered with ``atexit`` too). Kernels talk over Unix sockets
+in a private folder (no TCP ports for parallel workers to race for), and a kernel that fails to
+start is tried once more.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import contextlib
 import inspect
 import os
 import queue
+import shutil
 import tempfile
 import threading
 import time
@@ -71,11 +74,13 @@ class WarmKernel:
         self.packs = 0
         self.log_path: Path | None = None
         self._log = None
+        self._sockets: Path | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
         """Start the kernel, connect, and import the library in it."""
         self.shutdown()
+        self.remove_log()  # the last kernel's (a death was copied to error.txt already)
         handle, log_path = tempfile.mkstemp(prefix="cscanalysis-kernel-", suffix=".log")
         os.close(handle)
         self.log_path = Path(log_path)
@@ -86,6 +91,10 @@ class WarmKernel:
             startup_timeout=self.startup_timeout,
         )
         client.km = client.create_kernel_manager()
+        if os.name == "posix":  # Unix sockets in a folder of its own: no ports to race for
+            self._sockets = Path(tempfile.mkdtemp(prefix="cscanalysis-kernel-"))
+            client.km.transport = "ipc"
+            client.km.ip = str(self._sockets / "k")
         # The kernel's own stdout/stderr (not cell output) go to a log file: a kernel that
         # dies says why there, and nothing scribbles over the progress bar.
         client.start_new_kernel(stdout=self._log, stderr=self._log, env=kernel_environment())
@@ -128,9 +137,17 @@ class WarmKernel:
             with contextlib.suppress(Exception):
                 _sync(self.km.cleanup_resources)()
         self.km = self.kc = self.control = None
+        if self._sockets is not None:
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            self._sockets = None
         if self._log is not None:
             self._log.close()
             self._log = None
+
+    def remove_log(self) -> None:
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+            self.log_path = None
 
     def log_tail(self, lines: int = 30) -> str:
         """The end of the kernel's own log (useful when it died)."""
@@ -159,7 +176,10 @@ class WarmKernel:
         """
         reset = RESET.format(cwd=str(Path(cwd).resolve()))
         if not self.alive:
-            self.start()
+            try:
+                self.start()
+            except Exception:  # a kernel that fails to start is tried once more
+                self.start()
         try:
             self._silent(reset, timeout=120)
         except Exception:  # a kernel that cannot be reset is replaced, once
@@ -265,6 +285,7 @@ def shutdown_all() -> int:
         _ALL.clear()
     for kernel in kernels:
         kernel.shutdown()
+        kernel.remove_log()
     return len(kernels)
 
 

@@ -7,6 +7,7 @@ comes from :func:`headline_table`, so each sentence can be traced to the table b
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -354,18 +355,24 @@ def trend_chart(
     )
 
 
+def _yearly_rows(ctx: PackContext, measures: Iterable[str]) -> pd.DataFrame:
+    """The council's rows of ``measures`` for reporting years up to the pack's."""
+    tidy = ctx.tidy
+    return tidy[
+        (tidy["council_code"] == ctx.code)
+        & tidy["measure"].isin(list(measures))
+        & tidy["period"].str.fullmatch(r"\d{4}")
+        & (tidy["period"] <= ctx.period)
+    ]
+
+
 def cla_counts_chart(ctx: PackContext) -> charts.Chart:
     series = {
         "cla_31_march": "Looked after at 31 March",
         "cla_starts": "Started",
         "cla_ceased": "Ceased",
     }
-    rows = ctx.tidy[
-        (ctx.tidy["council_code"] == ctx.code)
-        & ctx.tidy["measure"].isin(series)
-        & ctx.tidy["period"].str.fullmatch(r"\d{4}")
-        & (ctx.tidy["period"] <= ctx.period)
-    ]
+    rows = _yearly_rows(ctx, series)
     years = [str(y) for y in range(2010, int(ctx.period) + 1)]
     wide = rows.pivot(index="period", columns="measure", values="value").reindex(years)
     flags = rows.pivot(index="period", columns="measure", values="flag").reindex(years)
@@ -402,12 +409,7 @@ def placement_table(ctx: PackContext) -> pd.DataFrame:
     groups are suppressed as a table whose rows add up to the year's total (small counts, and
     the next smallest cell so that no suppressed count can be worked out by subtraction).
     """
-    rows = ctx.tidy[
-        (ctx.tidy["council_code"] == ctx.code)
-        & ctx.tidy["measure"].isin(PLACEMENTS)
-        & ctx.tidy["period"].str.fullmatch(r"\d{4}")
-        & (ctx.tidy["period"] <= ctx.period)
-    ]
+    rows = _yearly_rows(ctx, PLACEMENTS)
     if rows.empty:
         return pd.DataFrame()
     groups = [m for m in PLACEMENTS if m in set(rows["measure"])]

@@ -124,8 +124,9 @@ def test_chart_files_sit_beside_the_pack_and_links_resolve(packs):
     links = re.findall(r'<a href="(charts/[^"]+)"', page)
     assert len(links) == 44  # 11 charts x PNG, SVG, CSV, JSON
     assert all((folder / link).is_file() for link in links)
-    # the page embeds exactly the PNG it offers for download
-    first_png = (folder / "charts" / "01-cla-rate.png").read_bytes()
+    # the page embeds exactly the SVG it offers for download (vector, sharp at any zoom)
+    first_svg = (folder / "charts" / "01-cla-rate.svg").read_bytes()
     import base64
 
-    assert base64.b64encode(first_png).decode() in page
+    assert f'src="data:image/svg+xml;base64,{base64.b64encode(first_svg).decode()}"' in page
+    assert '<img src="data:image/png' not in page

@@ -7,6 +7,8 @@ that year is left out of the mean and the count of neighbours used is returned w
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -14,9 +16,53 @@ from cscanalysis.councils import ENGLAND_CODE, CouncilRegister
 
 
 def measure_table(tidy: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """Rows of one measure, indexed by (council_code, period)."""
-    rows = tidy[tidy["measure"] == measure]
-    return rows.set_index(["council_code", "period"])[["value", "flag"]]
+    """Rows of one measure, indexed by (council_code, period). Treat it as read-only.
+
+    A pack asks for some thirty measures, so the table is split by measure once and the
+    pieces are kept while ``tidy`` lives (a batch kernel's packs share one published table).
+    """
+    pieces = _split(tidy)
+    if measure not in pieces:
+        return pieces[None]
+    return pieces[measure]
+
+
+def council_rows(tidy: pd.DataFrame, measure: str, code: str) -> pd.DataFrame:
+    """One council's rows of one measure (``value``, ``flag``), indexed by period. Read-only.
+
+    Split by council once per measure and table, like :func:`measure_table`.
+    """
+    pieces = _split(tidy)
+    key = ("by council", measure)
+    if key not in pieces:
+        table = measure_table(tidy, measure)
+        by_council = {
+            council: rows.droplevel("council_code")
+            for council, rows in table.groupby(level="council_code", sort=False, observed=True)
+        }
+        by_council[None] = table.iloc[:0].droplevel("council_code")
+        pieces[key] = by_council
+    by_council = pieces[key]
+    return by_council[code] if code in by_council else by_council[None]
+
+
+_SPLITS: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def _split(tidy: pd.DataFrame) -> dict:
+    """``{measure: rows}`` for ``tidy`` (``None``: no rows), built once per table object."""
+    entry = _SPLITS.get(id(tidy))
+    if entry is not None and entry[0]() is tidy:
+        return entry[1]
+    indexed = tidy.set_index(["council_code", "period"])[["measure", "value", "flag"]]
+    pieces: dict = {
+        measure: rows[["value", "flag"]]
+        for measure, rows in indexed.groupby("measure", sort=False, observed=True)
+    }
+    pieces[None] = indexed.iloc[:0][["value", "flag"]]
+    _SPLITS.clear()  # one table at a time: a kernel builds packs from one release
+    _SPLITS[id(tidy)] = (weakref.ref(tidy), pieces)
+    return pieces
 
 
 def comparison(
@@ -32,16 +78,10 @@ def comparison(
     region = register.region_of(code)
 
     def column(area: str) -> pd.Series:
-        try:
-            return table.xs(area, level="council_code")["value"]
-        except KeyError:
-            return pd.Series(dtype=float)
+        return council_rows(tidy, measure, area)["value"]
 
     def flags(area: str) -> pd.Series:
-        try:
-            return table.xs(area, level="council_code")["flag"]
-        except KeyError:
-            return pd.Series(dtype=object)
+        return council_rows(tidy, measure, area)["flag"]
 
     if neighbours:
         nb = table[table.index.get_level_values("council_code").isin(neighbours)]["value"]
@@ -73,6 +113,16 @@ def league_table(
     Rank 1 is the lowest value; ties share the lowest rank. Quartile 1 holds the lowest quarter
     of values and 4 the highest. Councils with no published value get no rank.
     """
+    key = ("league", measure, period, id(register))
+    pieces = _split(tidy)
+    if key not in pieces:
+        pieces[key] = _league_table(tidy, measure, period, register)
+    return pieces[key].copy()
+
+
+def _league_table(
+    tidy: pd.DataFrame, measure: str, period: str, register: CouncilRegister
+) -> pd.DataFrame:
     year = int(period[:4])
     codes = [c.code for c in register.councils(year)]
     table = measure_table(tidy, measure)

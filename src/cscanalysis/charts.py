@@ -65,6 +65,9 @@ STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 300,
 }
+# Read when a figure is saved, not when it is drawn: clip-path ids made from the content, so
+# the same chart gives the same SVG bytes in every run.
+SAVE_STYLE = {"svg.hashsalt": "cscanalysis"}
 
 
 @dataclass
@@ -93,7 +96,14 @@ class Chart:
         return base64.b64encode(self.png(dpi)).decode("ascii")
 
     def svg(self) -> bytes:
-        return save(self.figure, "svg")
+        """The figure as SVG (rendered once, then reused by the page and the file)."""
+        if "_svg" not in self.meta:
+            self.meta["_svg"] = save(self.figure, "svg")
+        return self.meta["_svg"]
+
+    def svg_base64(self) -> str:
+        """The SVG base64-encoded, for embedding in a self-contained HTML page."""
+        return base64.b64encode(self.svg()).decode("ascii")
 
     def close(self) -> None:
         plt.close(self.figure)
@@ -111,7 +121,8 @@ def save(figure: Figure, format: str, **options: object) -> bytes:
     else:
         options = {"metadata": SVG_METADATA, **options}
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=format, **options)
+    with plt.rc_context(SAVE_STYLE):
+        figure.savefig(buffer, format=format, **options)
     engine = figure.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
         figure.csc_layout = engine

@@ -160,14 +160,11 @@ def publication_table(tidy: pd.DataFrame, threshold: int) -> pd.DataFrame:
 
 
 def _value(ctx: PackContext, code: str, measure: str, period: str) -> tuple[float, str]:
-    rows = ctx.tidy[
-        (ctx.tidy["council_code"] == code)
-        & (ctx.tidy["measure"] == measure)
-        & (ctx.tidy["period"] == period)
-    ]
-    if rows.empty:
+    rows = benchmark.council_rows(ctx.tidy, measure, code)
+    if period not in rows.index:
         return np.nan, ""
-    return float(rows["value"].iloc[0]), str(rows["flag"].iloc[0])
+    row = rows.loc[[period]].iloc[0]
+    return float(row["value"]), str(row["flag"])
 
 
 def headline_table(ctx: PackContext) -> pd.DataFrame:

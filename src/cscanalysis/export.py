@@ -2,7 +2,7 @@
 ``NN-slug.csv`` (exactly the data plotted, symbols kept, formula-safe) and ``NN-slug.json``
 (title, subtitle, alt text, caption, source, period, council).
 
-The pack embeds the same PNG bytes it writes here, so the page and the download cannot differ.
+The pack embeds the same SVG bytes it writes here, so the page and the download cannot differ.
 A half-page-width PNG (``NN-slug-half.png``, re-laid out at 3.1 inches) is written when asked
 for (``cscanalysis charts``), not in every pack, because it means drawing the chart again.
 """

@@ -19,6 +19,7 @@ import pandas as pd
 
 from cscanalysis import forecast as F
 from cscanalysis import scenarios
+from cscanalysis.benchmark import council_rows
 from cscanalysis.councils import CouncilRegister
 
 HORIZON = 3
@@ -46,24 +47,23 @@ class Outlook:
     what_ifs: pd.DataFrame | None = None
 
 
+def _yearly(tidy: pd.DataFrame, code: str, measure: str) -> pd.DataFrame:
+    """The council's rows of the measure for single years (``2023``), indexed by the year."""
+    rows = council_rows(tidy, measure, code)
+    rows = rows[rows.index.str.fullmatch(r"\d{4}")]
+    return rows.set_axis(rows.index.astype(int))
+
+
 def council_series(tidy: pd.DataFrame, code: str, measure: str, until: int) -> pd.Series:
-    rows = tidy[
-        (tidy["council_code"] == code)
-        & (tidy["measure"] == measure)
-        & tidy["period"].str.fullmatch(r"\d{4}")
-    ]
-    series = pd.Series(rows["value"].to_numpy(dtype=float), index=rows["period"].astype(int))
+    rows = _yearly(tidy, code, measure)
+    series = pd.Series(rows["value"].to_numpy(dtype=float), index=rows.index)
     return series[series.index <= until].sort_index()
 
 
 def is_suppressed(tidy: pd.DataFrame, code: str, measure: str, until: int) -> bool:
     """True when any published year of the series is suppressed (``c``): no forecast shown."""
-    rows = tidy[
-        (tidy["council_code"] == code)
-        & (tidy["measure"] == measure)
-        & tidy["period"].str.fullmatch(r"\d{4}")
-    ]
-    return bool(((rows["flag"] == "c") & (rows["period"].astype(int) <= until)).any())
+    rows = _yearly(tidy, code, measure)
+    return bool(((rows["flag"] == "c") & (rows.index <= until)).any())
 
 
 def all_councils_forecast(wide: pd.DataFrame, horizon: int) -> F.AutoForecast:

@@ -55,7 +55,7 @@ def figure(
     return (
         f'<figure class="chart" id="figure-{esc(chart.slug)}">'
         f'<h3 class="chart-title">{esc(label + chart.title)}</h3>'
-        f'<img src="data:image/png;base64,{chart.png_base64()}" alt="{esc(chart.alt)}">'
+        f'<img src="data:image/svg+xml;base64,{chart.svg_base64()}" alt="{esc(chart.alt)}">'
         f'<figcaption>{esc(chart.caption)} <span class="source">Source: {esc(chart.source)}.'
         f"</span></figcaption>{downloads}"
         f"<details><summary>Data table for this chart</summary>"

@@ -166,13 +166,13 @@ STAGES = {
     "chart building (pack_charts: figures, titles, alt text, data)": [
         ("cscanalysis.evidence", "pack_charts"),
     ],
-    "chart rendering: PNG 300 dpi (embedded and written)": [("cscanalysis.charts:Chart", "png")],
-    "chart rendering: SVG (written)": [("cscanalysis.charts:Chart", "svg")],
+    "chart rendering: PNG 300 dpi (written)": [("cscanalysis.charts:Chart", "png")],
+    "chart rendering: SVG (embedded and written)": [("cscanalysis.charts:Chart", "svg")],
 }
 ENCLOSING = {  # stage: (function, stages nested inside it)
     "chart files and figure HTML (figure_html less rendering)": (
         ("cscanalysis.export", "figure_html"),
-        ["chart rendering: PNG 300 dpi (embedded and written)", "chart rendering: SVG (written)"],
+        ["chart rendering: PNG 300 dpi (written)", "chart rendering: SVG (embedded and written)"],
     ),
 }
 

@@ -68,6 +68,7 @@ STYLE = {
 # Read when a figure is saved, not when it is drawn: clip-path ids made from the content, so
 # the same chart gives the same SVG bytes in every run.
 SAVE_STYLE = {"svg.hashsalt": "cscanalysis"}
+NO_AUTO_LAYOUT = {"figure.autolayout": False, "figure.constrained_layout.use": False}
 
 
 @dataclass
@@ -113,8 +114,8 @@ def save(figure: Figure, format: str, **options: object) -> bytes:
     """The figure as PNG or SVG bytes (house metadata; PNG with fast compression).
 
     The constrained layout is worked out on the first save and then kept: a chart saved as
-    PNG and then SVG is laid out once (a third of a save's time), and both files share the
-    same layout. :func:`resize` lays the figure out afresh.
+    PNG and then SVG is laid out once, both files share the same layout, and later saves draw
+    the figure once each. :func:`resize` lays the figure out afresh.
     """
     if format == "png":
         options = {"metadata": PNG_METADATA, "pil_kwargs": {"compress_level": 1}, **options}
@@ -126,7 +127,10 @@ def save(figure: Figure, format: str, **options: object) -> bytes:
     engine = figure.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
         figure.csc_layout = engine
-        figure.set_layout_engine("none")
+        # No engine at all (not "none", which leaves a placeholder): with any engine set,
+        # savefig draws the whole figure once more before drawing it for real.
+        with plt.rc_context(NO_AUTO_LAYOUT):
+            figure.set_layout_engine(None)
     return buffer.getvalue()
 
 

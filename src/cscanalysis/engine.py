@@ -2,7 +2,7 @@
 
 A new kernel per pack pays for the kernel start, the imports (pandas, matplotlib, the library)
 and the data load every time. A :class:`WarmKernel` starts once, imports the library once, and
-between packs clears the user namespace (``%reset -f -s``), closes figures and changes into the
+between packs deletes every user variable, closes figures and changes into the
 pack's staging folder, so each notebook still runs top to bottom in an empty namespace, in its
 own folder, with papermill injecting the parameters exactly as :func:`cscanalysis.packs.execute`
 does. The executed notebook, and so the HTML, is the same as from a fresh kernel.
@@ -47,13 +47,13 @@ load_register()
 load_tidy()
 """
 # Run before each pack: the pack's own folder (first: the last one may have been deleted), an
-# empty namespace, no figure left open, cell numbers from 1 as in a new kernel. The reset is a
-# soft one (``-s``: every user variable deleted): a full ``%reset`` also forces a complete
-# garbage collection of the kernel's millions of objects, about 0.25 s a pack, for memory that
-# Python's own collector reclaims anyway.
+# empty namespace, no figure left open, cell numbers from 1 as in a new kernel. Every user
+# variable is deleted as ``%reset -s`` does it, but without the full garbage collection that
+# ``%reset`` forces on the kernel's millions of objects (about 0.25 s a pack); Python's own
+# collector still reclaims what the last pack left.
 RESET = """\
 __import__("os").chdir({cwd!r})
-get_ipython().run_line_magic("reset", "-f -s")
+[get_ipython().user_ns.pop(name) for name in get_ipython().run_line_magic("who_ls", "")]
 if "matplotlib.pyplot" in __import__("sys").modules:
     __import__("sys").modules["matplotlib.pyplot"].close("all")
 get_ipython().execution_count = 1

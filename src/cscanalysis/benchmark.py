@@ -22,9 +22,7 @@ def measure_table(tidy: pd.DataFrame, measure: str) -> pd.DataFrame:
     pieces are kept while ``tidy`` lives (a batch kernel's packs share one published table).
     """
     pieces = _split(tidy)
-    if measure not in pieces:
-        return pieces[None]
-    return pieces[measure]
+    return pieces.get(measure, pieces[None])
 
 
 def council_rows(tidy: pd.DataFrame, measure: str, code: str) -> pd.DataFrame:
@@ -42,8 +40,7 @@ def council_rows(tidy: pd.DataFrame, measure: str, code: str) -> pd.DataFrame:
         }
         by_council[None] = table.iloc[:0].droplevel("council_code")
         pieces[key] = by_council
-    by_council = pieces[key]
-    return by_council[code] if code in by_council else by_council[None]
+    return pieces[key].get(code, pieces[key][None])
 
 
 _SPLITS: dict[int, tuple[weakref.ref, dict]] = {}

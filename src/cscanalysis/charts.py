@@ -94,10 +94,6 @@ class Chart:
             cache[dpi] = save(self.figure, "png", dpi=dpi)
         return cache[dpi]
 
-    def png_base64(self, dpi: int = 300) -> str:
-        """The PNG base64-encoded, for embedding in a self-contained HTML page."""
-        return base64.b64encode(self.png(dpi)).decode("ascii")
-
     def svg(self) -> bytes:
         """The figure as SVG (rendered once, then reused by the page and the file)."""
         if "_svg" not in self.meta:

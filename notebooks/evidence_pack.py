@@ -14,7 +14,7 @@
 # # Children's social care evidence pack
 #
 # Built by `cscanalysis` from DfE's published statistics. Run it with papermill
-# (`cscanalysis pack --council Bristol --period 2023 --out outputs`) or open it in JupyterLab
+# (`cscanalysis pack --council Bristol --period 2025 --out outputs`) or open it in JupyterLab
 # and change the parameters below.
 
 # %% tags=["parameters"]
@@ -56,12 +56,31 @@ display(
 # %%
 folder = Path("charts") if chart_files else None
 number = 0
-for section in ("cla", "cin", "workforce"):
+for section in ("cla", "placements", "cin", "workforce"):
     display(HTML(report.section(section, evidence.CONTENTS[section], evidence.INTROS[section])))
     for chart in charts[section]:
         number += 1
         display(HTML(export.figure_html(chart, number, folder=folder, council=ctx.place,
                                         council_code=ctx.code, period=ctx.period)))
+
+# %% [markdown]
+# ## Spending
+#
+# Spending comes from each council's Section 251 outturn (DfE's LAIT from 2016-17) and MHCLG's
+# Revenue Outturn (RO3) for 2024-25: gross, in cash terms, for the financial year that ends on
+# the pack's 31 March. Totals are the council's own; spending per child is compared with the
+# neighbours and England. The notes under the table say what the figures include and exclude.
+
+# %%
+display(HTML(report.section("spending", evidence.CONTENTS["spending"], evidence.INTROS["spending"])))
+display(HTML(report.bullet_list(evidence.spending_facts(ctx))))
+display(HTML(report.table(evidence.spending_table(ctx),
+                          caption=f"Spending, {ctx.financial_year}, with the year before")))
+for chart in charts["spending"]:
+    number += 1
+    display(HTML(export.figure_html(chart, number, folder=folder, council=ctx.place,
+                                    council_code=ctx.code, period=ctx.period)))
+display(HTML(report.bullet_list(evidence.SPENDING_NOTES, css="notes")))
 
 # %%
 display(HTML(report.section("outlook", evidence.CONTENTS["outlook"], evidence.INTROS["outlook"])))

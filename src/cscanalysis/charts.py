@@ -25,9 +25,10 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.ticker import FuncFormatter
 
 from cscanalysis.clean import period_kind
-from cscanalysis.fmt import fmt_number, is_missing
+from cscanalysis.fmt import fmt_money, fmt_number, is_missing
 from cscanalysis.measures import Measure
 from cscanalysis.png import png_bytes
 
@@ -160,6 +161,21 @@ def show(value: object, flag: str = "", places: int = 0, *, symbol: bool = False
     if is_missing(value):
         return (flag or "not published") if symbol else fmt_number(value, flag=flag)
     return fmt_number(value, dp=places, flag=flag)
+
+
+def figure_text(value: object, measure: Measure, flag: str = "") -> str:
+    """A measure's figure in a sentence: money as ``£1.8m`` or ``£52,000``, else :func:`show`."""
+    if measure.kind == "money":
+        return fmt_money(value, flag=flag)
+    return show(value, flag, places=measure.places)
+
+
+def unit_suffix(measure: Measure) -> str:
+    """What follows a figure in a title: ``' per 10,000'``, ``' per child'`` or nothing."""
+    if measure.kind == "money":
+        rest = measure.unit.removeprefix("£").strip()
+        return f" {rest}" if rest else ""
+    return "" if measure.unit in {"children", "%"} else f" {measure.unit.replace(' children', '')}"
 
 
 def new_figure(width: float = FULL_WIDTH_IN, height: float = 3.4) -> tuple[Figure, plt.Axes]:
@@ -312,6 +328,8 @@ def trend_line(
     axes.set_xticks(x, [period_label(p) for p in periods])
     axes.set_ylim(bottom=0)
     axes.set_ylabel(measure.unit)
+    if measure.kind == "money":
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_money(v)))
     axes.set_xlim(-0.4, len(periods) - 0.4 + 1.8)
     for label, values, color, _, _ in lines:
         direct_label(axes, periods, values.to_numpy(dtype=float), label, color, used)
@@ -321,13 +339,11 @@ def trend_line(
     first_period, last_period = periods[0], periods[-1]
     if len(own):
         first, last = own.iloc[0], own.iloc[-1]
-        unit = (
-            "" if measure.unit in {"children", "%"} else f" {measure.unit.replace(' children', '')}"
-        )
+        unit = unit_suffix(measure)
         title = (
             f"{place}'s {noun} {movement(first['council'], last['council'])} from "
-            f"{show(first['council'], places=measure.places)} to "
-            f"{show(last['council'], places=measure.places)}{unit} between "
+            f"{figure_text(first['council'], measure)} to "
+            f"{figure_text(last['council'], measure)}{unit} between "
             f"{period_label(first['period'])} and {period_label(last['period'])}"
         )
         england_last = frame.loc[frame["period"] == last["period"], "england"].iloc[0]
@@ -335,7 +351,7 @@ def trend_line(
         if np.isfinite(england_last):
             alt += (
                 f", {relative(last['council'], england_last)} England's "
-                f"{show(england_last, places=measure.places)}"
+                f"{figure_text(england_last, measure)}"
             )
         alt += ". Lines also show the statistical neighbours' mean and " + region_name + "."
     else:

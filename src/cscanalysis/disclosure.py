@@ -51,6 +51,15 @@ COUNT_MEASURES: tuple[str, ...] = (
     "cpp_starts",
     "cpp_31_march",
     "nfa",
+    "cla_3_plus_placements",
+    "cla_long_term_group",
+    "cla_long_term_stable",
+    "new_placements",
+    "new_placements_in_near",
+    "new_placements_in_far",
+    "new_placements_out_near",
+    "new_placements_out_far",
+    "new_placements_distance_unknown",
 )
 """Measures of the tidy table that count children (or episodes) and are suppressed when small.
 
@@ -67,6 +76,9 @@ RATE_OF: dict[str, str] = {
     "cpp_rate_per_10k": "cpp_31_march",
     "cpp_starts_rate_per_10k": "cpp_starts",
     "rereferral_pct": "rereferrals",
+    "cla_3_plus_placements_pct": "cla_3_plus_placements",
+    "cla_long_term_stable_pct": "cla_long_term_stable",
+    "new_placements_out_far_pct": "new_placements_out_far",
 }
 """Rate or percentage measure -> the count measure that is its numerator."""
 

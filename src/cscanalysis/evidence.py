@@ -17,7 +17,9 @@ from cscanalysis import benchmark, charts
 from cscanalysis.councils import ENGLAND_CODE, Council, CouncilRegister
 from cscanalysis.disclosure import SUPPRESSED, suppress_counts, suppress_tidy
 from cscanalysis.errors import ParameterError
-from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS
+from cscanalysis.fmt import describe_flag, fmt_money
+from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS, S251
+from cscanalysis.metrics import financial_to_reporting_year
 from cscanalysis.outlook import Outlook, build_outlook, track_record
 from cscanalysis.store import reporting_years
 
@@ -88,6 +90,11 @@ class PackContext:
         return f"{int(self.period) - 1}-09"
 
     @property
+    def financial_year(self) -> str:
+        """The financial year ending on the reporting year's 31 March (2024-25 for 2025)."""
+        return f"{int(self.period) - 1}-{self.period[2:]}"
+
+    @property
     def region_name(self) -> str:
         return self.register.name(self.council.region_code)
 
@@ -155,8 +162,30 @@ def publication_table(tidy: pd.DataFrame, threshold: int) -> pd.DataFrame:
     key = (hashlib.sha256(content).hexdigest(), threshold)
     if key not in _SUPPRESSED:
         _SUPPRESSED.clear()
-        _SUPPRESSED[key] = suppress_tidy(tidy, threshold=threshold)
+        _SUPPRESSED[key] = hide_per_child(suppress_tidy(tidy, threshold=threshold))
     return _SUPPRESSED[key]
+
+
+def hide_per_child(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Suppress spending per child looked after where the count it divides by is suppressed.
+
+    A published total divided by the per-child figure would give the suppressed count back.
+    """
+    per_child = tidy["measure"] == "spend_per_child_looked_after"
+    if not per_child.any():
+        return tidy
+    counts = tidy[(tidy["measure"] == "cla_31_march") & (tidy["flag"] == SUPPRESSED)]
+    hidden = set(zip(counts["council_code"], counts["period"], strict=True))
+    year = financial_to_reporting_year(tidy.loc[per_child, "period"])
+    keys = zip(tidy.loc[per_child, "council_code"], year, strict=True)
+    mask = pd.Series(False, index=tidy.index)
+    mask[per_child] = [key in hidden for key in keys]
+    if not mask.any():
+        return tidy
+    out = tidy.copy()
+    out.loc[mask, "value"] = np.nan
+    out.loc[mask, "flag"] = SUPPRESSED
+    return out
 
 
 def _value(ctx: PackContext, code: str, measure: str, period: str) -> tuple[float, str]:
@@ -323,20 +352,29 @@ def trend_chart(
     source: str,
     *,
     workforce: bool = False,
+    financial: bool = False,
 ) -> charts.Chart:
     """A measure over every available year to the pack's period, against comparators.
 
     Every year in the range gets a row, so a year with no figure is a visible gap, not a
-    silently shorter axis.
+    silently shorter axis. ``workforce``: 30 September snapshots; ``financial``: financial
+    years (``2024-25`` ends on the pack's 31 March).
     """
     comparison = benchmark.comparison(ctx.tidy, ctx.code, measure_id, ctx.register)
-    last = ctx.workforce_period if workforce else ctx.period
-    pattern = r"\d{4}-09" if workforce else r"\d{4}"
+    if workforce:
+        last, pattern = ctx.workforce_period, r"\d{4}-09"
+    elif financial:
+        last, pattern = ctx.financial_year, r"\d{4}-\d{2}"
+    else:
+        last, pattern = ctx.period, r"\d{4}"
     comparison = comparison[comparison["period"].str.fullmatch(pattern)]
     comparison = comparison[comparison["period"] <= last]
-    suffix = "-09" if workforce else ""
     first = int(comparison["period"].min()[:4]) if len(comparison) else int(last[:4])
-    periods = [f"{y}{suffix}" for y in range(first, int(last[:4]) + 1)]
+    years = range(first, int(last[:4]) + 1)
+    if financial:
+        periods = [f"{y}-{(y + 1) % 100:02d}" for y in years]
+    else:
+        periods = [f"{y}{'-09' if workforce else ''}" for y in years]
     comparison = comparison.set_index("period").reindex(periods).rename_axis("period")
     comparison["council_flag"] = comparison["council_flag"].fillna("")
     comparison["neighbours_n"] = comparison["neighbours_n"].fillna(0).astype(int)
@@ -538,8 +576,159 @@ def pack_charts(
             workforce_chart(ctx, table),
             trend_chart(ctx, "sw_caseload", "average caseload", "caseload", CSWW, workforce=True),
         ],
+        "placements": [
+            trend_chart(
+                ctx,
+                "cla_3_plus_placements_pct",
+                "share of children looked after with 3 or more placements in the year",
+                "placement-moves",
+                CLA,
+            ),
+            trend_chart(
+                ctx,
+                "cla_long_term_stable_pct",
+                "share of children in long-term care living with the same carer for 2 years",
+                "placement-stability",
+                CLA,
+            ),
+            trend_chart(
+                ctx,
+                "new_placements_out_far_pct",
+                "share of new placements outside its area and over 20 miles from home",
+                "placements-distance",
+                CLA,
+            ),
+        ],
+        "spending": [
+            trend_chart(
+                ctx,
+                "spend_per_child_looked_after",
+                "spending per child looked after",
+                "spend-per-child-looked-after",
+                f"{S251}; {CLA}",
+                financial=True,
+            ),
+            trend_chart(
+                ctx,
+                "spend_children_services_per_child",
+                "spending on children's services per child aged 0 to 17",
+                "spend-per-child",
+                f"{S251}; {ONS}",
+                financial=True,
+            ),
+        ],
         "outlook": [outlook_chart(ctx, outlook)] if outlook and outlook.status == "ok" else [],
     }
+
+
+SPENDING = [
+    "spend_cla",
+    "spend_safeguarding",
+    "spend_family_support",
+    "spend_children_services",
+    "spend_per_child_looked_after",
+    "spend_cla_weekly_unit_cost",
+    "spend_children_services_per_child",
+    "spend_uasc",
+    "spend_csc_total",
+]
+PER_CHILD = {"spend_per_child_looked_after", "spend_children_services_per_child"}
+
+
+def spending_table(ctx: PackContext) -> pd.DataFrame:
+    """Spending in the financial year ending on the pack's 31 March, with the year before.
+
+    Totals are the council's own (councils differ in size); spending per child is compared
+    with the statistical neighbours' mean and England, and ranked among all councils.
+    """
+    year = ctx.financial_year
+    before = f"{int(year[:4]) - 1}-{year[2:4]}"
+    rows = []
+    for measure_id in SPENDING:
+        meta = MEASURES[measure_id]
+        value, flag = _value(ctx, ctx.code, measure_id, year)
+        previous, previous_flag = _value(ctx, ctx.code, measure_id, before)
+        row = {
+            "Measure": f"{meta.label} ({meta.unit})",
+            f"{ctx.place} {year}": fmt_money(value, flag=flag),
+            before: fmt_money(previous, flag=previous_flag),
+            "Change": _money_change(value, previous),
+            "Neighbours (mean)": "",
+            "England": "",
+            "Rank (1 = lowest)": "",
+        }
+        if measure_id in PER_CHILD or measure_id == "spend_cla_weekly_unit_cost":
+            comparison = benchmark.comparison(ctx.tidy, ctx.code, measure_id, ctx.register)
+            this = comparison[comparison["period"] == year]
+            if len(this):
+                row["Neighbours (mean)"] = fmt_money(this["neighbours"].iloc[0])
+                row["England"] = fmt_money(this["england"].iloc[0])
+            pos = benchmark.position(ctx.tidy, ctx.code, measure_id, year, ctx.register)
+            if np.isfinite(pos["rank"]):
+                row["Rank (1 = lowest)"] = f"{int(pos['rank'])} of {int(pos['of'])}"
+        elif measure_id != "spend_uasc":
+            england, england_flag = _value(ctx, ENGLAND_CODE, measure_id, year)
+            row["England"] = fmt_money(england, flag=england_flag)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _money_change(value: float, previous: float) -> str:
+    if not (np.isfinite(value) and np.isfinite(previous)) or previous == 0:
+        return ""
+    return f"{(value - previous) / previous * 100:+.0f}%".replace("-", "−")
+
+
+def spending_facts(ctx: PackContext) -> list[str]:
+    """Sentences on the year's spending, each figure from :func:`spending_table`'s sources."""
+    year = ctx.financial_year
+    cla, cla_flag = _value(ctx, ctx.code, "spend_cla", year)
+    if not np.isfinite(cla):
+        return [
+            f"{ctx.place} has no published spending on children looked after for {year} "
+            f"({describe_flag(cla_flag)})."
+        ]
+    facts = [f"In {year} {ctx.place} spent {fmt_money(cla)} on children looked after."]
+    per_child, per_child_flag = _value(ctx, ctx.code, "spend_per_child_looked_after", year)
+    england, _ = _value(ctx, ENGLAND_CODE, "spend_per_child_looked_after", year)
+    if np.isfinite(per_child) and np.isfinite(england):
+        facts.append(
+            f"That is {fmt_money(per_child)} for each child looked after at 31 March "
+            f"{ctx.period}, {charts.relative(per_child, england)} England's {fmt_money(england)}."
+        )
+    elif per_child_flag:
+        facts.append(
+            f"Spending per child looked after is not shown ({describe_flag(per_child_flag)})."
+        )
+    total, _ = _value(ctx, ctx.code, "spend_children_services", year)
+    if np.isfinite(total) and total > 0:
+        facts.append(
+            f"Children looked after took {cla / total * 100:.0f}% of its "
+            f"{fmt_money(total)} spending on children's and young people's services."
+        )
+    return facts
+
+
+SPENDING_NOTES = [
+    "Gross spending as each council returned it to DfE in its Section 251 outturn, in cash "
+    "terms (not adjusted for inflation); income is not deducted, and capital spending and "
+    "schools' budgets are not included.",
+    "Children looked after: residential care, fostering, adoption, special guardianship "
+    "support, short breaks for looked-after disabled children, children placed with family and "
+    "friends, their education, leaving care support and other services for children looked "
+    "after. Safeguarding: social work (including child protection), commissioning and the "
+    "safeguarding partnership. Family support: direct payments, short breaks for disabled "
+    "children, and targeted and universal family support.",
+    "Spending per child looked after divides a year's spending by the children looked after on "
+    "its 31 March; more children pass through care during a year, so it is not a unit cost. "
+    "DfE's weekly unit cost is shown beside it.",
+    "2008-09 to 2013-14 come from the Section 251 outturn files and 2016-17 onwards from DfE's "
+    "LAIT; 2014-15 and 2015-16 are not in the bundled data. Headings changed over the years, "
+    "so safeguarding starts in 2011-12 and the children's and young people's total in 2010-11.",
+    "Unaccompanied asylum-seeking children and all of children's social care come from MHCLG's "
+    "Revenue Outturn (RO3) 2024-25, a different return that does not match Section 251 line by "
+    "line.",
+]
 
 
 def outlook(
@@ -647,12 +836,14 @@ def sources_used(ctx: PackContext) -> pd.DataFrame:
     return grouped.reset_index().rename(columns={"source": "Release (file)", "measure": "Measures"})
 
 
-CHART_SECTIONS = ("cla", "cin", "workforce", "outlook")
+CHART_SECTIONS = ("cla", "placements", "cin", "workforce", "spending", "outlook")
 CONTENTS = {
     "headlines": "Headline figures",
     "cla": "Children looked after",
+    "placements": "Placement stability and distance",
     "cin": "Children in need and child protection",
     "workforce": "Social work workforce",
+    "spending": "Spending",
     "outlook": "Outlook: forecast, target and what-ifs",
     "ranks": "Rank among all councils",
     "sources": "Sources and notes",
@@ -661,6 +852,10 @@ CONTENTS = {
 INTROS = {
     "cla": "Children looked after at 31 March, and those starting and ceasing to be looked "
     "after during the year, over every year published.",
+    "placements": "How often children in care move, how long they stay with the same carer, and "
+    "how far from home new placements are, against neighbours, region and England.",
+    "spending": "What the council spends on children looked after, safeguarding and family "
+    "support, per child and against its neighbours and England.",
     "cin": "Referrals, re-referrals, section 47 enquiries and child protection plans, from the "
     "children in need census.",
     "workforce": "Children's social workers at 30 September: caseload, vacancies, turnover, "
@@ -672,8 +867,9 @@ INTROS = {
     "sources": "Every figure is as published by DfE and ONS, latest release first.",
 }
 NOTES = [
-    "Reporting year 2023 means the year ending 31 March 2023; the workforce snapshot is taken "
-    "at 30 September within that year.",
+    "Reporting year 2025 means the year ending 31 March 2025, and financial year 2024-25 the "
+    "year from 1 April 2024 to 31 March 2025; the workforce snapshot is taken at 30 September "
+    "within the reporting year.",
     "Rates per 10,000 children aged under 18 are DfE's published rates where they exist; "
     "otherwise they are computed from the published count and ONS mid-year population and "
     "rounded as DfE rounds them (the source table says which).",

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 class Measure:
     id: str
     label: str  # sentence case, for titles and tables
-    unit: str  # "children", "per 10,000 children", "%", "cases per social worker", "FTE"
+    unit: str  # "children", "per 10,000 children", "%", "cases per social worker", "FTE", "£"
     places: int  # decimal places as published
-    kind: str  # "count", "rate", "percent", "ratio"
+    kind: str  # "count", "rate", "percent", "ratio", "money" (nominal pounds)
     publication: str
     numerator: str | None = None  # for rates and percentages: the count they are derived from
 
@@ -20,6 +20,8 @@ CLA = "DfE, Children looked after in England including adoptions"
 CIN = "DfE, Children in need"
 CSWW = "DfE, Children's social work workforce"
 ONS = "ONS, mid-year population estimates"
+S251 = "DfE, Section 251 outturn (LAIT indicators from 2016-17)"
+RO3 = "MHCLG, Revenue Outturn social care (RO3)"
 
 MEASURES: dict[str, Measure] = {
     m.id: m
@@ -224,6 +226,150 @@ MEASURES: dict[str, Measure] = {
         Measure("sw_turnover_rate", "Social worker turnover rate", "%", 1, "percent", CSWW),
         Measure("sw_agency_rate", "Agency social worker rate", "%", 1, "percent", CSWW),
         Measure("sw_absence_rate", "Social worker absence rate", "%", 1, "percent", CSWW),
+        Measure(
+            "cla_3_plus_placements",
+            "Children looked after with 3 or more placements during the year",
+            "children",
+            0,
+            "count",
+            CLA,
+        ),
+        Measure(
+            "cla_3_plus_placements_pct",
+            "Children looked after with 3 or more placements during the year",
+            "%",
+            0,
+            "percent",
+            CLA,
+            "cla_3_plus_placements",
+        ),
+        Measure(
+            "cla_long_term_group",
+            "Children looked after for 2.5 years or more, aged under 16",
+            "children",
+            0,
+            "count",
+            CLA,
+        ),
+        Measure(
+            "cla_long_term_stable",
+            "Children looked after for 2.5 years or more living with the same carer for 2 years",
+            "children",
+            0,
+            "count",
+            CLA,
+        ),
+        Measure(
+            "cla_long_term_stable_pct",
+            "Children looked after for 2.5 years or more living with the same carer for 2 years",
+            "%",
+            0,
+            "percent",
+            CLA,
+            "cla_long_term_stable",
+        ),
+        Measure("new_placements", "New placements during the year", "placements", 0, "count", CLA),
+        Measure(
+            "new_placements_in_near",
+            "New placements inside the council's area, under 20 miles from home",
+            "placements",
+            0,
+            "count",
+            CLA,
+        ),
+        Measure(
+            "new_placements_in_far",
+            "New placements inside the council's area, over 20 miles from home",
+            "placements",
+            0,
+            "count",
+            CLA,
+        ),
+        Measure(
+            "new_placements_out_near",
+            "New placements outside the council's area, under 20 miles from home",
+            "placements",
+            0,
+            "count",
+            CLA,
+        ),
+        Measure(
+            "new_placements_out_far",
+            "New placements outside the council's area, over 20 miles from home",
+            "placements",
+            0,
+            "count",
+            CLA,
+        ),
+        Measure(
+            "new_placements_out_far_pct",
+            "New placements outside the council's area and over 20 miles from home",
+            "%",
+            0,
+            "percent",
+            CLA,
+            "new_placements_out_far",
+        ),
+        Measure(
+            "new_placements_distance_unknown",
+            "New placements with the distance not known",
+            "placements",
+            0,
+            "count",
+            CLA,
+        ),
+        Measure("spend_cla", "Spending on children looked after", "£", 0, "money", S251),
+        Measure("spend_safeguarding", "Spending on safeguarding", "£", 0, "money", S251),
+        Measure("spend_family_support", "Spending on family support", "£", 0, "money", S251),
+        Measure(
+            "spend_children_services",
+            "Spending on children's and young people's services",
+            "£",
+            0,
+            "money",
+            S251,
+        ),
+        Measure(
+            "spend_cla_weekly_unit_cost",
+            "Weekly cost per child looked after (DfE unit cost)",
+            "£ a week",
+            0,
+            "money",
+            S251,
+        ),
+        Measure(
+            "spend_per_child_looked_after",
+            "Spending per child looked after",
+            "£ per child looked after",
+            0,
+            "money",
+            S251,
+        ),
+        Measure(
+            "spend_children_services_per_child",
+            "Spending on children's and young people's services per child aged 0 to 17",
+            "£ per child",
+            0,
+            "money",
+            f"{S251}; {ONS}",
+        ),
+        Measure(
+            "spend_uasc",
+            "Spending on unaccompanied asylum-seeking children",
+            "£",
+            0,
+            "money",
+            RO3,
+        ),
+        Measure("spend_csc_total", "Spending on children's social care", "£", 0, "money", RO3),
+        Measure(
+            "spend_csc_agency_staff",
+            "Children's social care spending on agency staff",
+            "£",
+            0,
+            "money",
+            RO3,
+        ),
     ]
 }
 

@@ -81,6 +81,65 @@ def derived_rates(tidy: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else tidy.iloc[0:0]
 
 
+# derived spending measure -> (spending measure, reporting-year measure it is divided by, words)
+PER_CHILD: dict[str, tuple[str, str, str]] = {
+    "spend_per_child_looked_after": (
+        "spend_cla",
+        "cla_31_march",
+        "spending on children looked after / children looked after at 31 March",
+    ),
+    "spend_children_services_per_child": (
+        "spend_children_services",
+        POPULATION,
+        "spending on children's and young people's services / children aged 0 to 17",
+    ),
+}
+
+
+def financial_to_reporting_year(period: pd.Series) -> pd.Series:
+    """``2024-25`` -> ``2025``: a financial year ends on the 31 March of its reporting year."""
+    return (period.str[:4].astype(int) + 1).astype(str)
+
+
+def derived_spending(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Spending per child, in whole pounds: a financial year over the count at its 31 March.
+
+    A spending figure or count that was not published gives a row with its symbol (``x`` when
+    only the divisor is missing); a zero divisor gives no figure.
+    """
+    parts = []
+    for measure, (spend_measure, count_measure, words) in PER_CHILD.items():
+        spend = tidy[tidy["measure"] == spend_measure]
+        if spend.empty:
+            continue
+        spend = spend.assign(year=financial_to_reporting_year(spend["period"]))
+        counts = tidy.loc[
+            tidy["measure"] == count_measure, ["council_code", "period", "value", "flag"]
+        ].rename(columns={"period": "year"})
+        joined = spend.merge(counts, on=["council_code", "year"], suffixes=("", "_n"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = round_half_up(joined["value"] / joined["value_n"].where(joined["value_n"] > 0))
+        flag = np.where(
+            joined["value"].isna(),
+            joined["flag"],
+            np.where(joined["value_n"].isna(), joined["flag_n"].replace("", "x"), ""),
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "council_code": joined["council_code"].to_numpy(),
+                    "period": joined["period"].to_numpy(),
+                    "measure": measure,
+                    "value": np.where(flag == "", value, np.nan),
+                    "flag": np.where((flag == "") & ~np.isfinite(value), "x", flag),
+                    "source": f"computed by cscanalysis: {words}",
+                    "release": joined["release"].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else tidy.iloc[0:0]
+
+
 def change(current: float, previous: float) -> tuple[float, float]:
     """Absolute and percentage change from ``previous`` to ``current`` (NaN when unknown)."""
     if not np.isfinite(current) or not np.isfinite(previous):

@@ -21,7 +21,7 @@ import pandera.pandas as pa
 from cscanalysis import __version__
 from cscanalysis.councils import load_register
 from cscanalysis.errors import DataError
-from cscanalysis.metrics import derived_rates
+from cscanalysis.metrics import derived_rates, derived_spending
 from cscanalysis.paths import cache_dir, data_dir
 from cscanalysis.sources import READERS
 
@@ -95,7 +95,7 @@ def build_tidy(raw: Path | None = None, timings: dict[str, float] | None = None)
     rows = read_releases(raw, timings)
     start = time.perf_counter()
     rows = latest_release(rows)
-    rows = pd.concat([rows, derived_rates(rows)], ignore_index=True)
+    rows = pd.concat([rows, derived_rates(rows), derived_spending(rows)], ignore_index=True)
     register = load_register()
     names = {code: register.name(code) for code in rows["council_code"].unique()}
     tidy = rows.assign(council_name=rows["council_code"].map(names))[COLUMNS]

@@ -14,7 +14,9 @@ import pandas as pd
 
 from cscanalysis.sources.cin import read_cin
 from cscanalysis.sources.cla import read_cla
+from cscanalysis.sources.placements import read_placements
 from cscanalysis.sources.population import read_population
+from cscanalysis.sources.spending import read_spending
 from cscanalysis.sources.workforce import read_workforce
 
 READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
@@ -22,6 +24,16 @@ READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "children in need": read_cin,
     "social work workforce": read_workforce,
     "population": read_population,
+    "placement stability and moves": read_placements,
+    "spending": read_spending,
 }
 
-__all__ = ["READERS", "read_cin", "read_cla", "read_population", "read_workforce"]
+__all__ = [
+    "READERS",
+    "read_cin",
+    "read_cla",
+    "read_placements",
+    "read_population",
+    "read_spending",
+    "read_workforce",
+]

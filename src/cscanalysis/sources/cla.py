@@ -226,7 +226,7 @@ def read_ees_number_and_rate(raw: Path, release_year: int) -> pd.DataFrame:
 
 
 def read_ees_2022(raw: Path) -> pd.DataFrame:
-    """Tidy rows from the RY2022 release: CLA at 31 March (2018 to 2022) and starts by age."""
+    """Tidy rows from the RY2022 release, 2018 to 2022: CLA at 31 March, starts by age, ceased."""
     release = Release("DfE children looked after RY2022", 2022)
     label = "cla/ees_ry2022/la_cla_at_31_march_placement_stability_indicator.csv"
     frame = read_ees(raw / label, label=label, required=["cla_group", "characteristic", "number"])
@@ -272,6 +272,24 @@ def read_ees_2022(raw: Path) -> pd.DataFrame:
                 release=release,
             )
         )
+
+    # Ceased during the year, 2018 to 2022: the only LA-level source here for 2018.
+    label = "cla/ees_ry2022/la_children_who_ceased_during_year.csv"
+    frame = read_ees(raw / label, label=label, required=["cla_group", "characteristic", "number"])
+    total = frame[
+        (frame["cla_group"].str.strip() == "Gender")
+        & (frame["characteristic"].str.strip() == "Total")
+    ]
+    parts.append(
+        tidy_rows(
+            total,
+            file=label,
+            codes=total["code"],
+            periods=total["year"],
+            measures={"number": "cla_ceased"},
+            release=release,
+        )
+    )
     return pd.concat(parts, ignore_index=True)
 
 

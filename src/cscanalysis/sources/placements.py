@@ -1,0 +1,144 @@
+"""Placement stability and new placements during the year (DfE, children looked after).
+
+* RY2025 ``la_cla_placement_stability.csv`` (2021 to 2025): children looked after at 31 March
+  with three or more placements during the year, and long-term stability (children looked
+  after for at least 2.5 years, aged under 16, living with the same carer for at least 2 years).
+* RY2022 ``la_cla_at_31_march_placement_stability_indicator.csv`` (2018 to 2022): three or more
+  placements only. Its long-term measure counted the same *placement*, not the same *carer*, so
+  it is a different measure and is not read.
+* RY2025 ``la_cla_during_year_new_placements.csv`` (2021 to 2025): new placements during the
+  year by distance from home and whether inside the council's boundary. The file gives location
+  and the reason a placement changed; placement type and provider are not in it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cscanalysis.sources.ees import read_ees
+from cscanalysis.sources.published import Release, tidy_rows
+
+STABILITY = "cla/ees_ry2025/la_cla_placement_stability.csv"
+STABILITY_2022 = "cla/ees_ry2022/la_cla_at_31_march_placement_stability_indicator.csv"
+NEW_PLACEMENTS = "cla/ees_ry2025/la_cla_during_year_new_placements.csv"
+RY2025 = Release("DfE children looked after RY2025", 2025)
+RY2022 = Release("DfE children looked after RY2022", 2022)
+
+# (group, breakdown) -> (count measure, percentage measure or None)
+STABILITY_ROWS = {
+    ("CLA on 31 March", "With 3 or more placements during the year"): (
+        "cla_3_plus_placements",
+        "cla_3_plus_placements_pct",
+    ),
+    (
+        "Children looked after continuously for at least 2.5 years on 31 March aged under 16 years",
+        "Living with the same carer for at least 2 years",
+    ): ("cla_long_term_stable", "cla_long_term_stable_pct"),
+    (
+        "Children looked after continuously for at least 2.5 years on 31 March aged under 16 years",
+        "Total children",
+    ): ("cla_long_term_group", None),
+}
+STABILITY_2022_ROWS = {
+    ("Children looked after at 31 March", "With 3 or more placements during the year"): (
+        "cla_3_plus_placements",
+        "cla_3_plus_placements_pct",
+    ),
+}
+NEW_PLACEMENT_ROWS = {
+    "Total new placements": ("new_placements", None),
+    "Placed inside LA boundary less than 20 miles from home": ("new_placements_in_near", None),
+    "Placed inside LA boundary more than 20 miles from home": ("new_placements_in_far", None),
+    "Placed outside LA boundary less than 20 miles from home": ("new_placements_out_near", None),
+    "Placed outside LA boundary more than 20 miles from home": (
+        "new_placements_out_far",
+        "new_placements_out_far_pct",
+    ),
+    "Distance not known or not recorded": ("new_placements_distance_unknown", None),
+}
+
+
+def _rows(
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    measures: tuple[str, str | None],
+    *,
+    file: str,
+    count: str,
+    percent: str,
+    release: Release,
+) -> pd.DataFrame:
+    group = frame[mask]
+    count_measure, percent_measure = measures
+    columns = {count: count_measure} | ({percent: percent_measure} if percent_measure else {})
+    return tidy_rows(
+        group,
+        file=file,
+        codes=group["code"],
+        periods=group["year"],
+        measures=columns,
+        release=release,
+    )
+
+
+def read_placements(raw: Path) -> pd.DataFrame:
+    """Placement stability and new placements as tidy rows (reporting years)."""
+    parts = []
+    frame = read_ees(
+        raw / STABILITY,
+        label=STABILITY,
+        required=["cla_group", "placement_stability", "children_count", "children_percent"],
+    )
+    group, kind = frame["cla_group"].str.strip(), frame["placement_stability"].str.strip()
+    for (g, k), measures in STABILITY_ROWS.items():
+        parts.append(
+            _rows(
+                frame,
+                (group == g) & (kind == k),
+                measures,
+                file=STABILITY,
+                count="children_count",
+                percent="children_percent",
+                release=RY2025,
+            )
+        )
+    frame = read_ees(
+        raw / STABILITY_2022,
+        label=STABILITY_2022,
+        required=["cla_group", "characteristic", "number", "percentage"],
+    )
+    group, kind = frame["cla_group"].str.strip(), frame["characteristic"].str.strip()
+    for (g, k), measures in STABILITY_2022_ROWS.items():
+        parts.append(
+            _rows(
+                frame,
+                (group == g) & (kind == k),
+                measures,
+                file=STABILITY_2022,
+                count="number",
+                percent="percentage",
+                release=RY2022,
+            )
+        )
+    frame = read_ees(
+        raw / NEW_PLACEMENTS,
+        label=NEW_PLACEMENTS,
+        required=["characteristic", "breakdown", "children_count", "children_percent"],
+    )
+    location = frame["characteristic"].str.strip() == "Location of new placements during the year"
+    breakdown = frame["breakdown"].str.strip()
+    for name, measures in NEW_PLACEMENT_ROWS.items():
+        parts.append(
+            _rows(
+                frame,
+                location & (breakdown == name),
+                measures,
+                file=NEW_PLACEMENTS,
+                count="children_count",
+                percent="children_percent",
+                release=RY2025,
+            )
+        )
+    return pd.concat(parts, ignore_index=True)

@@ -37,7 +37,8 @@ def test_every_logged_file_has_publication_source_and_licence():
 
 
 def test_sizes_match_the_publishers_description():
-    # SOURCE_README: the RY2023 CLA file is 406,765 bytes; the LAIT parquet 1,795,878 bytes (whole file, update of 30 November 2026)
+    # SOURCE_README: the RY2023 CLA file is 406,765 bytes; the LAIT parquet 1,795,878 bytes
+    # (the whole file, update of 30 November 2026)
     logged = manifest()
     assert logged["cla/ees_ry2023/cla_number_and_rate_per_10k_children.csv"]["bytes"] == "406765"
     assert logged["lait/bds_long_0.parquet"]["bytes"] == "1795878"

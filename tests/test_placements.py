@@ -92,3 +92,24 @@ def test_the_newest_year_is_2025_for_the_headline_counts(tidy):
     assert v("E92000001", "2025") == 81_770
     record = raw_record(STABILITY, time_period="2025", la_name="Bristol, City of")
     assert record  # the file is the whole RY2025 release
+
+
+def test_a_successor_says_how_its_short_history_is_forecast(tidy, register):
+    from cscanalysis import evidence
+
+    ctx = evidence.prepare(tidy, register, "Cumberland", "2025")
+    found = evidence.outlook(ctx)
+    text = " ".join(evidence.outlook_facts(ctx, found))
+    # Cumberland's first reporting year is 2024 (RY2025 file: z for 2023, 482 for 2024)
+    assert "since the year ending 31 March 2024" in text
+    assert "own 2 published years only" in text and "Cumbria" in text
+
+
+def test_an_abolished_council_gets_no_forecast_past_its_abolition(tidy, register):
+    from cscanalysis import evidence
+
+    ctx = evidence.prepare(tidy, register, "Cumbria", "2023")
+    found = evidence.outlook(ctx)
+    assert found.status == "ended" and found.forecast.empty
+    text = " ".join(evidence.outlook_facts(ctx, found))
+    assert "Cumberland and Westmorland and Furness" in text and "past 2023" in text

@@ -734,7 +734,28 @@ SPENDING_NOTES = [
 def outlook(
     ctx: PackContext, target_value: float | None = None, target_year: int | None = None
 ) -> Outlook:
-    """The Outlook of children looked after at 31 March (see :mod:`cscanalysis.outlook`)."""
+    """The Outlook of children looked after at 31 March (see :mod:`cscanalysis.outlook`).
+
+    A council abolished at the end of the pack's year gets no forecast past its abolition.
+    """
+    last = ctx.council.last_year
+    if last is not None and last <= int(ctx.period):
+        successors = " and ".join(ctx.register.name(c) for c in ctx.council.successors)
+        return Outlook(
+            "cla_31_march",
+            pd.Series(dtype=float),
+            pd.DataFrame(),
+            "",
+            "",
+            "ended",
+            f"{ctx.council.name} was replaced"
+            + (f" by {successors}" if successors else "")
+            + f" after the year ending 31 March {last}, so nothing is forecast past {last}",
+            False,
+            np.nan,
+            0,
+            np.nan,
+        )
     return build_outlook(
         ctx.tidy,
         ctx.register,
@@ -762,8 +783,10 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
     """The forecast, its method and track record, and the target gap, in plain words."""
     if found.status == "suppressed":
         return ["No forecast is shown: the published series includes suppressed figures."]
+    if found.status == "ended":
+        return [f"No forecast: {found.note}."]
     if found.status != "ok" or found.forecast.empty:
-        return [f"No forecast: {found.status} ({found.note})."]
+        return [f"No forecast: {found.status} ({found.note}).", *successor_history(ctx)]
     end = found.forecast.iloc[-1]
     facts = [
         f"If recent trends continue, {ctx.place} would look after about "
@@ -772,6 +795,7 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
         f"Method: {found.model_description} ({found.model}), chosen because it forecast past "
         "years best across all councils. " + track_record(found),
     ]
+    facts += successor_history(ctx)
     if found.calibrated:
         facts.append(
             "The intervals were widened so that, in past years, 80% intervals held "
@@ -787,6 +811,22 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
             f"{charts.show(last['gap_hi'])})."
         )
     return facts
+
+
+def successor_history(ctx: PackContext) -> list[str]:
+    """How a council formed by a reorganisation is forecast: from its own figures only."""
+    council = ctx.council
+    if not council.predecessors or council.first_year is None:
+        return []
+    years = int(ctx.period) - council.first_year + 1
+    names = [ctx.register.name(c) for c in council.predecessors]
+    before = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return [
+        f"{ctx.place} has existed since the year ending 31 March {council.first_year}, when it "
+        f"took over from {before}. The forecast uses {ctx.place}'s own {years} published "
+        f"year{'s' if years != 1 else ''} only: the predecessor's figures cover a different "
+        "area and DfE does not split them, so no share of them is assumed."
+    ]
 
 
 def what_if_table(found: Outlook) -> pd.DataFrame:

@@ -438,25 +438,26 @@ def _changed(
     name: str,
     old: pd.DataFrame,
     new: pd.DataFrame,
-    label: Callable[[pd.Series], str],
+    label: Callable[[pd.DataFrame], pd.Series],
     what: str,
 ) -> list[dict[str, object]]:
-    """Rows for children counted on both bases whose ``label(record)`` differs."""
-    rows = []
-    for child in sorted(set(old.index) & set(new.index)):
-        before, after = old.loc[child], new.loc[child]
-        values = (label(before), label(after))
-        if values[0] != values[1]:
-            rows.append(_revision(year, child, name, values, (before, after), what))
-    return rows
+    """Rows for children counted on both bases whose ``label`` differs."""
+    both = old.index.intersection(new.index)
+    was, now = label(old.loc[both]), label(new.loc[both])
+    return [
+        _revision(
+            year, child, name, (was[child], now[child]), (old.loc[child], new.loc[child]), what
+        )
+        for child in sorted(both[was.ne(now).to_numpy()])
+    ]
 
 
-def _placement(record: pd.Series) -> str:
-    return f"{record['PLACE']} {record['PLACE_PROVIDER']}".strip()
+def _placement(records: pd.DataFrame) -> pd.Series:
+    return (records["PLACE"] + " " + records["PLACE_PROVIDER"]).str.strip()
 
 
-def _band_label(record: pd.Series) -> str:
-    return BAND_LABELS.get(record["band"], "left out")
+def _band_label(records: pd.DataFrame) -> pd.Series:
+    return records["band"].map(BAND_LABELS).fillna("left out")
 
 
 def revisions(data: SSDA903) -> pd.DataFrame:

@@ -103,14 +103,20 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
+def _file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing parent of ``path`` when it is a file, not a folder, else None."""
+    for folder in path.parents:
+        if folder.exists():
+            return None if folder.is_dir() else folder
+    return None
+
+
 def _reason(path: Path, error: OSError) -> str:
     """Why ``path`` cannot be written, in words: a file where a folder should be, or the
     system's reason."""
-    for folder in path.parents:
-        if folder.exists():
-            if not folder.is_dir():
-                return f"{folder} is a file, not a folder"
-            break
+    blocker = _file_in_the_way(path)
+    if blocker is not None:
+        return f"{blocker} is a file, not a folder"
     return (error.strerror or str(error)).lower()
 
 
@@ -157,6 +163,9 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir() or out.suffix.lower() != ".csv":
         raise ParameterError(f"--out must be a .csv file name, not {args.out!r}")
+    blocker = _file_in_the_way(out)
+    if blocker is not None:  # found before the returns are read
+        raise ParameterError(f"cannot write {out}: {blocker} is a file, not a folder")
     basis = getattr(args, "basis", "returned")
     code = name = ""
     if args.council:

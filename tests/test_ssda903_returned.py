@@ -317,6 +317,32 @@ def test_an_unreadable_input_file_is_one_line(tmp_path, capsys):
     assert "\n" not in err_text and "2019-header.csv" in err_text
 
 
+GOOD_EPISODES = EP_HEAD + "\n1,01/05/2019,S,C2,N1,U4,PR1,,\n"
+
+
+@pytest.mark.parametrize(
+    ("episodes", "says"),
+    [
+        (b"", "the file is empty"),
+        ((EP_HEAD + "\n").encode(), "no usable dates"),
+        ((EP_HEAD + "\n1,01/05/2019,S," + "x" * 200_000 + "\n").encode(), "not a readable CSV"),
+        (GOOD_EPISODES.encode("utf-16"), "cannot decode the file"),
+    ],
+    ids=["empty", "no-rows", "field-over-the-csv-limit", "utf-16"],
+)
+def test_an_episodes_file_that_cannot_be_read_is_one_line(tmp_path, capsys, episodes, says):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "2019-episodes.csv").write_bytes(episodes)
+    (folder / "2019-header.csv").write_text(HD_HEAD + "\n1,1,01/01/2010\n")
+    out = tmp_path / "out.csv"
+    assert main(["ssda903", "--input", str(folder), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert says in err and "file 2019-episodes.csv" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
 # --- outputs: written together, or not at all ----------------------------------------------
 
 

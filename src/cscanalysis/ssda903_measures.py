@@ -410,7 +410,11 @@ def _revision(
         "child": child,
         "rule": "revised_by_later_return",
         "detail": f"{period}, {what}: as returned {old}"
-        + (f" ({_where(before)})" if before is not None else f" (in the {period} return)")
+        + (
+            f" ({_where(before)})"
+            if before is not None
+            else f" (not counted by the {period} return)"
+        )
         + f"; revised {new}"
         + (f" ({_where(after)})" if after is not None else ""),
         "action": "listed",

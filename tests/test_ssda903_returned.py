@@ -96,12 +96,22 @@ def own_return_counts(name: int) -> dict[str, object]:
     places = {group: int(last_open["PLACE"].isin(codes).sum()) for group, codes in PLACES.items()}
     places["other"] = len(last_open) - sum(places.values())
     starts = eps[(eps["RNE"] == "S") & eps["DECOM"].between(start, end)]
+    first = starts.sort_values("DECOM").groupby("CHILD").head(1)
+    header = pd.read_csv(SAMPLE / f"{name}-header.csv", dtype=str, keep_default_na=False)
+    born = pd.to_datetime(header.set_index("CHILD")["DOB"], format="%d/%m/%Y")
+    bands: dict[str, int] = {}
+    for child, decom in zip(first["CHILD"], first["DECOM"], strict=True):
+        dob = born[child]  # every starting child has a header row in the same return
+        age = decom.year - dob.year - ((decom.month, decom.day) < (dob.month, dob.day))
+        band = next(m for m, low, high in AGE_BANDS if low <= age < high)
+        bands[band] = bands.get(band, 0) + 1
     ceased = eps[eps["DEC"].between(start, end) & (eps["REC"] != "X1")]
     return {
         "cla_31_march": open_rows["CHILD"].nunique(),
         "open_rows": len(open_rows),
         "places": places,
         "cla_starts": starts["CHILD"].nunique(),
+        "bands": bands,
         "cla_ceased": ceased["CHILD"].nunique(),
     }
 
@@ -125,6 +135,9 @@ def test_as_returned_counts_are_each_years_own_file(returned):
         assert _m(returned, year, "cla_ceased") == expected["cla_ceased"], year
         for group, count in expected["places"].items():
             assert _m(returned, year, f"cla_31_march_{group}") == count, (year, group)
+        for band, _, _ in AGE_BANDS:
+            assert _m(returned, year, band) == expected["bands"].get(band, 0), (year, band)
+        assert sum(expected["bands"].values()) == expected["cla_starts"]
     # the figures the 2020-21 and 2021-22 returns themselves give
     assert own_return_counts(2020)["cla_31_march"] == 103
     assert own_return_counts(2020)["open_rows"] == 105

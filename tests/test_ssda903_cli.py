@@ -18,7 +18,18 @@ from cscanalysis.cli import main
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "ssda903" / "sample_la"
 TIDY = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]
-REPORT = ["file", "row", "child", "rule", "detail", "action"]
+REPORT = [
+    "file",
+    "row",
+    "child",
+    "rule",
+    "detail",
+    "action",
+    "year",
+    "field",
+    "as_returned",
+    "revised",
+]
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

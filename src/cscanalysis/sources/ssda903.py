@@ -7,11 +7,18 @@ An episode open across 31 March is in both years' returns, so episodes are de-du
 ``(CHILD, DECOM)``, keeping the latest return's version.
 
 Which year a return covers comes from its dates, not its file name (see :func:`return_year`).
-Every problem goes into a validation report (``file, row, child, rule, detail, action``); a row
-that cannot be used (no child, no or unreadable start date, an end before the start, ...) is
-``excluded``, every other problem is reported and the row ``kept``. Reading never stops at the
-first problem; only a file that cannot be read at all (missing columns, two returns for one
-year, no dates) raises :class:`DataError`.
+Every problem goes into a validation report (``file, row, child, rule, detail, action, year``,
+``year`` being the year ending 31 March that the file's return covers); a row that cannot be
+used (no child, no or unreadable start date, an end before the start, ...) is ``excluded``,
+every other problem is reported and the row ``kept``. Reading never stops at the first problem;
+only a file that cannot be read at all (unreadable, a column missing or given twice, two
+returns for one year, no dates) raises :class:`DataError`.
+
+Each return is also kept as it was sent (:attr:`SSDA903.returned`, :attr:`SSDA903.headers`),
+so that a year's figures can come from that year's own return, as DfE publishes them, or from
+the episodes as later returns revised them (see :mod:`cscanalysis.ssda903_measures`). The
+report's last three columns (``field, as_returned, revised``) are for the child-by-child
+differences between the two, which that module adds.
 
 Rules in the report:
 
@@ -33,6 +40,9 @@ rule                                      action     meaning
 ``child_not_in_header``                   kept       a child with episodes but no header row
 ``header_child_without_episodes``         kept       a header row with no episode that year
 ``header_conflict``                       kept       SEX or DOB differs between returns
+``dob_after_start``                       kept       DOB (in the return's header file) is
+                                                     after the episode's DECOM: the child's
+                                                     age is unknown, so left out of age bands
 ``missing_from_next_return``              kept       open at the end of one return, the child
                                                      is not in the next (not counted as looked
                                                      after afterwards unless a later return
@@ -67,7 +77,18 @@ EPISODE_COLUMNS = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDE
 EPISODE_OPTIONAL = ["REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]
 HEADER_COLUMNS = ["CHILD", "SEX", "DOB"]
 HEADER_OPTIONAL = ["ETHNIC", "UPN", "MOTHER", "MC_DOB"]
-REPORT_COLUMNS = ["file", "row", "child", "rule", "detail", "action"]
+REPORT_COLUMNS = [
+    "file",
+    "row",
+    "child",
+    "rule",
+    "detail",
+    "action",
+    "year",
+    "field",
+    "as_returned",
+    "revised",
+]
 DATE_FORMAT = "%d/%m/%Y"
 
 # Code lists with the reporting years (ending 31 March) each code is in force:
@@ -175,23 +196,63 @@ def read_return_csv(path: str | Path, *, label: str | None = None) -> pd.DataFra
     """
     path = Path(path)
     label = label or path.name
-    text, _ = decode_text(path.read_bytes(), file=label)
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [name.strip().upper() for name in next(reader)]
-    except StopIteration:
-        raise DataError("the file is empty", file=label, expected="a header row") from None
+        data = path.read_bytes()
+    except OSError as error:
+        raise DataError(
+            f"cannot read the file: {error.strerror or error}",
+            file=label,
+            expected="a readable CSV file",
+        ) from None
+    text, _ = decode_text(data, file=label)
+    reader = csv.reader(io.StringIO(text, newline=""))
     records, rows = [], []
-    start = reader.line_num + 1
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            cells = [cell.strip() for cell in record[: len(header)]]
-            records.append(cells + [""] * (len(header) - len(cells)))
-            rows.append(start)
+    try:
+        try:
+            names = next(reader)
+        except StopIteration:
+            raise DataError("the file is empty", file=label, expected="a header row") from None
+        header = _header_names(names, label)
         start = reader.line_num + 1
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                cells = [cell.strip() for cell in record[: len(header)]]
+                records.append(cells + [""] * (len(header) - len(cells)))
+                rows.append(start)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise DataError(
+            f"not a readable CSV file: {error}",
+            file=label,
+            row=reader.line_num,
+            expected="comma-separated values, one record a line",
+        ) from None
     frame = pd.DataFrame(records, columns=header, dtype=object)
+    unnamed = [position for position, name in enumerate(header) if not name]
+    if unnamed:  # a column without a name (a trailing comma) cannot be used: drop it
+        frame = frame.iloc[:, [i for i in range(len(header)) if i not in unnamed]]
     frame[ROW] = rows
     return frame
+
+
+def _header_names(names: list[str], file: str) -> list[str]:
+    """Column names stripped and upper-cased; a name given twice is a :class:`DataError`."""
+    header = [name.strip().upper() for name in names]
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if not name:
+            continue
+        if name in seen:
+            raise DataError(
+                f"a column appears twice (columns {seen[name]} and {position})",
+                file=file,
+                row=1,
+                column=name,
+                value=names[position - 1].strip(),
+                expected="each column once in the header row, so that its values are not ambiguous",
+            )
+        seen[name] = position
+    return header
 
 
 @dataclass(frozen=True)
@@ -261,14 +322,19 @@ class SSDA903:
     columns, ``DECOM``/``DEC`` as Timestamps, ``year`` (return it came from), ``first_year`` and
     ``last_year`` (first and last return holding it), ``file`` and ``row``.
     ``header``: one row per child (latest return), ``DOB`` a Timestamp, ``SEX_STANDARD`` M/F/U.
-    ``report``: every problem found (``file, row, child, rule, detail, action``).
+    ``report``: every problem found (:data:`REPORT_COLUMNS`).
     ``years``: episodes file name -> reporting year it covers, in year order.
+    ``returned``: every usable episode of every return as that return gave it (one row per
+    ``(year, CHILD, DECOM)``, ``year`` the return's), with ``file`` and ``row``.
+    ``headers``: every usable header row of every return (one row per ``(year, CHILD)``).
     """
 
     episodes: pd.DataFrame
     header: pd.DataFrame
     report: pd.DataFrame
     years: dict[str, int] = field(default_factory=dict)
+    returned: pd.DataFrame = field(default_factory=pd.DataFrame)
+    headers: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def excluded(self) -> int:
@@ -312,10 +378,15 @@ class _Report:
             )
         )
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self, years: dict[str, int] | None = None) -> pd.DataFrame:
+        """Every row, in file and row order; ``years`` maps a file name to its return's year."""
         if not self.parts:
             return pd.DataFrame(columns=REPORT_COLUMNS)
-        out = pd.concat(self.parts, ignore_index=True)[REPORT_COLUMNS]
+        out = pd.concat(self.parts, ignore_index=True)
+        out["year"] = out["file"].map(years or {}).astype("Int64")
+        for name in ("field", "as_returned", "revised"):
+            out[name] = ""
+        out = out[REPORT_COLUMNS]
         return out.sort_values(["file", "row", "rule"], kind="stable").reset_index(drop=True)
 
 
@@ -506,6 +577,29 @@ def _match_header(
     )
 
 
+def _dob_after_start(
+    episodes: pd.DataFrame, header: pd.DataFrame, head_file: str, report: _Report
+) -> None:
+    """Episodes that start before the child's date of birth in the same return's header."""
+    born = header.drop_duplicates("CHILD").set_index("CHILD")
+    dob = episodes["CHILD"].map(born["DOB"])
+    where = episodes["CHILD"].map(born[ROW]).astype("Int64").astype(str)
+    early = episodes[dob.notna() & (dob > episodes["DECOM"])]
+    report.add(
+        "",
+        early,
+        "dob_after_start",
+        "DOB "
+        + dob.map(_show)
+        + f" ({head_file} row "
+        + where
+        + ") is after DECOM "
+        + episodes["DECOM"].map(_show)
+        + ": the child's age is unknown, so the child is left out of the age bands",
+        "kept",
+    )
+
+
 def _between_returns(
     all_eps: pd.DataFrame, years: list[int], files: dict[int, str], report: _Report
 ) -> None:
@@ -619,6 +713,7 @@ def clean_returns(returns: Sequence[RawReturn]) -> SSDA903:
         header_files[year] = raw.header_file
         head = _clean_header(raw.header, raw.header_file, year, report)
         _match_header(eps, head, raw.episodes_file, raw.header_file, report)
+        _dob_after_start(eps, head, raw.header_file, report)
         episodes.append(eps)
         headers.append(head)
     if not episodes:
@@ -660,11 +755,22 @@ def clean_returns(returns: Sequence[RawReturn]) -> SSDA903:
     head_order = [*HEADER_COLUMNS, *HEADER_OPTIONAL, "SEX_STANDARD"]
     head_extra = [c for c in header.columns if c not in head_order and c not in head_tail]
     header_out = header[[*head_order, *head_extra, *head_tail]]
+    returned = pd.concat(episodes, ignore_index=True)
+    for name in EPISODE_OPTIONAL:
+        if name not in returned:
+            returned[name] = ""
+    file_years = {**{f: y for y, f in files.items()}, **{f: y for y, f in header_files.items()}}
     return SSDA903(
         episodes=episodes_out.sort_values(["CHILD", "DECOM"]).reset_index(drop=True),
         header=header_out.reset_index(drop=True),
-        report=report.frame(),
+        report=report.frame(file_years),
         years={files[y]: y for y in years},
+        returned=returned[[*order, *extra, "year", "file", ROW]]
+        .sort_values(["year", "CHILD", "DECOM"], kind="stable")
+        .reset_index(drop=True),
+        headers=all_head[[*HEADER_COLUMNS, "SEX_STANDARD", "year", "file", ROW]].reset_index(
+            drop=True
+        ),
     )
 
 

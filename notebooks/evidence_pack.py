@@ -63,9 +63,7 @@ for section in ("cla", "placements", "cin", "workforce"):
         display(HTML(export.figure_html(chart, number, folder=folder, council=ctx.place,
                                         council_code=ctx.code, period=ctx.period)))
 
-# %% [markdown]
-# ## Spending
-#
+# %% [markdown] tags=["remove-cell"]
 # Spending comes from each council's Section 251 outturn (DfE's LAIT from 2016-17) and MHCLG's
 # Revenue Outturn (RO3) for 2024-25: gross, in cash terms, for the financial year that ends on
 # the pack's 31 March. Totals are the council's own; spending per child is compared with the

@@ -56,6 +56,7 @@ from cscanalysis.packs import (
     pack_title,
     publish_notebook,
 )
+from cscanalysis.safe_export import atomic_write_bytes
 from cscanalysis.store import inputs_key, load_tidy
 
 FAILURES = "failures"
@@ -926,14 +927,8 @@ def write_outputs(report: BatchReport) -> dict[str, object]:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` all at once, readable by others as the umask allows."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------- progress

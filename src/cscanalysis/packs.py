@@ -30,6 +30,7 @@ from cscanalysis import __version__
 from cscanalysis.councils import load_register
 from cscanalysis.errors import ParameterError
 from cscanalysis.paths import REPO_ROOT
+from cscanalysis.safe_export import umask
 from cscanalysis.store import inputs_key, load_tidy
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -153,6 +154,7 @@ def publish_notebook(
     run = runner or execute
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp"))
+    staging.chmod(0o777 & ~umask())  # mkdtemp makes it 0700: the published pack follows the umask
     try:
         executed = run(source, staging / "pack.ipynb", parameters, cwd=staging, timeout=timeout)
         (staging / "index.html").write_text(render_html(executed, title), encoding="utf-8")

@@ -76,7 +76,7 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- atomic writes
 
 
-def _umask() -> int:
+def umask() -> int:
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
@@ -92,7 +92,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     then :func:`os.replace`. On any failure the temporary file is removed and an existing
     file at ``path`` is left as it was. Returns the path."""
     target = Path(path)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
+    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~umask()
     descriptor, temp_name = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
     )

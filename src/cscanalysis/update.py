@@ -543,6 +543,17 @@ def _discard(paths, folders: list[Path]) -> None:
 # --------------------------------------------------------------------------- the command
 
 
+def current_tidy() -> pd.DataFrame:
+    """The tidy table of the files as they are, from the cache if it is there (nothing written)."""
+    from cscanalysis.paths import cache_dir
+    from cscanalysis.store import build_tidy, inputs_key
+
+    cached = cache_dir() / f"tidy-{inputs_key()}.parquet"
+    if cached.exists():
+        return pd.read_parquet(cached).astype({"value": float})
+    return build_tidy()
+
+
 def update(
     *,
     api: str,
@@ -566,7 +577,7 @@ def update(
         raise UpdateError(f"two data sets would write the same file; {NOTHING_CHANGED}")
     if not changed:
         return report
-    old = load_tidy()
+    old = current_tidy()
     with tempfile.TemporaryDirectory(prefix="cscanalysis-update-") as work:
         tree = overlay(raw, changed, Path(work))
         try:

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import http.server
 import json
+import os
 import shutil
 import socket
 import threading
@@ -24,6 +25,7 @@ from cscanalysis import store
 from cscanalysis.cli import main
 from cscanalysis.update import (
     UpdateError,
+    commit,
     compare,
     fetch,
     registry,
@@ -172,7 +174,10 @@ def test_update_replaces_files_logs_them_and_reports_the_changes(
     assert not [p for p in raw_copy.rglob("*.tmp")] and not [p for p in raw_copy.rglob("*.old")]
     changed = {name for name in after if before.get(name) != after[name]}
     assert changed == {CLA_2026, C1, "manifest.csv", "DATA_LOG.md"}
-    assert (raw_copy / CLA_2026).stat().st_mode & 0o777 == 0o644  # umask 022: readable by all
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (raw_copy / CLA_2026).stat().st_mode & 0o777 == 0o666 & ~mask  # the umask's say
+    assert (raw_copy / CLA_2026).parent.stat().st_mode & 0o777 == 0o777 & ~mask
 
     # The log: one appended row per file with its checksum and the release's date.
     with open(raw_copy / "manifest.csv", newline="") as handle:
@@ -393,3 +398,27 @@ def test_pack_manifest_records_the_sources(tmp_path):
     assert files["cin/b1_children_in_need_2013_to_2025.csv"]["sha256"] == (
         "fc065f5eb33a97fcbf3b2df6a7a55e15dbf645ce9739ef0128776461602179ad"  # data/raw/manifest.csv
     )
+
+
+def test_commit_puts_everything_back_when_a_rename_fails(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    (raw / "cin").mkdir(parents=True)
+    (raw / "cin" / "a.csv").write_bytes(b"old a")
+    (raw / "manifest.csv").write_bytes(b"old manifest")
+    before = snapshot(raw)
+    real_replace = os.replace
+    calls = []
+
+    def flaky(source, target):
+        calls.append(target)
+        if len(calls) == 3:  # the first two land, the third fails
+            raise OSError(28, "No space left on device")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", flaky)
+    files = {"cin/a.csv": b"new a", "cla/ees_ry2026/b.csv": b"new b", "manifest.csv": b"new"}
+    with pytest.raises(UpdateError, match="No space left on device"):
+        commit(raw, files)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert snapshot(raw) == before  # old bytes back, no temporary or backup file left
+    assert not (raw / "cla").exists()  # the new folder is gone too

@@ -23,6 +23,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import tempfile
 import urllib.error
@@ -414,6 +415,7 @@ class UpdateReport:
     changes: Changes | None = None
     dry_run: bool = False
     written: list[str] = field(default_factory=list)
+    cache_error: str = ""
 
     def lines(self, limit: int = 20) -> list[str]:
         """The report as text lines (``limit`` revised figures listed, then a count)."""
@@ -461,6 +463,11 @@ class UpdateReport:
         out.append(f"Tidy table: {before:,} -> {after:,} rows{rebuilt}")
         if self.written:
             out.append(f"Written: {', '.join(self.written)}; logged in {MANIFEST} and {DATA_LOG}")
+        if self.cache_error:
+            out.append(
+                f"The table's cache could not be written ({self.cache_error}): it is "
+                "rebuilt when next used"
+            )
         return out
 
 
@@ -512,7 +519,10 @@ def commit(raw: Path, files: dict[str, bytes]) -> None:
         for target in temps:
             if target.exists():
                 backup = target.with_name(f".{target.name}.{os.getpid()}.old")
-                os.link(target, backup)
+                try:
+                    os.link(target, backup)
+                except OSError:  # no hard links here: a copy will do
+                    shutil.copy2(target, backup)
                 backups[target] = backup
         for target, temp in temps.items():
             os.replace(temp, target)
@@ -602,5 +612,8 @@ def update(
     files[DATA_LOG] = log_with(raw, entries, heading, note).encode("utf-8")
     commit(raw, files)
     report.written = paths
-    load_tidy(rebuild=True)
+    try:
+        load_tidy(rebuild=True)
+    except OSError as error:  # the files are in and logged; only the cache could not be written
+        report.cache_error = _describe(error)
     return report

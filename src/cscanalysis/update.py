@@ -81,6 +81,8 @@ CIN = "DfE, Children in need"
 # Ids as listed on the EES data catalogue (explore-education-statistics.service.gov.uk/
 # data-catalogue); "" where the data set has no API id that we could confirm. Set the missing
 # ones with ``--dataset FILE=ID`` or $CSCANALYSIS_EES_DATASETS once DfE publishes them.
+# (The catalogue also lists 019a9c62-aca8-772e-b92b-8678622ec297, the national CLA time series
+# 1994 to 2025; no reader uses that file, so it is not here.)
 REGISTRY: tuple[Dataset, ...] = (
     Dataset(
         "cla/ees_ry{year}/cla_number_and_rate_per_10k_children.csv",

@@ -445,7 +445,7 @@ class UpdateReport:
         computed = len(changes.revised) - len(published)
         out.append(
             f"Revised figures: {len(published):,} published"
-            + (f" (and {computed:,} rates computed from them)" if computed else "")
+            + (f" (and {computed:,} computed rate{'s' * (computed != 1)})" if computed else "")
         )
         for row in published.head(limit).itertuples():
             out.append(

@@ -28,6 +28,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 
 from cscanalysis import __version__
 from cscanalysis.councils import load_register
+from cscanalysis.datalog import pack_sources
 from cscanalysis.errors import ParameterError
 from cscanalysis.paths import REPO_ROOT
 from cscanalysis.safe_export import umask
@@ -143,7 +144,9 @@ def publish_notebook(
 ) -> float:
     """Execute ``source`` with ``parameters`` and publish ``final/index.html``.
 
-    The executed notebook (``pack.ipynb``) and ``manifest.json`` go beside the page. All of it
+    The executed notebook (``pack.ipynb``) and ``manifest.json`` go beside the page (with
+    ``sources``, each raw file's publication, checksum and copy date, when ``manifest`` has a
+    ``data_key``: a pack of the published table). All of it
     is written in a staging folder next to ``final`` and renamed into place; on any failure the
     staging folder is removed and an existing pack at ``final`` is left as it was (with
     ``keep_failed``, the executed notebook, as far as it ran, is first moved to
@@ -166,6 +169,8 @@ def publish_notebook(
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "version": __version__,
         }
+        if "data_key" in manifest:  # a pack of the published table: the vintage of each file
+            record["sources"] = pack_sources(str(manifest["data_key"]))
         (staging / "manifest.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
         _swap_into_place(staging, final)
     except BaseException:

@@ -297,5 +297,16 @@ def read_cla(raw: Path) -> pd.DataFrame:
     """All children-looked-after releases in ``raw`` as tidy rows (every release kept)."""
     parts = [read_sfr_year(raw, year) for year in SFR_FILES]
     parts.append(read_ees_2022(raw))
-    parts += [read_ees_number_and_rate(raw, year) for year in (2023, 2024, 2025)]
+    parts += [read_ees_number_and_rate(raw, year) for year in number_and_rate_years(raw)]
     return pd.concat(parts, ignore_index=True)
+
+
+def number_and_rate_years(raw: Path) -> list[int]:
+    """Release years with a ``cla/ees_ryNNNN/cla_number_and_rate_per_10k_children.csv`` (from
+    2023; ``cscanalysis data update`` puts a new release in a new folder)."""
+    years = []
+    for folder in (raw / "cla").glob("ees_ry[0-9][0-9][0-9][0-9]"):
+        year = int(folder.name[len("ees_ry") :])
+        if year >= 2023 and (folder / "cla_number_and_rate_per_10k_children.csv").is_file():
+            years.append(year)
+    return sorted(years)

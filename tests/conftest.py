@@ -30,7 +30,7 @@ def register():
 def raw_copy(tmp_path: Path) -> Path:
     """A writable copy of data/raw (the real one is read-only)."""
     target = tmp_path / "raw"
-    shutil.copytree(RAW, target, ignore=shutil.ignore_patterns("*.parquet", "ssda903", "*.doc*"))
+    shutil.copytree(RAW, target, ignore=shutil.ignore_patterns("ssda903", "*.doc*"))
     for path in target.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)
     return target

@@ -47,7 +47,7 @@ from cscanalysis.datalog import (
     manifest_with,
 )
 from cscanalysis.errors import CSCAnalysisError, DataError, ParameterError
-from cscanalysis.safe_export import _umask
+from cscanalysis.safe_export import umask
 
 DEFAULT_API = "https://api.education.gov.uk/statistics/v1"
 API_VARIABLE = "CSCANALYSIS_EES_API"
@@ -490,7 +490,7 @@ def commit(raw: Path, files: dict[str, bytes]) -> None:
     with the umask's permissions); only when all are written are they renamed into place. If
     a rename fails, the files already renamed are put back from hard-link backups.
     """
-    mode = 0o666 & ~_umask()
+    mode = 0o666 & ~umask()
     temps: dict[Path, Path] = {}
     made: list[Path] = []
     try:

@@ -169,7 +169,9 @@ def read_ro3(raw: Path) -> pd.DataFrame:
     """RO3 2024-25 lines LAIT lacks, converted from thousands to pounds."""
     path = raw / RO3
     try:
-        sheet = pd.read_excel(path, engine="calamine", sheet_name=RO3_SHEET, header=None, dtype=object)
+        sheet = pd.read_excel(
+            path, engine="calamine", sheet_name=RO3_SHEET, header=None, dtype=object
+        )
     except ValueError as error:
         raise DataError(f"cannot read the sheet {RO3_SHEET!r}: {error}", file=RO3) from None
     header_row = _header_row(sheet)

@@ -27,12 +27,13 @@ from cscanalysis.business_charts import (
     scorecard_chart,
 )
 from cscanalysis.business_format import (
+    PAYBACK_CONVENTION,
+    count_text,
     horizon_end,
     money,
-    payback_year,
+    payback_facts,
     period_span,
     pounds,
-    spending_start,
     years_text,
 )
 from cscanalysis.business_inputs import (
@@ -171,21 +172,17 @@ def key_facts(bc: BusinessCase) -> list[str]:
         f"({money(capital)} capital, {money(revenue)} revenue) and expects gross savings of "
         f"{money(s.total_savings)}: a net saving of {money(s.total_net)}."
     ]
-    if s.first_saving_year is not None and not is_missing(s.simple_payback_years):
+    spend, savings, note = payback_facts(s)
+    if s.spend_start_year is not None and s.payback_year is not None:
+        facts.append(f"Payback: {spend}; {savings}. {note}")
+    elif s.spend_start_year is not None:
+        facts.append(f"{note[:-1]}: no payback within the case.")
+    if s.projected_years:
         facts.append(
-            "Simple payback: savings repay the whole investment "
-            f"{years_text(s.simple_payback_years)} after savings start in {s.first_saving_year}."
+            f"The last {count_text(s.projected_years)} years ({s.last_year} the last) are "
+            "projected: the last given year's ongoing costs and savings held flat in nominal "
+            "pounds."
         )
-    crossing = payback_year(y, s.cashflow_payback_years)
-    start = str(y["year"].iloc[spending_start(y)])
-    if crossing is not None and s.cashflow_payback_years > 0:
-        facts.append(
-            f"Cash-flow payback: the cumulative net saving turns positive "
-            f"{years_text(s.cashflow_payback_years)} after spending starts in {start}, during "
-            f"{crossing}."
-        )
-    elif crossing is None:
-        facts.append("The cumulative net saving is still negative at the end of the case.")
     roi = fmt_pct(s.roi * 100, dp=0) if not is_missing(s.roi) else "not defined"
     facts.append(
         f"Net present value at {fmt_pct(s.discount_rate * 100)} (HM Treasury Green Book rate by "
@@ -194,8 +191,9 @@ def key_facts(bc: BusinessCase) -> list[str]:
     if s.lower is not None and s.upper is not None:
         facts.append(
             f"With every saving at its lower bound the net saving is {money(s.lower.total_net)} "
-            f"(simple payback {years_text(s.lower.simple_payback_years)}); at its upper bound "
-            f"{money(s.upper.total_net)} ({years_text(s.upper.simple_payback_years)})."
+            f"(payback {years_text(s.lower.payback_from_spend_years)} from the first spend); at "
+            f"its upper bound {money(s.upper.total_net)} "
+            f"({years_text(s.upper.payback_from_spend_years)})."
         )
     if bc.kpi_summary is not None and bc.card is not None:
         k = bc.kpi_summary
@@ -254,10 +252,7 @@ def method_notes(bc: BusinessCase) -> list[str]:
         "often print it with the opposite sign).",
         "The five-year total runs from the first year of the case to the fifth year with savings, "
         "so a set-up year is included.",
-        "Simple payback counts years from the start of the first year with savings until "
-        "cumulative savings equal the total investment; cash-flow payback counts from the start "
-        "of the first year with spending until the cumulative net saving is zero for good. Flows "
-        "accrue evenly through each year (linear within the year), two decimals.",
+        PAYBACK_CONVENTION,
         f"Net present value discounts year t of the case by 1 / (1 + {bc.discount_rate:g})^t; "
         "the first year is not discounted. Return on investment = (savings - investment) / "
         "investment.",
@@ -445,19 +440,16 @@ def summary_lines(
                 f"): investment {pounds(inv)}, gross savings {pounds(sav)}, net saving "
                 f"{pounds(net)}"
             )
-    if s.first_saving_year is None:
-        lines.append("  Simple payback: no savings")
-    else:
+    spend, savings, note = payback_facts(s)
+    lines.append(f"  Payback from the first spend: {spend}")
+    lines.append(f"  Payback from the first savings: {savings}")
+    if note:
+        lines.append(f"  {note}")
+    if s.projected_years:
         lines.append(
-            f"  Simple payback: {years_text(s.simple_payback_years)} from the start of "
-            f"{s.first_saving_year}"
+            f"  Projected: the last {s.projected_years} years, the last given year's ongoing "
+            "costs and savings held flat in nominal pounds"
         )
-    start = str(yearly["year"].iloc[spending_start(yearly)])
-    crossing = payback_year(yearly, s.cashflow_payback_years)
-    text = f"  Cash-flow payback: {years_text(s.cashflow_payback_years)} from the start of {start}"
-    if crossing is not None and s.cashflow_payback_years > 0:
-        text += f" (the cumulative net saving turns positive in {crossing})"
-    lines.append(text)
     lines.append(
         f"  Net present value at {fmt_pct(s.discount_rate * 100)}: {money(s.npv)} ({pounds(s.npv)})"
     )
@@ -467,8 +459,8 @@ def summary_lines(
         if case is not None:
             lines.append(
                 f"  {name} case (savings at their {name.lower()} bounds): net saving "
-                f"{money(case.total_net)}, simple payback "
-                f"{years_text(case.simple_payback_years)}, cash-flow payback "
-                f"{years_text(case.cashflow_payback_years)}, NPV {money(case.npv)}"
+                f"{money(case.total_net)}, payback {years_text(case.payback_from_spend_years)} "
+                f"from the first spend and {years_text(case.payback_from_savings_years)} from "
+                f"the first savings, NPV {money(case.npv)}"
             )
     return lines

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from cscanalysis import sufficiency
-from cscanalysis.business_format import horizon_end, kpi_value, money, pounds, years_text
+from cscanalysis.business_format import horizon_end, kpi_value, money, payback_facts, pounds
 from cscanalysis.finance import CaseSummary
 from cscanalysis.fmt import fmt_int, fmt_number, fmt_pct, is_missing
 
@@ -75,11 +75,8 @@ def _summary_values(s: CaseSummary) -> list[tuple[str, str]]:
             else "not available: the case has fewer than five years of savings",
         ),
         ("Net saving over ten years", ten),
-        ("Simple payback (from the first year of savings)", years_text(s.simple_payback_years)),
-        (
-            "Cash-flow payback (from the first year of spending)",
-            years_text(s.cashflow_payback_years),
-        ),
+        ("Payback from the first spend (start of its year)", payback_facts(s)[0]),
+        ("Payback from the first savings (start of its year)", payback_facts(s)[1]),
         (f"Net present value at {fmt_pct(s.discount_rate * 100)}", money(s.npv)),
         (
             "Return on investment",
@@ -105,8 +102,10 @@ def finance_summary_data(summary: CaseSummary) -> pd.DataFrame:
     fields = [
         "first_year", "last_year", "first_saving_year", "discount_rate", "total_investment",
         "total_savings", "total_net", "investment_5yr", "savings_5yr", "net_5yr",
-        "investment_10yr", "savings_10yr", "net_10yr", "simple_payback_years",
-        "cashflow_payback_years", "npv", "pv_investment", "pv_savings", "roi",
+        "investment_10yr", "savings_10yr", "net_10yr", "payback_from_spend_years",
+        "payback_from_savings_years", "spend_start_year", "savings_start_year", "payback_year",
+        "payback_projected", "payback_lapses_year", "projected_years", "npv", "pv_investment",
+        "pv_savings", "roi",
     ]  # fmt: skip
     out = pd.DataFrame({"measure": fields, "central": [getattr(summary, f) for f in fields]})
     if summary.lower is not None and summary.upper is not None:

@@ -22,10 +22,9 @@ from cscanalysis.business_charts import (
     cumulative_chart,
     funnel_chart,
     investment_chart,
-    risk_heatmap_chart,
     salary_chart,
-    scorecard_chart,
 )
+from cscanalysis.business_charts_rag import risk_heatmap_chart, scorecard_chart
 from cscanalysis.business_format import (
     PAYBACK_CONVENTION,
     count_text,
@@ -111,8 +110,8 @@ INTROS = {
     "summary": "The headline figures of the case and the evidence beside it.",
     "invest": "Investment and savings by financial year, the net saving, payback, net present "
     "value and return on investment.",
-    "kpis": "Each indicator's latest value against its target and against the same period a "
-    "year earlier.",
+    "kpis": "Each indicator's value against its target, by the council's rule, and against an "
+    "earlier period.",
     "risks": "Each risk's current rating (likelihood times impact) and the rating the council "
     "will tolerate.",
     "pay": "Pay scales for the same grade in comparator councils, bottom to top of scale, with "
@@ -200,12 +199,13 @@ def key_facts(bc: BusinessCase) -> list[str]:
         facts.append(
             f"{k.on_or_above} of {k.with_status} performance indicators with a target are on or "
             f"above target in {bc.card['period'].iloc[0]}; {k.improved} of {k.with_baseline} "
-            "improved on a year earlier."
+            f"improved on {bc.card['previous_period'].iloc[0]}."
         )
     if bc.risks is not None:
-        critical = int((bc.risks["band"] == "critical").sum())
+        top = bc.risk_matrix.band_names[-1]
+        critical = int((bc.risks["band"] == top).sum())
         facts.append(
-            f"{critical} of {len(bc.risks)} risks are rated critical; "
+            f"{critical} of {len(bc.risks)} risks are rated {top}; "
             f"{int(bc.risks['above_tolerance'].sum())} are above tolerance."
         )
     if bc.salaries is not None and bc.council:
@@ -240,6 +240,31 @@ def key_facts(bc: BusinessCase) -> list[str]:
     return facts
 
 
+def kpi_note(bc: BusinessCase) -> str:
+    """How the indicators were rated: the rule, its defaults and the periods compared."""
+    if bc.card is None:
+        return ""
+    r = bc.kpi_rule
+    share = " (as a percentage of the target)" if r.basis == "share" else ""
+    if r.tolerance is None and r.well is None:
+        default = (
+            "Where the file states no rule, the tolerance is 0 and the 'well' threshold twice "
+            "the tolerance, with no 'well' bands when the tolerance is 0 (a miss is then 'below "
+            "target', never 'well below')."
+        )
+    else:
+        tol = "0" if r.tolerance is None else f"{r.tolerance:g}"
+        well = "twice the tolerance" if r.well is None else f"{r.well:g}"
+        default = f"Where the file states no rule: tolerance {tol}, 'well' threshold {well}{share}."
+    return (
+        "Indicator status compares the gap to target (better minus worse, so lower caseloads "
+        "count as better) with each indicator's rule: within the tolerance it is on target, "
+        "beyond the 'well' threshold well above or below (the thresholds used are in the "
+        f"table). {default} Indicators are scored for {bc.card['period'].iloc[0]}; direction of "
+        f"travel compares with {bc.card['previous_period'].iloc[0]}."
+    )
+
+
 def method_notes(bc: BusinessCase) -> list[str]:
     basis = (
         "each year's saving against the baseline"
@@ -258,17 +283,13 @@ def method_notes(bc: BusinessCase) -> list[str]:
         "investment.",
     ]
     if bc.card is not None:
-        notes.append(
-            "Indicator status compares the gap to target (better minus worse, so lower caseloads "
-            "count as better) with the tolerance: within it is on target, beyond twice it is "
-            "well above or below. Direction of travel compares with the same period a year "
-            "earlier."
-        )
+        notes.append(kpi_note(bc))
     if bc.risks is not None:
+        m = bc.risk_matrix
         notes.append(
-            "Risk score = likelihood (1 to 4) × impact (1, 3, 5, 7); bands: low 1-4, medium "
-            "5-9, high 10-15, critical 16 and over. Above tolerance: the current score is above "
-            "the tolerance score."
+            f"Risk score = likelihood ({', '.join(map(str, m.likelihood_scores))}) × impact "
+            f"({', '.join(map(str, m.impact_scores))}); bands ({m.source}): {m.describe()}. "
+            "Above tolerance: the current score is above the tolerance score."
         )
     if bc.salaries is not None:
         notes.append(
@@ -309,7 +330,12 @@ def pack_charts(bc: BusinessCase) -> dict[str, list[Chart]]:
         ]
     if bc.risks is not None:
         out["risks"] = [
-            risk_heatmap_chart(bc.risks, place=place, source=_source(bc, "risks", "risk register"))
+            risk_heatmap_chart(
+                bc.risks,
+                place=place,
+                source=_source(bc, "risks", "risk register"),
+                matrix=bc.risk_matrix,
+            )
         ]
     if bc.salaries is not None:
         pairs = bc.salaries[["grade", "group"]].drop_duplicates()

@@ -129,10 +129,19 @@ def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
                 kpi_value(t, u) if not is_missing(t) else "no target"
                 for t, u in zip(card["target"], card["unit"], strict=True)
             ],
-            "Tolerance": [fmt_number(t) for t in card["tolerance"]],
+            "On target within ±": [
+                "" if is_missing(t) else fmt_number(t) for t in card["tolerance_units"]
+            ],
+            "Well above or below beyond ±": [
+                "" if is_missing(t) else ("none" if is_missing(w) else fmt_number(w))
+                for t, w in zip(card["tolerance_units"], card["well_units"], strict=True)
+            ],
             "Status": card["status"],
-            "A year earlier": [
-                kpi_value(v, u) for v, u in zip(card["previous_value"], card["unit"], strict=True)
+            "Compared with": [
+                f"{kpi_value(v, u)} ({p})"
+                for v, u, p in zip(
+                    card["previous_value"], card["unit"], card["previous_period"], strict=True
+                )
             ],
             "Direction of travel": card["direction"],
         }

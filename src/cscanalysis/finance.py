@@ -106,6 +106,7 @@ class CaseSummary:
     spend_start_year: str | None
     savings_start_year: str | None
     payback_year: str | None
+    payback_point: float
     payback_projected: bool
     payback_lapses_year: str | None
     npv: float
@@ -431,6 +432,7 @@ def _summary(yearly: pd.DataFrame, rate: float) -> CaseSummary:
         spend_start_year=label(back.spend_start),
         savings_start_year=label(back.savings_start),
         payback_year=label(back.crossing),
+        payback_point=back.point,
         payback_projected=back.crossing is not None
         and bool(yearly["projected"].iloc[back.crossing]),
         payback_lapses_year=label(back.lapses),

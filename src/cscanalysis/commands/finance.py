@@ -28,6 +28,14 @@ def add(commands: argparse._SubParsersAction) -> None:
         default=str(GREEN_BOOK_RATE),
         help="as a fraction (default 0.035, the HM Treasury Green Book rate)",
     )
+    parser.add_argument(
+        "--years",
+        type=int,
+        choices=(5, 10),
+        default=None,
+        help="extend the case to 5 or 10 years of savings: later years hold the last given "
+        "year's ongoing costs and savings flat, in nominal pounds",
+    )
     parser.add_argument("--council", default="", help="council name for the chart titles")
     parser.set_defaults(run=run)
 
@@ -40,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     rate = business.check_discount_rate(args.discount_rate)
     case = read_case(Path(args.case), savings_basis=args.savings_basis)
-    summary, yearly = summarise_case(case, discount_rate=rate)
+    summary, yearly = summarise_case(case, discount_rate=rate, extend_to_years=args.years)
     for line in business.summary_lines(
         summary, yearly, source=Path(args.case).name, basis=args.savings_basis
     ):

@@ -407,7 +407,7 @@ def test_payback_ignores_later_years_and_gross_or_net_entry(years, later, netted
     running = [float(s - c) for _, c, s in years]
     base = payback(up, running)
     # A year added after the end changes nothing once the crossing is reached.
-    more = payback(up + [float(later[0])], running + [float(later[2] - later[1])])
+    more = payback([*up, float(later[0])], [*running, float(later[2] - later[1])])
     if base.crossing is not None:
         assert (more.from_spend, more.from_savings) == (base.from_spend, base.from_savings)
     # Entering a saving gross beside an ongoing cost (adding the same to both) changes
@@ -474,8 +474,8 @@ def test_rows_in_any_order_read_as_in_year_order(tmp_path):
     # A spreadsheet lists one item's years together: Bristol's Table 1 item by item, the last
     # year first, gives the same case and the same figures as the file in year order.
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
-    by_item = [lines[0]] + sorted(lines[1:], key=lambda line: (line.split(",")[1], line[:7]))
-    by_item = [by_item[0]] + by_item[1:][::-1]
+    by_item = [lines[0], *sorted(lines[1:], key=lambda line: (line.split(",")[1], line[:7]))]
+    by_item = [by_item[0], *by_item[1:][::-1]]
     case = read_case(write(tmp_path, "\n".join(by_item) + "\n"))
     summary, yearly = summarise_case(case)
     assert list(yearly["net_budget_impact"]) == [v * K for v in PUBLISHED_ANNUAL_NET]
@@ -503,10 +503,7 @@ def test_bad_year_missing_in_a_file_out_of_order(tmp_path):
 
 
 def test_bad_duplicate_in_a_file_out_of_order(tmp_path):
-    text = (
-        GOOD_HEAD + "2018/19,Savings,saving,813,thousands\n"
-        "2017/18,Capital,capital,1,thousands\n"
-    )
+    text = GOOD_HEAD + "2018/19,Savings,saving,813,thousands\n2017/18,Capital,capital,1,thousands\n"
     error = read_bad(tmp_path, text)
     assert "appear twice" in str(error)
     assert_error(error, row=4, column="item", value="Capital")

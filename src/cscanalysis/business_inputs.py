@@ -21,6 +21,7 @@ __all__ = [
     "MAX_RATE",
     "BusinessCase",
     "assemble",
+    "case_years",
     "check_discount_rate",
     "kpi_rule",
     "read_inputs",
@@ -108,16 +109,19 @@ def kpi_rule(tolerance: object = None, well: object = None, basis: str = "absolu
     )
 
 
-def _years(years: object) -> int | None:
-    if years is None or str(years).strip() in ("", "0"):
+CASE_YEARS = (5, 10)
+
+
+def case_years(years: object) -> int | None:
+    """The years of savings to extend a case to: 5 or 10 (blank: not extended)."""
+    if years is None or str(years).strip() == "":
         return None
-    try:
-        value = int(str(years).strip())
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ParameterError(f"the years to extend the case to must be 5 or 10, not {years!r}")
-    return value
+    text = str(years).strip()
+    if text not in {str(y) for y in CASE_YEARS}:
+        raise ParameterError(
+            f"--years must be 5 or 10 (years of savings to extend the case to), not {text!r}"
+        )
+    return int(text)
 
 
 def assemble(
@@ -145,7 +149,7 @@ def assemble(
     """
     rate = check_discount_rate(discount_rate)
     rule = rule or kpi.KpiRule()
-    summary, yearly = summarise_case(case, discount_rate=rate, extend_to_years=_years(years))
+    summary, yearly = summarise_case(case, discount_rate=rate, extend_to_years=case_years(years))
     card = (
         kpi.scorecard(kpis, kpi_period or None, compare=kpi_compare or None, rule=rule)
         if kpis is not None
@@ -166,7 +170,7 @@ def assemble(
         funnel=funnel,
         kpi_rule=rule,
         risk_matrix=risk_matrix,
-        years=_years(years),
+        years=case_years(years),
     )
 
 

@@ -30,9 +30,8 @@ def add(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--years",
-        type=int,
-        choices=(5, 10),
-        default=None,
+        default="",
+        metavar="{5,10}",
         help="extend the case to 5 or 10 years of savings (the last given year's ongoing costs "
         "and savings held flat, in nominal pounds)",
     )
@@ -104,7 +103,10 @@ def build_business_case(
     from cscanalysis.packs import NOTEBOOKS, publish_notebook
 
     rate = business.check_discount_rate(discount_rate)
-    options = {k: v for k, v in (options or {}).items() if v not in (None, "")}
+    options = dict(options or {})
+    if options.get("years") not in (None, ""):
+        options["years"] = business.case_years(options["years"])
+    options = {k: v for k, v in options.items() if v not in (None, "")}
     if options.get("risk_matrix"):
         options["risk_matrix"] = _absolute(str(options["risk_matrix"]))
     paths = {"case": _absolute(str(case))} | {

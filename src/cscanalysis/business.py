@@ -173,11 +173,26 @@ def key_facts(bc: BusinessCase) -> list[str]:
         f"({money(capital)} capital, {money(revenue)} revenue) and expects gross savings of "
         f"{money(s.total_savings)}: a net saving of {money(s.total_net)}."
     ]
-    spend, savings, note = payback_facts(s)
     if s.spend_start_year is not None and s.payback_year is not None:
-        facts.append(f"Payback: {spend}; {savings}. {note}")
+        parts = [f"{years_text(s.payback_from_spend_years)} after spending starts in "]
+        parts[0] += str(s.spend_start_year)
+        if s.savings_start_year is not None:
+            parts.append(
+                f"{years_text(s.payback_from_savings_years)} after savings first exceed running "
+                f"costs in {s.savings_start_year}"
+            )
+        fact = f"Payback: {' and '.join(parts)}; the cumulative net saving first reaches zero "
+        fact += f"during {s.payback_year}" + (
+            " (a projected year)." if s.payback_projected else "."
+        )
+        if s.payback_lapses_year is not None:
+            fact += f" It falls below zero again by the end of {s.payback_lapses_year}."
+        facts.append(fact)
     elif s.spend_start_year is not None:
-        facts.append(f"{note[:-1]}: no payback within the case.")
+        facts.append(
+            "The cumulative net saving is still negative at the end of the case: no payback "
+            "within the case."
+        )
     if s.projected_years:
         facts.append(
             f"The last {count_text(s.projected_years)} years ({s.last_year} the last) are "

@@ -77,13 +77,15 @@ def payback_facts(s: CaseSummary) -> tuple[str, str, str]:
     if s.spend_start_year is None:
         none = "nothing to pay back (no spending)"
         return none, none, ""
-    spend = f"{years_text(s.payback_from_spend_years)} from the start of {s.spend_start_year}"
+
+    def since(years: float, start: str | None) -> str:
+        return years_text(years) + ("" if is_missing(years) else f" from the start of {start}")
+
+    spend = since(s.payback_from_spend_years, s.spend_start_year)
     if s.savings_start_year is None:
         savings = "no payback within the case (no year's savings exceed its ongoing costs)"
     else:
-        savings = (
-            f"{years_text(s.payback_from_savings_years)} from the start of {s.savings_start_year}"
-        )
+        savings = since(s.payback_from_savings_years, s.savings_start_year)
     if s.payback_year is None:
         note = "The cumulative net saving is still negative at the end of the case."
     else:

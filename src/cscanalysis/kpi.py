@@ -158,9 +158,10 @@ def thresholds(
     else:
         w = 2 * t if t > 0 else None
     if t < 0 or (w is not None and w < t):
+        shown = "none" if w is None else f"{w:g}"
         raise ParameterError(
             f"the tolerance must be 0 or more and the 'well' threshold not below it, not "
-            f"{t:g} and {w:g}"
+            f"{t:g} and {shown}"
         )
     return t, w
 

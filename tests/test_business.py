@@ -428,6 +428,59 @@ def test_bad_input_stops_the_pack_before_a_kernel(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--years", "7"], "--years must be 5 or 10"),
+        (["--kpis", "examples/kpi_example.csv", "--kpi-period", "2030-31"], "2015-16, 2016-17"),
+        (["--kpis", "examples/kpi_example.csv", "--kpi-tolerance", "two"], "KPI tolerance"),
+        (["--risks", "examples/risks_example.csv", "--risk-bands", "low:5,high:1"], "rising"),
+        (["--risks", "examples/risks_example.csv", "--risk-matrix", "no/such.csv"], "not found"),
+    ],
+)
+def test_bad_options_stop_the_pack_before_a_kernel(tmp_path, capsys, extra, message):
+    out = tmp_path / "out"
+    case = str(EXAMPLES / "bristol_2018_case.csv")
+    code = main(["business-case", "--case", case, "--out", str(out), *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_options_reach_the_figures():
+    # What the notebook does with its `options` parameter: read_inputs(**options).
+    options = {
+        "years": 10,
+        "kpi_period": "2016-17",
+        "kpi_compare": "2015-16",
+        "kpi_tolerance": "0",
+        "kpi_well": "20",
+        "kpi_basis": "share",
+        "risk_matrix": "examples/risk_matrix_example.csv",
+    }
+    bc = business.read_inputs(
+        "examples/bristol_2018_case.csv",
+        kpis="examples/kpi_example.csv",
+        risks="examples/risks_example.csv",
+        **options,
+    )
+    # Ten savings years from 2018-19: five projected (2023-24 to 2027-28), 2022-23 held flat.
+    assert bc.summary.projected_years == 5 and bc.summary.last_year == "2027-28"
+    assert bc.summary.net_10yr == (14_907 + 5 * 5_913) * K
+    assert any("held flat in nominal pounds" in f for f in business.key_facts(bc))
+    # The file's own tolerances still win; CASELOAD 2016-17: 20 vs 16.1, gap -3.9, its own
+    # tolerance 1 and the default "well" of 20% of 16.1 = 3.22 -> well below.
+    card = bc.card.set_index("code")
+    assert card.at["CASELOAD", "well_units"] == pytest.approx(3.22)
+    assert card.at["CASELOAD", "status"] == "well below target"
+    assert card["previous_period"].iloc[0] == "2015-16"
+    assert list(bc.risks["band"][:2]) == ["very high", "high"]  # SF1 28, SF6 21
+    notes = " ".join(business.method_notes(bc))
+    assert "bands (risk_matrix_example.csv): low 1-4, medium 5-13, high 14-27" in notes
+    assert "Indicators are scored for 2016-17; direction of travel compares with 2015-16" in notes
+    assert bc.files["risk_matrix"] == "risk_matrix_example.csv"
+
+
 def test_missing_input_file_is_named(tmp_path, capsys):
     code = main(["business-case", "--case", "no/such/case.csv", "--out", str(tmp_path)])
     assert code == 2

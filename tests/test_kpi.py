@@ -321,6 +321,15 @@ def test_rule_columns_in_the_file_win_over_the_default(tmp_path):
     assert card.at["EET", "status"] == "well below target"
 
 
+def test_a_default_well_inside_an_indicators_tolerance_is_refused(tmp_path):
+    # CASELOAD's own tolerance is 1 case; a default "well" of 5% of 16 = 0.8 would sit inside
+    # it: refused in one line naming the indicator, not silently widened.
+    kpis = read_kpis(write(tmp_path, QUARTERLY))
+    with pytest.raises(ParameterError, match="indicator CASELOAD") as info:
+        scorecard(kpis, rule=KpiRule(well=5, basis="share"))
+    assert "\n" not in str(info.value)
+
+
 def test_thresholds_by_hand():
     assert thresholds(80, 2, None) == (2, 4)  # default well: twice the tolerance
     assert thresholds(80, 0, None) == (0, None)  # no "well" bands

@@ -287,7 +287,13 @@ def scorecard(
         if _missing(first["target"]):
             t, w = math.nan, None
         else:
-            t, w = thresholds(float(first["target"]), first["tolerance"], well, basis, rule)
+            try:
+                t, w = thresholds(float(first["target"]), first["tolerance"], well, basis, rule)
+            except ParameterError as error:
+                raise ParameterError(
+                    f"indicator {code}: {error}; state its 'well' threshold in the file or "
+                    "give a larger default"
+                ) from None
         rows.append(
             {
                 "code": code,

@@ -138,10 +138,12 @@ def investment_chart(
 def cumulative_chart(
     yearly: pd.DataFrame, summary: CaseSummary, *, place: str, source: str
 ) -> Chart:
-    """Cumulative net saving at the end of each year, with the cash-flow payback point marked.
+    """Cumulative net saving at the end of each year, with the payback point marked.
 
-    The line starts at zero at the start of the first year and runs straight between year ends
-    (flows accrue evenly through a year), so the payback point lies on it.
+    The line starts at zero at the start of the first year, drops at the start of a year by its
+    capital and one-off spend and runs straight to the year end (savings and ongoing costs
+    accrue evenly), the convention of :mod:`cscanalysis.finance`, so the payback point (where
+    it first reaches zero) lies on it.
     """
     years = yearly["year"].tolist()
     n = len(years)

@@ -434,6 +434,7 @@ def test_bad_input_stops_the_pack_before_a_kernel(tmp_path, capsys):
         (["--years", "7"], "--years must be 5 or 10"),
         (["--kpis", "examples/kpi_example.csv", "--kpi-period", "2030-31"], "2015-16, 2016-17"),
         (["--kpis", "examples/kpi_example.csv", "--kpi-tolerance", "two"], "KPI tolerance"),
+        (["--kpis", "examples/kpi_example.csv", "--kpi-basis", "percent"], "absolute or share"),
         (["--risks", "examples/risks_example.csv", "--risk-bands", "low:5,high:1"], "rising"),
         (["--risks", "examples/risks_example.csv", "--risk-matrix", "no/such.csv"], "not found"),
     ],

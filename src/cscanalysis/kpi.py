@@ -118,7 +118,9 @@ class KpiRule:
 
     def __post_init__(self) -> None:
         if self.basis not in BASES:
-            raise ParameterError(f"the rule's basis must be absolute or share, not {self.basis!r}")
+            raise ParameterError(
+                f"the KPI rule's basis (--kpi-basis) must be absolute or share, not {self.basis!r}"
+            )
         for name in ("tolerance", "well"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value >= 0):

@@ -48,7 +48,7 @@ def add(commands: argparse._SubParsersAction) -> None:
     )
     kpi.add_argument(
         "--kpi-basis",
-        choices=("absolute", "share"),
+        metavar="{absolute,share}",
         default="absolute",
         help="absolute: in the indicator's units (default); share: percent of the target",
     )

@@ -27,7 +27,6 @@ from cscanalysis.business_charts import (
 from cscanalysis.business_charts_rag import risk_heatmap_chart, scorecard_chart
 from cscanalysis.business_format import (
     PAYBACK_CONVENTION,
-    count_text,
     horizon_end,
     money,
     payback_facts,
@@ -194,10 +193,10 @@ def key_facts(bc: BusinessCase) -> list[str]:
             "within the case."
         )
     if s.projected_years:
+        projected = y.loc[y["projected"], "year"]
         facts.append(
-            f"The last {count_text(s.projected_years)} years ({s.last_year} the last) are "
-            "projected: the last given year's ongoing costs and savings held flat in nominal "
-            "pounds."
+            f"The years {projected.iloc[0]} to {projected.iloc[-1]} are projected: the last "
+            "given year's ongoing costs and savings held flat in nominal pounds."
         )
     roi = fmt_pct(s.roi * 100, dp=0) if not is_missing(s.roi) else "not defined"
     facts.append(

@@ -30,9 +30,13 @@ def finance_table(yearly: pd.DataFrame, summary: CaseSummary) -> pd.DataFrame:
     whole pounds, with the 5-year total (from the first year of the case to the fifth year
     with savings) and, when the case runs longer, the total of every year.
 
-    Rows with nothing in any year (e.g. no one-off revenue) are left out, totals never.
+    Rows with nothing in any year (e.g. no one-off revenue) are left out, totals never. A
+    projected year's column is headed ``2023-24 (projected)``.
     """
-    years = yearly["year"].tolist()
+    years = [
+        f"{y} (projected)" if p else str(y)
+        for y, p in zip(yearly["year"], yearly["projected"], strict=True)
+    ]
     end5 = horizon_end(yearly, 5)
     lines = [
         ("Capital investment", "capital", False),

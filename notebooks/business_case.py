@@ -29,6 +29,9 @@ fostering = "examples/fostering_funnel_example.csv"
 council = "Bristol"
 savings_basis = "annual"
 discount_rate = 0.035
+# read_inputs' options: years, kpi_period, kpi_compare, kpi_tolerance, kpi_well, kpi_basis,
+# risk_matrix, risk_bands
+options = {}
 
 # %%
 from datetime import UTC, datetime
@@ -46,6 +49,7 @@ bc = business.read_inputs(
     council=council,
     savings_basis=savings_basis,
     discount_rate=discount_rate,
+    **options,
 )
 charts = business.pack_charts(bc)
 display(HTML(report.header(*business.title(bc), business.contents(bc))))
@@ -67,6 +71,7 @@ display(
                 "council": council,
                 "savings_basis": savings_basis,
                 "discount_rate": discount_rate,
+                "options": options,
             },
             {
                 "Input files": ", ".join(bc.files.values()),

@@ -90,8 +90,10 @@ def test_longer_case_gets_an_all_years_total(tmp_path):
     assert table.loc["Gross savings", "5-year total"] == "£250,000"  # 5 x 50
     assert table.loc["Gross savings", "Total, all years"] == "£300,000"  # 6 x 50
     assert table.loc["One-off revenue investment", "Total, all years"] == "£100,000"
-    # Simple payback: 100 of savings at 50 a year = 2 years; cash flow from 2020-21: 1 + 2.
-    assert bc.summary.simple_payback_years == 2.0 and bc.summary.cashflow_payback_years == 3.0
+    # Cumulative net: -100 (2020-21), -50, 0: zero at the end of 2022-23 -> 3.0 years from the
+    # spend (2020-21), 2.0 from the first savings (2021-22).
+    assert bc.summary.payback_from_spend_years == 3.0
+    assert bc.summary.payback_from_savings_years == 2.0
 
 
 def test_summary_table_and_bounds(tmp_path):
@@ -109,13 +111,18 @@ def test_summary_table_and_bounds(tmp_path):
         "Lower case (savings at their lower bounds)",
         "Upper case",
     ]
-    payback = "Simple payback (from the first year of savings)"
-    # 300 invested; savings 200 a year -> 1 + 100/200 = 1.5; low 100 -> never within 2 years;
-    # high 300 -> exactly 1 year.
-    assert table.loc[payback].tolist() == [
-        "1.50 years",
-        "not reached within the case",
-        "1.00 years",
+    # 300 up front in 2024-25; central savings 200 a year: -300, -100, +100 -> 1 + 100/200 =
+    # 1.5 from the first savings (2025-26), 2.5 from the spend; low 100 a year: -300, -200,
+    # -100, never; high 300: -300, 0 -> exactly 1 year from the savings, 2 from the spend.
+    assert table.loc["Payback from the first savings (start of its year)"].tolist() == [
+        "1.50 years from the start of 2025-26",
+        "no payback within the case",
+        "1.00 years from the start of 2025-26",
+    ]
+    assert table.loc["Payback from the first spend (start of its year)"].tolist() == [
+        "2.50 years from the start of 2024-25",
+        "no payback within the case",
+        "2.00 years from the start of 2024-25",
     ]
     assert table.loc["Net saving"].tolist() == ["£100,000", "-£100,000", "£300,000"]
     facts = business.key_facts(bc)
@@ -139,8 +146,8 @@ def test_investment_chart(charts):
 def test_cumulative_chart_marks_the_payback_point(charts):
     c = chart(charts, "cumulative-net-saving")
     assert c.title == (
-        "The cumulative net saving turns positive in 2020-21, 3.03 years after spending starts, "
-        "and reaches £14.9m by the end of 2022-23"
+        "The cumulative net saving first reaches zero in 2020-21, 3.03 years after spending "
+        "starts in 2017-18, and is £14.9m by the end of 2022-23"
     )
     assert c.data["Cumulative net saving (£)"].tolist() == [
         v * K for v in [-310, -1323, -99, 3534, 8994, 14907]
@@ -148,8 +155,16 @@ def test_cumulative_chart_marks_the_payback_point(charts):
     # The star sits at 3.03 years from the start of 2017-18, on the zero line.
     stars = [line for line in c.figure.axes[0].lines if line.get_marker() == "*"]
     assert len(stars) == 1
-    assert stars[0].get_xdata()[0] == pytest.approx(3.03) and stars[0].get_ydata()[0] == 0
-    assert "Simple payback (savings against total investment): 2.68 years" in c.alt
+    assert stars[0].get_xdata()[0] == pytest.approx(3 + 99 / 3633)  # 3.03
+    assert stars[0].get_ydata()[0] == 0
+    # From the first year whose savings exceed its running costs (2018-19: 813 > 455): 2.03.
+    assert "running costs, 2018-19: 2.03 years." in c.alt
+    # The line (in £ million) drops at the start of a year by its capital: 2017-18 opens at
+    # -230 and ends at -310; 2018-19 opens at -310 - 1,371 = -1,681.
+    path = max(c.figure.axes[0].lines, key=lambda line: len(line.get_xdata()))
+    xs, ys = path.get_data()
+    assert list(xs[:4]) == [0, 0, 1, 1]
+    assert list(ys[:4]) == pytest.approx([0, -0.23, -0.31, -1.681])
 
 
 def test_case_that_never_pays_back(tmp_path):
@@ -167,8 +182,11 @@ def test_case_that_never_pays_back(tmp_path):
     finally:
         c.close()
     facts = business.key_facts(bc)
-    assert "The cumulative net saving is still negative at the end of the case." in facts
-    assert all("Simple payback" not in f for f in facts)
+    assert (
+        "The cumulative net saving is still negative at the end of the case: no payback within "
+        "the case."
+    ) in facts
+    assert all("Payback:" not in f for f in facts)
 
 
 # --------------------------------------------------------------------------- KPIs and risks
@@ -182,7 +200,7 @@ def test_scorecard_chart(charts):
     # improved: CLA rate (73 -> 68) and caseload (20 -> 17.5), of 7 with a value a year earlier.
     assert c.title == (
         "0 of 8 indicators with a target are on or above target in 2017-18; 2 of 7 improved on "
-        "a year earlier"
+        "2016-17"
     )
     markers = [line.get_marker() for line in c.figure.axes[0].lines]
     assert markers.count("^") == 2 and markers.count("v") == 5 and markers.count("D") == 2
@@ -199,11 +217,13 @@ def test_scorecard_table_shows_lower_is_better(bc):
         "below target",
     )
     reviews = table.loc["Children in need plan reviews completed on time (%)"]
-    assert (reviews["Value"], reviews["A year earlier"], reviews["Direction of travel"]) == (
+    assert (reviews["Value"], reviews["Compared with"], reviews["Direction of travel"]) == (
         "61%",
-        "no data",
+        "no data (2016-17)",
         "new indicator, no baseline",
     )
+    # The thresholds used: tolerance 1 on the caseload, "well" twice it (no rule stated).
+    assert (caseload["On target within ±"], caseload["Well above or below beyond ±"]) == ("1", "2")
 
 
 def test_risk_heat_map(charts, bc):
@@ -313,11 +333,12 @@ def test_key_facts(bc):
         "The case invests £6.4m from 2017-18 to 2022-23 (£1.8m capital, £4.6m revenue) and "
         "expects gross savings of £21.3m: a net saving of £14.9m."
     )
+    # Worked by hand in test_finance.py from Table 1 (the paper itself states no payback).
     assert facts[1] == (
-        "Simple payback: savings repay the whole investment 2.68 years after savings start in "
-        "2018-19."
+        "Payback: 3.03 years after spending starts in 2017-18 and 2.03 years after savings first "
+        "exceed running costs in 2018-19; the cumulative net saving first reaches zero during "
+        "2020-21."
     )
-    assert any("3.03 years after spending starts in 2017-18, during 2020-21" in f for f in facts)
     assert any(f.startswith("Bristol pays social workers up to £32,486: 11 of 26") for f in facts)
     assert "In 2022-23 there were 11 foster carer approvals and 51 terminations." in facts
 
@@ -353,6 +374,7 @@ def test_notebook_parameters_are_the_documented_literals():
         "council": "Bristol",
         "savings_basis": "annual",
         "discount_rate": 0.035,
+        "options": {},
     }
     for name in ("case", "kpis", "risks", "salaries", "fostering"):
         assert business.resolve_input(params[name]).is_file()
@@ -404,6 +426,66 @@ def test_bad_input_stops_the_pack_before_a_kernel(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no polarity" in err and "row 2" in err and "'polarity'" in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--years", "7"], "--years must be 5 or 10"),
+        (["--kpis", "examples/kpi_example.csv", "--kpi-period", "2030-31"], "2015-16, 2016-17"),
+        (["--kpis", "examples/kpi_example.csv", "--kpi-tolerance", "two"], "KPI tolerance"),
+        (["--kpis", "examples/kpi_example.csv", "--kpi-basis", "percent"], "absolute or share"),
+        (["--risks", "examples/risks_example.csv", "--risk-bands", "low:5,high:1"], "rising"),
+        (["--risks", "examples/risks_example.csv", "--risk-matrix", "no/such.csv"], "not found"),
+    ],
+)
+def test_bad_options_stop_the_pack_before_a_kernel(tmp_path, capsys, extra, message):
+    out = tmp_path / "out"
+    case = str(EXAMPLES / "bristol_2018_case.csv")
+    code = main(["business-case", "--case", case, "--out", str(out), *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_options_reach_the_figures():
+    # What the notebook does with its `options` parameter: read_inputs(**options).
+    options = {
+        "years": 10,
+        "kpi_period": "2016-17",
+        "kpi_compare": "2015-16",
+        "kpi_tolerance": "0",
+        "kpi_well": "20",
+        "kpi_basis": "share",
+        "risk_matrix": "examples/risk_matrix_example.csv",
+    }
+    bc = business.read_inputs(
+        "examples/bristol_2018_case.csv",
+        kpis="examples/kpi_example.csv",
+        risks="examples/risks_example.csv",
+        **options,
+    )
+    # Ten savings years from 2018-19: five projected (2023-24 to 2027-28), 2022-23 held flat.
+    assert bc.summary.projected_years == 5 and bc.summary.last_year == "2027-28"
+    assert bc.summary.net_10yr == (14_907 + 5 * 5_913) * K
+    assert (
+        "The years 2023-24 to 2027-28 are projected: the last given year's ongoing costs and "
+        "savings held flat in nominal pounds."
+    ) in business.key_facts(bc)
+    table = business.finance_table(bc.yearly, bc.summary).set_index("")
+    assert table.loc["Gross savings", "2027-28 (projected)"] == "£6,930,000"
+    assert "2022-23" in table.columns
+    # The file's own tolerances still win; CASELOAD 2016-17: 20 vs 16.1, gap -3.9, its own
+    # tolerance 1 and the default "well" of 20% of 16.1 = 3.22 -> well below.
+    card = bc.card.set_index("code")
+    assert card.at["CASELOAD", "well_units"] == pytest.approx(3.22)
+    assert card.at["CASELOAD", "status"] == "well below target"
+    assert card["previous_period"].iloc[0] == "2015-16"
+    assert list(bc.risks["band"][:2]) == ["very high", "high"]  # SF1 28, SF6 21
+    notes = " ".join(business.method_notes(bc))
+    assert "bands (risk_matrix_example.csv): low 1-4, medium 5-13, high 14-27" in notes
+    assert "Indicators are scored for 2016-17; direction of travel compares with 2015-16" in notes
+    assert bc.files["risk_matrix"] == "risk_matrix_example.csv"
 
 
 def test_missing_input_file_is_named(tmp_path, capsys):

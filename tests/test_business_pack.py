@@ -46,6 +46,7 @@ def test_pack_lands_where_documented(pack):
     assert manifest["notebook"] == "business_case.py"
     assert manifest["parameters"]["case"] == str(EXAMPLES / "bristol_2018_case.csv")
     assert manifest["parameters"]["discount_rate"] == 0.035
+    assert manifest["parameters"]["options"] == {}
     assert manifest["inputs"]["salaries"] == "salaries_example.csv"
     assert not list((out / "business_case").glob(".*"))  # no staging folder left behind
 
@@ -72,15 +73,22 @@ def test_table_1_annual_net_savings_and_five_year_totals(pack):
 
 def test_payback_is_shown(pack):
     _, _, raw, text = pack
-    # Simple: 2 + (6,418 - 3,268) / 4,650 = 2.68; cash flow: 3 + 99 / 3,633 = 3.03 (see
-    # tests/test_finance.py for the working).
-    assert "Simple payback (from the first year of savings) 2.68 years" in text
-    assert "Cash-flow payback (from the first year of spending) 3.03 years" in text
+    # The paper states no payback. Cumulative net saving -310, -1,323, -99, +3,534 (£'000s):
+    # 2020-21 opens at -99 and gains 3,633 -> 3 + 99/3,633 = 3.03 years from the start of
+    # 2017-18, 2.03 from 2018-19 (see tests/test_finance.py for the working).
     assert (
-        "Figure 2: The cumulative net saving turns positive in 2020-21, 3.03 years after "
-        "spending starts, and reaches £14.9m by the end of 2022-23"
+        "Payback from the first spend (start of its year) 3.03 years from the start of 2017-18"
     ) in text
-    assert "The star marks the cash-flow payback point." in text
+    assert (
+        "Payback from the first savings (start of its year) 2.03 years from the start of 2018-19"
+    ) in text
+    assert (
+        "Figure 2: The cumulative net saving first reaches zero in 2020-21, 3.03 years after "
+        "spending starts in 2017-18, and is £14.9m by the end of 2022-23"
+    ) in text
+    assert "The star marks the payback point, where it first reaches zero." in text
+    # The convention is stated in the method notes.
+    assert "so years after that point, and entering savings gross" in text
     assert raw.count('<figure class="chart"') == 9
     assert raw.count("<img ") == raw.count('alt="') == 9
 

@@ -14,11 +14,10 @@ from hypothesis import strategies as st
 
 from cscanalysis.errors import DataError, ParameterError
 from cscanalysis.finance import (
-    cashflow_payback,
     horizon_totals,
     incremental_to_annual,
     npv,
-    simple_payback,
+    payback,
     summarise_case,
     yearly_position,
 )
@@ -87,12 +86,20 @@ def test_bristol_five_year_totals_are_reproduced(bristol):
 
 def test_bristol_payback_and_roi_worked_by_hand(bristol):
     _, summary, _ = bristol
-    # Simple payback: total investment 6,418. Cumulative savings from 2018/19: 813, 3,268,
-    # 7,918 -> crosses in the third savings year: 2 + (6,418 - 3,268) / 4,650 = 2.677 -> 2.68.
-    assert summary.simple_payback_years == 2.68
-    # Cash-flow payback from 2017/18: cumulative net position -310, -1,323, -99, +3,534 ->
-    # 3 + 99 / 3,633 = 3.027 -> 3.03.
-    assert summary.cashflow_payback_years == 3.03
+    # The paper states no payback (seed 000 has none); worked by hand from Table 1 (£'000s).
+    # Up-front (capital) 230, 1,371, 214, 0, 0, 0; running (savings - ongoing revenue)
+    # -80, 813 - 455 = 358, 2,455 - 1,017 = 1,438, 3,633, 5,460, 5,913.
+    # Cumulative net position at each year end: -310, -1,323, -99, +3,534 (Table 1's annual net
+    # savings 310, 1,013, -1,224, -3,633 added up, budget sign flipped).
+    # It first reaches zero in 2020-21, which opens at -99 (no capital) and gains 3,633 evenly:
+    # 99 / 3,633 = 0.0272 of the year -> 3.0272 years after the start of 2017-18 (first spend)
+    # -> 3.03; 2.0272 after the start of 2018-19 (first year whose savings, 813, exceed its
+    # ongoing cost, 455) -> 2.03.
+    assert summary.payback_from_spend_years == 3.03
+    assert summary.payback_from_savings_years == 2.03
+    assert (summary.spend_start_year, summary.savings_start_year) == ("2017-18", "2018-19")
+    assert summary.payback_year == "2020-21"
+    assert summary.payback_lapses_year is None and not summary.payback_projected
     # ROI: (21,325 - 6,418) / 6,418 = 14,907 / 6,418 = 2.3227
     assert summary.roi == pytest.approx(2.3227, abs=1e-4)
 
@@ -161,10 +168,10 @@ def test_tiny_payback_by_hand():
     summary, yearly = summarise_case(TINY)
     assert list(yearly["net_position"]) == [-100, 60, 60]
     assert list(yearly["cumulative_net_position"]) == [-100, -40, 20]
-    # Simple: 60 after the first savings year, 40 more needed of 60 -> 1 + 40/60 = 1.67.
-    assert summary.simple_payback_years == 1.67
-    # Cash-flow: cumulative -100, -40, +20 -> 2 + 40/60 = 2.67.
-    assert summary.cashflow_payback_years == 2.67
+    # Cumulative -100, -40, +20: 2025-26's year end is -40, 2026-27 gains 60 -> 40/60 of it.
+    # From the first spend (2024-25): 2 + 40/60 = 2.67; from the first savings (2025-26): 1.67.
+    assert summary.payback_from_spend_years == 2.67
+    assert summary.payback_from_savings_years == 1.67
     assert summary.roi == pytest.approx(0.2)  # (120 - 100) / 100
 
 
@@ -181,15 +188,110 @@ def test_tiny_npv_by_hand():
 
 
 def test_payback_edge_cases():
-    assert simple_payback(0, [0, 10]) == 0.0  # nothing invested
-    assert math.isnan(simple_payback(100, [0, 0]))  # no savings
-    assert math.isnan(simple_payback(100, [10, 10]))  # not reached
-    assert simple_payback(100, [0, 0, 50, 50]) == 2.0  # counted from the first saving year
-    assert cashflow_payback([10, 10]) == 0.0  # never negative
-    assert math.isnan(cashflow_payback([-100, 50]))  # still negative at the end
-    # Positive, then negative again, then back: payback is after the last negative year.
-    # cumulative -10, +10, -30, +10 -> 3 + 30/40 = 3.75
-    assert cashflow_payback([-10, 20, -40, 40]) == 3.75
+    # payback(up-front spend by year, savings - ongoing costs by year)
+    nothing = payback([0, 0], [10, 10])  # nothing spent: nothing to pay back
+    assert (nothing.from_spend, nothing.from_savings, nothing.spend_start) == (0.0, 0.0, None)
+    never = payback([100, 0], [0, 10])  # -100, -90: no payback within the case
+    assert math.isnan(never.from_spend) and math.isnan(never.from_savings)
+    assert never.crossing is None
+    assert math.isnan(payback([0, 0], [-10, -10]).from_spend)  # running costs, no savings
+    # Crossing in the first year: 100 up front, 400 saved evenly -> 100/400 = 0.25 of the year.
+    first = payback([100], [400])
+    assert (first.from_spend, first.from_savings, first.crossing) == (0.25, 0.25, 0)
+    # Crossing in the first savings year: -100, then +400 -> 1 + 100/400 from the spend.
+    soon = payback([100, 0], [0, 400])
+    assert (soon.from_spend, soon.from_savings) == (1.25, 0.25)
+    # Exactly zero at a year end: -100, -50, 0 -> 2 + 50/50 = 3.0 from the spend.
+    assert payback([100, 0, 0], [0, 50, 50]).from_spend == 3.0
+    # Running costs first (no capital): -30, then +60 -> 1 + 30/60 = 1.5 from the spend.
+    assert payback([0, 0], [-30, 60]).from_spend == 1.5
+    # Spending starts after a quiet year: counted from the start of the year with spending.
+    quiet = payback([0, 100, 0], [0, 0, 200])
+    assert (quiet.spend_start, quiet.from_spend, quiet.from_savings) == (1, 1.5, 0.5)
+
+
+def test_payback_uses_the_first_crossing_and_flags_a_lapse():
+    # Cumulative -10, +10, -30, +10: the first crossing is in year 2 (index 1), -10 + 20:
+    # 1 + 10/20 = 1.5; it lapses at the end of index 2, reported, not counted.
+    back = payback([10, 0, 40, 0], [0, 20, 0, 40])
+    assert (back.from_spend, back.crossing, back.lapses) == (1.5, 1, 2)
+
+
+def test_payback_spend_up_front_inside_the_crossing_year():
+    # -100 at the end of year 0; year 1 opens with 50 of capital (-150) and gains 300 evenly:
+    # 150/300 = 0.5 -> 1.5 from the spend; savings start in year 1 -> 0.5.
+    back = payback([100, 50], [0, 300])
+    assert (back.from_spend, back.from_savings) == (1.5, 0.5)
+
+
+def _bristol_rows(extra: str = "") -> str:
+    return EXAMPLE.read_text(encoding="utf-8") + extra
+
+
+def test_bristol_payback_unchanged_by_a_later_year(tmp_path):
+    # Issue 16: a 2023-24 year of costs and savings after the crossing (2020-21) moved the old
+    # simple payback from 2.68 to 2.90. Both paybacks use only the years up to the crossing.
+    extra = (
+        "2023/24,Investment - capital,capital,500,thousands\n"
+        "2023/24,Investment - ongoing revenue,ongoing_cost,1017,thousands\n"
+        "2023/24,Gross revenue savings,saving,6930,thousands\n"
+    )
+    summary, _ = summarise_case(read_case(write(tmp_path, _bristol_rows(extra))))
+    assert (summary.payback_from_spend_years, summary.payback_from_savings_years) == (3.03, 2.03)
+    assert summary.last_year == "2023-24"
+    # Even a later year that drags the cumulative position below zero again leaves both alone.
+    loss = "2023/24,Investment - capital,capital,30000,thousands\n"
+    summary, _ = summarise_case(read_case(write(tmp_path, _bristol_rows(loss))))
+    assert (summary.payback_from_spend_years, summary.payback_from_savings_years) == (3.03, 2.03)
+    assert summary.payback_lapses_year == "2023-24"  # 23,868 - 30,000 < 0: said, not counted
+
+
+def test_gross_and_net_entry_give_the_same_payback(tmp_path):
+    # A case of our own shaped like issue 16's: £350k a year of ongoing cost beside savings.
+    # Gross entry: capital 1,000 in 2024-25; ongoing 350 and savings 550, 950, 950 from
+    # 2025-26. Net entry: the same years with savings 200, 600, 600 and no ongoing cost.
+    # Cumulative net: -1,000, -800, -200, +400; 2027-28 opens at -200 and gains 600: from the
+    # first spend 3 + 200/600 = 3.33; from the first savings (2025-26) 2.33, either way.
+    head = "year,item,kind,amount,unit\n2024/25,Set-up,capital,1000,thousands\n"
+    gross = head + "".join(
+        f"{y},Team,ongoing_cost,350,thousands\n{y},Savings,saving,{s},thousands\n"
+        for y, s in (("2025/26", 550), ("2026/27", 950), ("2027/28", 950))
+    )
+    net = head + "".join(
+        f"{y},Savings,saving,{s},thousands\n"
+        for y, s in (("2025/26", 200), ("2026/27", 600), ("2027/28", 600))
+    )
+    a, _ = summarise_case(read_case(write(tmp_path, gross, "gross.csv")))
+    b, _ = summarise_case(read_case(write(tmp_path, net, "net.csv")))
+    for summary in (a, b):
+        assert summary.payback_from_spend_years == 3.33
+        assert summary.payback_from_savings_years == 2.33
+    assert a.total_investment != b.total_investment  # what the old simple payback divided by
+
+
+def test_extension_fills_later_years_flat_in_nominal_pounds():
+    summary, yearly = summarise_case(TINY, extend_to_years=5)
+    # First savings year 2025-26 (index 1): five savings years end at index 5 -> 6 rows, the
+    # last three projected with the 2026-27 saving of 60, unchanged (no inflation).
+    assert yearly["year"].tolist()[-1] == "2029-30"
+    assert yearly["gross_savings"].tolist() == [0, 60, 60, 60, 60, 60]
+    assert summary.projected_years == 3
+    # The payback (2.67) is reached in a given year, so the projection does not move it.
+    assert summary.payback_from_spend_years == 2.67 and not summary.payback_projected
+
+
+def test_payback_in_a_projected_year_is_said():
+    # -100, then +30 a year: -70 at the end of the case (2025-26); projected +30 a year gives
+    # -40, -10, +20 -> 4 + 10/30 = 4.33 from the spend, in 2028-29, a projected year.
+    case = pd.DataFrame(
+        {"year": ["2024-25", "2025-26"], "item": ["Set-up", "Savings"],
+         "kind": ["capital", "saving"], "amount": [100.0, 30.0]}
+    )  # fmt: skip
+    summary, _ = summarise_case(case)
+    assert math.isnan(summary.payback_from_spend_years)
+    summary, _ = summarise_case(case, extend_to_years=5)
+    assert summary.payback_from_spend_years == 4.33
+    assert summary.payback_year == "2028-29" and summary.payback_projected
 
 
 def test_lower_and_upper_cases_from_bounds():
@@ -200,9 +302,10 @@ def test_lower_and_upper_cases_from_bounds():
     assert summary.lower.total_savings == 90
     assert summary.upper.total_savings == 140
     # Lower case never pays back: cumulative -100, -60, -10.
-    assert math.isnan(summary.lower.cashflow_payback_years)
-    # Upper: cumulative -100, -20, +40 -> 2 + 20/60 = 2.33
-    assert summary.upper.cashflow_payback_years == 2.33
+    assert math.isnan(summary.lower.payback_from_spend_years)
+    # Upper: cumulative -100, -20, +40 -> 2 + 20/60 = 2.33 from the spend, 1.33 from savings.
+    assert summary.upper.payback_from_spend_years == 2.33
+    assert summary.upper.payback_from_savings_years == 1.33
     assert summarise_case(TINY)[0].lower is None
 
 
@@ -221,8 +324,10 @@ def test_extension_repeats_the_last_year_for_ten_year_totals():
     assert summary.investment_10yr == 190
     assert summary.savings_10yr == 600
     assert summary.net_10yr == 410
-    # Simple payback uses the investment given (100 + 10 = 110): 1 + 50/60 = 1.83.
-    assert summary.simple_payback_years == 1.83
+    # Payback: cumulative -100, -40, +10 (2026-27 gains 60 - 10 = 50): 2 + 40/50 = 2.8 from
+    # the spend, 1.8 from the first savings; the projected years do not enter it.
+    assert summary.payback_from_spend_years == 2.8
+    assert summary.payback_from_savings_years == 1.8
     # Five savings years end at index 5: investment 100 + 10 x 4 (indexes 2 to 5) = 140,
     # savings 60 x 5 = 300, net 160.
     assert horizon_totals(yearly, 5) == {"investment": 140, "savings": 300, "net": 160}
@@ -252,8 +357,9 @@ years_forms = st.sampled_from(["{a}-{b:02d}", "{a}/{b:02d}", "{s:02d}/{b:02d}"])
     ),
     form=years_forms,
     start=st.integers(2000, 2040),
+    shuffle=st.randoms(use_true_random=False),
 )
-def test_reader_and_yearly_table_properties(tmp_path_factory, amounts, form, start):
+def test_reader_and_yearly_table_properties(tmp_path_factory, amounts, form, start, shuffle):
     lines = ["year,item,kind,amount,unit"]
     for i, (capital, cost, saving) in enumerate(amounts):
         a = start + i
@@ -263,6 +369,9 @@ def test_reader_and_yearly_table_properties(tmp_path_factory, amounts, form, sta
             f"{year},Staff,ongoing_cost,{cost},pounds",
             f"{year},Fewer placements,saving,{saving},pounds",
         ]
+    body = lines[1:]
+    shuffle.shuffle(body)  # rows in any order read the same
+    lines = lines[:1] + body
     path = tmp_path_factory.mktemp("p") / "case.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     case = read_case(path)
@@ -280,6 +389,48 @@ def test_reader_and_yearly_table_properties(tmp_path_factory, amounts, form, sta
     )
     back = yearly_position(incremental_to_annual(steps))
     assert list(back["gross_savings"]) == pytest.approx(list(yearly["gross_savings"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    years=st.lists(
+        st.tuples(st.integers(0, 500), st.integers(0, 500), st.integers(0, 500)),
+        min_size=1,
+        max_size=8,
+    ),
+    later=st.tuples(st.integers(0, 5000), st.integers(0, 500), st.integers(0, 500)),
+    netted=st.integers(0, 300),
+    where=st.integers(0, 7),
+)
+def test_payback_ignores_later_years_and_gross_or_net_entry(years, later, netted, where):
+    up = [float(u) for u, _, _ in years]
+    running = [float(s - c) for _, c, s in years]
+    base = payback(up, running)
+    # A year added after the end changes nothing once the crossing is reached.
+    more = payback([*up, float(later[0])], [*running, float(later[2] - later[1])])
+    if base.crossing is not None:
+        assert (more.from_spend, more.from_savings) == (base.from_spend, base.from_savings)
+    # Entering a saving gross beside an ongoing cost (adding the same to both) changes
+    # nothing: the yearly table's running flow (savings - ongoing) is the same.
+    i = where % len(years)
+    case = pd.DataFrame(
+        [
+            row
+            for t, (u, c, s) in enumerate(years)
+            for row in (
+                {"year": f"{2020 + t}-{(21 + t) % 100:02d}", "item": "Build", "kind": "capital",
+                 "amount": float(u)},
+                {"year": f"{2020 + t}-{(21 + t) % 100:02d}", "item": "Staff",
+                 "kind": "ongoing_cost", "amount": float(c + (netted if t == i else 0))},
+                {"year": f"{2020 + t}-{(21 + t) % 100:02d}", "item": "Saving", "kind": "saving",
+                 "amount": float(s + (netted if t == i else 0))},
+            )
+        ]
+    )  # fmt: skip
+    summary, _ = summarise_case(case)
+    same = (summary.payback_from_spend_years, summary.payback_from_savings_years)
+    expected = (base.from_spend, base.from_savings)
+    assert same == pytest.approx(expected, nan_ok=True)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -319,17 +470,43 @@ def test_bad_year_not_a_financial_year(tmp_path):
     assert_error(error, row=3, column="year", value="2018")
 
 
-def test_bad_year_out_of_order(tmp_path):
-    text = GOOD_HEAD + "2018/19,Savings,saving,813,thousands\n2017/18,Staff,ongoing_cost,80,£000\n"
-    error = read_bad(tmp_path, text)
-    assert "out of order" in str(error)
-    assert_error(error, row=4, column="year", value="2017/18")
+def test_rows_in_any_order_read_as_in_year_order(tmp_path):
+    # A spreadsheet lists one item's years together: Bristol's Table 1 item by item, the last
+    # year first, gives the same case and the same figures as the file in year order.
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    by_item = [lines[0], *sorted(lines[1:], key=lambda line: (line.split(",")[1], line[:7]))]
+    by_item = [by_item[0], *by_item[1:][::-1]]
+    case = read_case(write(tmp_path, "\n".join(by_item) + "\n"))
+    summary, yearly = summarise_case(case)
+    assert list(yearly["net_budget_impact"]) == [v * K for v in PUBLISHED_ANNUAL_NET]
+    assert summary.payback_from_spend_years == 3.03
+    assert list(case["year"]) == sorted(case["year"])
 
 
 def test_bad_year_missing(tmp_path):
     error = read_bad(tmp_path, GOOD_HEAD + "2019/20,Savings,saving,813,thousands\n")
     assert "a year is missing" in str(error)
     assert_error(error, row=3, column="year", value="2019/20")
+    assert "2018-19" in error.expected
+
+
+def test_bad_year_missing_in_a_file_out_of_order(tmp_path):
+    # 2019/20 (row 2), 2017/18 (row 3): 2018-19 is missing; the row named is the first row of
+    # the year after the gap.
+    text = (
+        "year,item,kind,amount,unit\n2019/20,Savings,saving,813,thousands\n"
+        "2017/18,Capital,capital,230,thousands\n"
+    )
+    error = read_bad(tmp_path, text)
+    assert "a year is missing" in str(error)
+    assert_error(error, row=2, column="year", value="2019/20")
+
+
+def test_bad_duplicate_in_a_file_out_of_order(tmp_path):
+    text = GOOD_HEAD + "2018/19,Savings,saving,813,thousands\n2017/18,Capital,capital,1,thousands\n"
+    error = read_bad(tmp_path, text)
+    assert "appear twice" in str(error)
+    assert_error(error, row=4, column="item", value="Capital")
 
 
 def test_bad_amount_not_a_number(tmp_path):

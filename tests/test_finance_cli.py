@@ -41,14 +41,13 @@ def test_bristol_summary_and_payback_are_printed(tmp_path, capsys):
         "net saving £14,907,000"
     ) in out
     assert "  10-year totals: not available" in out
-    # Simple payback: cumulative savings from 2018/19 813, 3,268, 7,918 cross 6,418 in the
-    # third year: 2 + (6,418 - 3,268) / 4,650 = 2.677 -> 2.68.
-    assert "  Simple payback: 2.68 years from the start of 2018-19" in out
-    # Cash flow from 2017/18: cumulative -310, -1,323, -99, +3,534 -> 3 + 99 / 3,633 = 3.03.
-    assert (
-        "  Cash-flow payback: 3.03 years from the start of 2017-18 (the cumulative net saving "
-        "turns positive in 2020-21)"
-    ) in out
+    # The paper states no payback. Cumulative net position (Table 1's annual net savings added
+    # up): -310, -1,323, -99, +3,534; 2020-21 opens at -99 and gains 3,633: 99 / 3,633 = 0.027
+    # of it. From the first spend (2017-18): 3.03; from the first savings (2018-19, savings 813
+    # above ongoing costs 455): 2.03.
+    assert "  Payback from the first spend: 3.03 years from the start of 2017-18" in out
+    assert "  Payback from the first savings: 2.03 years from the start of 2018-19" in out
+    assert "  The cumulative net saving first reaches zero during 2020-21." in out
     # ROI: 14,907 / 6,418 = 2.32 -> 232%
     assert "  Return on investment: 232%" in out
 
@@ -69,8 +68,9 @@ def test_files_written(tmp_path, capsys):
         v * K for v in [310, 1013, -1224, -3633, -5460, -5913]
     ]
     summary = {r["measure"]: r["central"] for r in rows(tmp_path / "summary.csv")}
-    assert float(summary["simple_payback_years"]) == 2.68
-    assert float(summary["cashflow_payback_years"]) == 3.03
+    assert float(summary["payback_from_spend_years"]) == 3.03
+    assert float(summary["payback_from_savings_years"]) == 2.03
+    assert summary["payback_year"] == "2020-21"
     assert float(summary["net_5yr"]) == 14_907 * K
     table = {r[""]: r for r in rows(tmp_path / "finance_table.csv")}
     assert table["Net saving (savings less investment)"]["5-year total"] == "£14,907,000"
@@ -79,7 +79,7 @@ def test_files_written(tmp_path, capsys):
     assert (tmp_path / "01-invest-to-save.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in (tmp_path / "02-cumulative-net-saving.svg").read_bytes()[:500]
     meta = json.loads((tmp_path / "02-cumulative-net-saving.json").read_text())
-    assert meta["title"].startswith("The cumulative net saving turns positive in 2020-21")
+    assert meta["title"].startswith("The cumulative net saving first reaches zero in 2020-21")
     assert meta["period"] == "2017-18 to 2022-23"
 
 
@@ -117,7 +117,20 @@ def test_incremental_savings_proposals_give_the_same_case(tmp_path, capsys):
     assert code == 0
     assert "savings given as increments on the year before" in out
     assert "  Gross savings: £21.3m (£21,325,000)" in out
-    assert "  Simple payback: 2.68 years from the start of 2018-19" in out
+    assert "  Payback from the first savings: 2.03 years from the start of 2018-19" in out
+
+
+def test_years_extends_the_case_flat_in_nominal_pounds(tmp_path, capsys):
+    code, out, _ = run(capsys, "--case", str(BRISTOL), "--out", str(tmp_path), "--years", "10")
+    assert code == 0
+    # Ten savings years from 2018-19 end in 2027-28: five projected years, each with 2022-23's
+    # ongoing cost 1,017 and saving 6,930 (net 5,913). Ten-year net: 14,907 + 5 x 5,913 =
+    # 44,472 (£'000s). The payback is reached in 2020-21, so it does not move.
+    assert "10-year totals (2017-18 to 2027-28)" in out and "net saving £44,472,000" in out
+    assert "  Payback from the first spend: 3.03 years from the start of 2017-18" in out
+    assert "held flat in nominal pounds" in out
+    code, _, err = run(capsys, "--case", str(BRISTOL), "--out", str(tmp_path), "--years", "7")
+    assert code == 2 and "--years" in err and "\n" not in err.strip()
 
 
 def test_discount_rate_is_used(tmp_path, capsys):
@@ -140,15 +153,18 @@ def test_bounds_give_lower_and_upper_cases(tmp_path, capsys):
     )
     code, out, _ = run(capsys, "--case", str(case), "--out", str(tmp_path / "out"))
     assert code == 0
-    # Central: 1 + (300 - 200) / 200 = 1.5; low: 100 + 100 < 300, never; high: 300 / 300 = 1.
-    assert "  Simple payback: 1.50 years from the start of 2025-26" in out
+    # Central: cumulative -300, -100, +100: 2 + 100/200 = 2.5 from the spend (2024-25), 1.5
+    # from the first savings (2025-26); low: -300, -200, -100, never; high: -300, 0: 1 + 300/300
+    # = 2.0 from the spend, 1.0 from the savings.
+    assert "  Payback from the first savings: 1.50 years from the start of 2025-26" in out
+    assert "  Payback from the first spend: 2.50 years from the start of 2024-25" in out
     assert (
-        "  Lower case (savings at their lower bounds): net saving -£100,000, simple payback " in out
+        "  Lower case (savings at their lower bounds): net saving -£100,000, payback no payback "
+        "within the case from the first spend" in out
     )
-    assert "not reached within the case" in out
     assert (
-        "  Upper case (savings at their upper bounds): net saving £300,000, simple payback 1.00"
-        in out
+        "  Upper case (savings at their upper bounds): net saving £300,000, payback 2.00 years "
+        "from the first spend and 1.00 years from the first savings" in out
     )
 
 
@@ -162,7 +178,7 @@ def test_bounds_give_lower_and_upper_cases(tmp_path, capsys):
             "eight hundred",
             "not a number",
         ),
-        ("2016/17,Savings,saving,813,thousands", "year", "2016/17", "out of order"),
+        ("2015/16,Savings,saving,813,thousands", "year", "2017/18", "a year is missing"),
     ],
 )
 def test_bad_case_exits_2_naming_row_and_column(tmp_path, capsys, row, column, value, message):
@@ -176,7 +192,8 @@ def test_bad_case_exits_2_naming_row_and_column(tmp_path, capsys, row, column, v
     out = tmp_path / "out"
     code, _, err = run(capsys, "--case", str(case), "--out", str(out))
     assert code == 2
-    assert message in err and "case.csv" in err and "row 3" in err
+    assert message in err and "case.csv" in err
+    assert ("row 2" if message == "a year is missing" else "row 3") in err
     assert f"column {column!r}" in err and f"value {value!r}" in err
     assert not out.exists()  # nothing written for a case that cannot be read
 

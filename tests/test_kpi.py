@@ -14,11 +14,14 @@ from hypothesis import strategies as st
 
 from cscanalysis.errors import DataError, ParameterError
 from cscanalysis.kpi import (
+    KpiRule,
+    choose_periods,
     direction_of_travel,
     previous_year_period,
     scorecard,
     scorecard_summary,
     status,
+    thresholds,
 )
 from cscanalysis.sources.casefiles import csv_to_xlsx, read_kpis
 
@@ -87,10 +90,16 @@ def test_status_edge_cases():
     assert status(None, 80, 2, "+") == "no data"
     assert status(70, math.nan, 2, "+") == "no target"
     assert status(80, 80, 0, "+") == "on target"
-    assert status(80.1, 80, 0, "+") == "well above target"  # tolerance 0: no plain "above"
+    # Tolerance 0 and no "well" threshold: no "well" bands, a miss is only "below".
+    assert status(80.1, 80, 0, "+") == "above target"
+    assert status(61, 80, 0, "+") == "below target"
+    assert status(61, 80, None, "+") == "below target"  # a blank tolerance too
     assert status(80.1 + 0.2, 80.3, 0, "+") == "on target"  # 80.30000000000001 is a hit
-    # A wider "well" band: with well = 3, a gap of -5 on tolerance 2 is only "below".
-    assert status(75, 80, 2, "+", well=3) == "below target"
+    # A stated "well" threshold: 6 points, so a gap of -5 on tolerance 2 is only "below",
+    # a gap of -7 "well below"; with the default (twice the tolerance, 4) -5 is well below.
+    assert status(75, 80, 2, "+", well=6) == "below target"
+    assert status(73, 80, 2, "+", well=6) == "well below target"
+    assert status(75, 80, 2, "+") == "well below target"
     with pytest.raises(ParameterError):
         status(1, 1, 1, "up")
     with pytest.raises(ParameterError):
@@ -212,9 +221,126 @@ def test_percentages_as_written_in_reports(tmp_path):
 def test_scorecard_needs_a_period_when_kinds_mix(tmp_path):
     text = "code,title,polarity,target,tolerance,2018-19,2019-20 Q1\nA,A,+,1,0,1,1\n"
     kpis = read_kpis(write(tmp_path, text))
-    with pytest.raises(ParameterError, match="mix kinds"):
-        scorecard(kpis)
+    with pytest.raises(ParameterError, match="say which period to score"):
+        scorecard(kpis)  # one column of each kind: no most frequent kind
     assert scorecard(kpis, "2019-20 Q1")["direction"].iloc[0] == "new indicator, no baseline"
+
+
+# Last year's outturn beside this year's quarters, as a performance report prints them.
+OUTTURN = """code,title,polarity,unit,target,tolerance,2023-24,2024-25 Q1,2024-25 Q2,2024-25 Q3
+CASELOAD,Average caseload,-,cases,16,1,18,17,16.5,15.5
+REVIEWS,CIN reviews on time (%),+,%,80,5,72,74,78,81
+"""
+
+
+def test_outturn_beside_quarters_is_scored(tmp_path):
+    kpis = read_kpis(write(tmp_path, OUTTURN))
+    # Default: the latest of the most frequent kind (3 quarters, 1 year) -> 2024-25 Q3, against
+    # 2023-24 Q3, which the file does not hold -> no baseline.
+    card = scorecard(kpis).set_index("code")
+    assert (card["period"].iloc[0], card["previous_period"].iloc[0]) == ("2024-25 Q3", "2023-24 Q3")
+    assert card.at["CASELOAD", "direction"] == "new indicator, no baseline"
+    # CASELOAD 15.5 vs 16 (-): +0.5 within 1 -> on; REVIEWS 81 vs 80 (+): +1 within 5 -> on.
+    assert list(card["status"]) == ["on target", "on target"]
+    # The user compares the latest quarter with last year's outturn: 18 -> 15.5 improved,
+    # 72 -> 81 improved.
+    card = scorecard(kpis, compare="2023-24").set_index("code")
+    assert card["previous_period"].iloc[0] == "2023-24"
+    assert list(card["direction"]) == ["improved", "improved"]
+    # ... or scores Q2 against Q1: CASELOAD 16.5 vs 16: -0.5 on target; 17 -> 16.5 improved.
+    card = scorecard(kpis, "2024-25 Q2", compare="2024-25 Q1").set_index("code")
+    assert card.at["CASELOAD", "status"] == "on target"
+    assert card.at["CASELOAD", "direction"] == "improved"
+    # The outturn itself: 18 vs 16, gap -2, tolerance 1, well 2 -> below (the bound is in).
+    assert scorecard(kpis, "2023-24").at[0, "status"] == "below target"
+
+
+def test_unknown_period_names_the_choices(tmp_path):
+    kpis = read_kpis(write(tmp_path, OUTTURN))
+    with pytest.raises(ParameterError, match="2024-25 Q1, 2024-25 Q2") as info:
+        scorecard(kpis, "2024-25 Q4")
+    assert "\n" not in str(info.value)
+    with pytest.raises(ParameterError, match="comparison period"):
+        scorecard(kpis, compare="2022-23")
+    assert choose_periods(["2019", "2020", "2020-21 Q1"]) == ("2020", "2019")
+
+
+# A council's rule of the usual kind, stated once for every indicator: on target when at or
+# better than target; "below" when worse by no more than 10% of the target; "well below"
+# beyond that. (The seeds hold no performance report with RAG ratings, so the figures here
+# are ours; the rule is the shape the issue describes.) Eight indicators each miss target by
+# less than 10% of it: all eight are "below", none "well below".
+BELOW8 = """code,title,polarity,unit,target,tolerance,2024-25
+A,Assessments in 45 days (%),+,%,90,,85
+B,CP plans reviewed on time (%),+,%,95,,90
+C,Visits in timescale (%),+,%,90,,82
+D,Average caseload,-,cases,18,,19.5
+E,Re-referrals (%),-,%,20,,21.5
+F,Care leavers in touch (%),+,%,95,,90
+G,Foster households,+,households,200,,185
+H,Agency social workers (%),-,%,10,,10.9
+"""
+
+
+def test_a_councils_rule_keeps_below_as_below(tmp_path):
+    kpis = read_kpis(write(tmp_path, BELOW8))
+    # By hand, 10% of each target and the gap (better minus worse):
+    #   A 9 vs -5; B 9.5 vs -5; C 9 vs -8; D 1.8 vs -1.5; E 2 vs -1.5; F 9.5 vs -5;
+    #   G 20 vs -15; H 1 vs -0.9: every miss is inside 10% of its target -> below.
+    rule = KpiRule(tolerance=0, well=10, basis="share")
+    card = scorecard(kpis, rule=rule)
+    assert list(card["status"]) == ["below target"] * 8
+    assert list(card["well_units"]) == pytest.approx([9, 9.5, 9, 1.8, 2, 9.5, 20, 1])
+    # With no rule at all the blank tolerances no longer make every miss "well below".
+    assert list(scorecard(kpis)["status"]) == ["below target"] * 8
+    # A stricter council (well below beyond 5% of target): A 4.5 < 5, C 4.5 < 8, F 4.75 < 5,
+    # G 10 < 15 -> well below; B 4.75 < 5 well below too; D 0.9 < 1.5, E 1 < 1.5,
+    # H 0.5 < 0.9 -> well below. Every miss here exceeds 5%.
+    strict = scorecard(kpis, rule=KpiRule(tolerance=0, well=5, basis="share"))
+    assert list(strict["status"]) == ["well below target"] * 8
+
+
+def test_rule_columns_in_the_file_win_over_the_default(tmp_path):
+    # REVIEWS states its own rule: 2 points on target, well below beyond 6 points (absolute).
+    # CASELOAD states a share: on target within 5% of 16 (0.8), well beyond 20% (3.2).
+    text = (
+        "code,title,polarity,target,tolerance,well,basis,2024-25\n"
+        "REVIEWS,Reviews,+,80,2,6,absolute,75\n"
+        "CASELOAD,Caseload,-,16,5,20,share,16.7\n"
+        "EET,EET,+,65,,,,60\n"
+    )
+    kpis = read_kpis(write(tmp_path, text))
+    assert list(kpis["basis"].unique()) == ["absolute", "share"]
+    card = scorecard(kpis, rule=KpiRule(tolerance=1, well=3)).set_index("code")
+    # REVIEWS 75 vs 80: gap -5, beyond 2, within 6 -> below (the default's 3 would say well).
+    assert card.at["REVIEWS", "status"] == "below target"
+    # CASELOAD 16.7 vs 16 (-): gap -0.7, within 0.8 -> on target.
+    assert card.at["CASELOAD", "status"] == "on target"
+    assert card.at["CASELOAD", "tolerance_units"] == pytest.approx(0.8)
+    # EET blank: the default rule, 1 and 3 points: 60 vs 65, gap -5 -> well below.
+    assert card.at["EET", "status"] == "well below target"
+
+
+def test_a_default_well_inside_an_indicators_tolerance_is_refused(tmp_path):
+    # CASELOAD's own tolerance is 1 case; a default "well" of 5% of 16 = 0.8 would sit inside
+    # it: refused in one line naming the indicator, not silently widened.
+    kpis = read_kpis(write(tmp_path, QUARTERLY))
+    with pytest.raises(ParameterError, match="indicator CASELOAD") as info:
+        scorecard(kpis, rule=KpiRule(well=5, basis="share"))
+    assert "\n" not in str(info.value)
+
+
+def test_thresholds_by_hand():
+    assert thresholds(80, 2, None) == (2, 4)  # default well: twice the tolerance
+    assert thresholds(80, 0, None) == (0, None)  # no "well" bands
+    assert thresholds(80, math.nan, math.nan) == (0, None)  # blank cells, no default
+    assert thresholds(80, 5, 10, "share") == (4, 8)  # 5% and 10% of 80
+    assert thresholds(-20, 10, None, "share") == (2, 4)  # a share of a negative target's size
+    assert thresholds(80, math.nan, None, rule=KpiRule(10, 20, "share")) == (8, 16)
+    with pytest.raises(ParameterError):
+        KpiRule(tolerance=5, well=2)
+    with pytest.raises(ParameterError):
+        KpiRule(basis="percent")
 
 
 def test_xlsx_reads_the_same_as_csv(tmp_path):
@@ -287,6 +413,25 @@ def test_bad_target_not_a_number(tmp_path):
 def test_bad_tolerance_negative(tmp_path):
     error = read_bad(tmp_path, HEAD + "A,Caseload,-,16,-1,18,17\n")
     assert where(error) == (2, "tolerance", "-1")
+
+
+def test_bad_well_inside_tolerance(tmp_path):
+    head = "code,title,polarity,target,tolerance,well,2018-19\n"
+    error = read_bad(tmp_path, head + "A,Caseload,-,16,2,1,18\n")
+    assert where(error) == (2, "well", "1")
+
+
+def test_bad_well_negative(tmp_path):
+    head = "code,title,polarity,target,tolerance,well,2018-19\n"
+    error = read_bad(tmp_path, head + "A,Caseload,-,16,,-1,18\n")
+    assert where(error) == (2, "well", "-1")
+
+
+def test_bad_basis(tmp_path):
+    head = "code,title,polarity,target,tolerance,basis,2018-19\n"
+    error = read_bad(tmp_path, head + "A,Caseload,-,16,1,percent,18\n")
+    assert "unknown basis" in str(error)
+    assert where(error) == (2, "basis", "percent")
 
 
 def test_bad_duplicate_code(tmp_path):

@@ -10,17 +10,22 @@ import pytest
 
 from cscanalysis.errors import DataError, ParameterError
 from cscanalysis.risk import (
-    RiskBands,
+    DEFAULT_MATRIX,
+    RiskMatrix,
     band_counts,
+    parse_bands,
     risk_heatmap_data,
     score_band,
     score_risks,
 )
-from cscanalysis.sources.casefiles import csv_to_xlsx, read_risks
+from cscanalysis.sources.casefiles import csv_to_xlsx
+from cscanalysis.sources.riskfiles import read_risk_matrix, read_risks
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "data" / "examples" / "risks_example.csv"
 TEMPLATE = ROOT / "data" / "templates" / "risks.csv"
+MATRIX_EXAMPLE = ROOT / "data" / "examples" / "risk_matrix_example.csv"
+MATRIX_TEMPLATE = ROOT / "data" / "templates" / "risk_matrix.csv"
 
 # The matrix by hand (likelihood across, impact down) with the documented bands
 # low 1-4, medium 5-9, high 10-15, critical 16+:
@@ -49,12 +54,85 @@ def test_every_cell_band_by_hand():
 
 
 def test_custom_bands():
-    strict = RiskBands(low_max=2, medium_max=6, high_max=12)
+    strict = parse_bands("low:1,medium:3,high:7,critical:13")
     assert [score_band(s, strict) for s in (2, 3, 6, 7, 12, 14)] == [
         "low", "medium", "medium", "high", "high", "critical",
     ]  # fmt: skip
-    with pytest.raises(ParameterError):
-        RiskBands(low_max=9, medium_max=5)
+    assert strict.describe() == "low 1-2, medium 3-6, high 7-12, critical 13 and over"
+    assert DEFAULT_MATRIX.describe() == "low 1-4, medium 5-9, high 10-15, critical 16 and over"
+    for bad in ("low:1,medium:9,high:5", "low:3,medium:5", "low:1,low:5", "low,medium:5",
+                "low:one", ":1"):  # fmt: skip
+        with pytest.raises(ParameterError) as info:
+            parse_bands(bad)
+        assert "\n" not in str(info.value)
+
+
+def test_a_councils_bands_from_a_matrix_file():
+    # Issue 16: the package's default bands rate 4x3 = 12 and 2x5 = 10 "high" and 20 and 21
+    # "critical", where the council's own matrix calls them medium and high. The seeds hold no
+    # risk matrix, so risk_matrix_example.csv states bands with those ratings (medium 5 to 12,
+    # high 14 to 21; the other edges, low below 5 and very high 28, are ours).
+    matrix = read_risk_matrix(MATRIX_EXAMPLE)
+    assert matrix.band_names == ("low", "medium", "high", "very high")
+    assert (matrix.band(4 * 3), matrix.band(2 * 5)) == ("medium", "medium")
+    assert (matrix.band(4 * 5), matrix.band(3 * 7)) == ("high", "high")
+    assert (DEFAULT_MATRIX.band(12), DEFAULT_MATRIX.band(21)) == ("high", "critical")
+    scored = score_risks(read_risks(EXAMPLE, matrix=matrix), matrix)
+    # SF1 28 very high; SF6 21, SF4 20, SF2 15, SF5 15 high; SF3 9, SF7 6 medium. Tolerances:
+    # SF1 2x5 = 10 medium, SF6 2x7 = 14 high.
+    assert list(scored["band"]) == ["very high"] + ["high"] * 4 + ["medium"] * 2
+    assert list(scored["tolerance_band"][:2]) == ["medium", "high"]
+    assert list(band_counts(scored, matrix)["risks"]) == [0, 2, 4, 1]
+    assert matrix.source == "risk_matrix_example.csv"
+    assert read_risk_matrix(MATRIX_TEMPLATE) == RiskMatrix(
+        matrix.likelihoods, matrix.impacts, matrix.bands, source="risk_matrix.csv"
+    )
+
+
+def test_a_five_by_five_matrix(tmp_path):
+    lines = ["scale,score,label"]
+    lines += [f"likelihood,{i},L{i}" for i in range(1, 6)]
+    lines += [f"impact,{i},I{i}" for i in range(1, 6)]
+    lines += ["band,1,green", "band,5,amber", "band,15,red"]
+    matrix = read_risk_matrix(write(tmp_path, "\n".join(lines) + "\n", "matrix.csv"))
+    text = HEAD + "R1,Risk,5,5,2,2\nR2,Risk,2,2,1,1\n"
+    # On the default 4 x (1, 3, 5, 7) scale likelihood 5 is out of range; here it is 5x5 = 25.
+    with pytest.raises(DataError):
+        read_risks(write(tmp_path, text))
+    scored = score_risks(read_risks(write(tmp_path, text), matrix=matrix), matrix)
+    assert list(scored["score"]) == [25, 4]
+    assert list(scored["band"]) == ["red", "green"]
+    cells = risk_heatmap_data(scored, matrix)
+    assert len(cells) == 25
+    assert cells.set_index(["likelihood", "impact"]).at[(5, 5), "likelihood_label"] == "L5"
+
+
+@pytest.mark.parametrize(
+    ("rows", "where_", "message"),
+    [
+        (["chance,1,rare"], (2, "scale", "chance"), "unknown scale"),
+        (["likelihood,2,b", "likelihood,1,a"], (3, "score", "1"), "do not rise"),
+        (["likelihood,1.5,a"], (2, "score", "1.5"), "whole score"),
+        (["likelihood,1,"], (2, "label", ""), "label is blank"),
+        (["likelihood,one,a"], (2, "score", "one"), "not a number"),
+    ],
+)
+def test_bad_matrix_files(tmp_path, rows, where_, message):
+    text = "scale,score,label\n" + "\n".join(rows) + "\nimpact,1,x\nband,1,low\n"
+    with pytest.raises(DataError) as info:
+        read_risk_matrix(write(tmp_path, text, "matrix.csv"))
+    assert message in str(info.value)
+    assert (info.value.row, info.value.column, info.value.value) == where_
+    assert info.value.file == "matrix.csv" and info.value.expected
+
+
+def test_bad_matrix_without_bands_or_covering_every_score(tmp_path):
+    text = "scale,score,label\nlikelihood,1,a\nimpact,1,b\n"
+    with pytest.raises(DataError, match="no band rows"):
+        read_risk_matrix(write(tmp_path, text, "matrix.csv"))
+    with pytest.raises(DataError, match="every score needs a band") as info:
+        read_risk_matrix(write(tmp_path, text + "band,2,low\n", "matrix.csv"))
+    assert info.value.row == 4
 
 
 @pytest.fixture(scope="module")

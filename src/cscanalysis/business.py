@@ -22,23 +22,23 @@ from cscanalysis.business_charts import (
     cumulative_chart,
     funnel_chart,
     investment_chart,
-    risk_heatmap_chart,
     salary_chart,
-    scorecard_chart,
 )
+from cscanalysis.business_charts_rag import risk_heatmap_chart, scorecard_chart
 from cscanalysis.business_format import (
+    PAYBACK_CONVENTION,
     horizon_end,
     money,
-    payback_year,
+    payback_facts,
     period_span,
     pounds,
-    spending_start,
     years_text,
 )
 from cscanalysis.business_inputs import (
     MAX_RATE,
     BusinessCase,
     assemble,
+    case_years,
     check_discount_rate,
     read_inputs,
     resolve_input,
@@ -67,6 +67,7 @@ __all__ = [
     "BusinessCase",
     "approvals_chart",
     "assemble",
+    "case_years",
     "check_discount_rate",
     "close_charts",
     "contents",
@@ -110,8 +111,8 @@ INTROS = {
     "summary": "The headline figures of the case and the evidence beside it.",
     "invest": "Investment and savings by financial year, the net saving, payback, net present "
     "value and return on investment.",
-    "kpis": "Each indicator's latest value against its target and against the same period a "
-    "year earlier.",
+    "kpis": "Each indicator's value against its target, by the council's rule, and against an "
+    "earlier period.",
     "risks": "Each risk's current rating (likelihood times impact) and the rating the council "
     "will tolerate.",
     "pay": "Pay scales for the same grade in comparator councils, bottom to top of scale, with "
@@ -171,21 +172,32 @@ def key_facts(bc: BusinessCase) -> list[str]:
         f"({money(capital)} capital, {money(revenue)} revenue) and expects gross savings of "
         f"{money(s.total_savings)}: a net saving of {money(s.total_net)}."
     ]
-    if s.first_saving_year is not None and not is_missing(s.simple_payback_years):
-        facts.append(
-            "Simple payback: savings repay the whole investment "
-            f"{years_text(s.simple_payback_years)} after savings start in {s.first_saving_year}."
+    if s.spend_start_year is not None and s.payback_year is not None:
+        parts = [f"{years_text(s.payback_from_spend_years)} after spending starts in "]
+        parts[0] += str(s.spend_start_year)
+        if s.savings_start_year is not None:
+            parts.append(
+                f"{years_text(s.payback_from_savings_years)} after savings first exceed running "
+                f"costs in {s.savings_start_year}"
+            )
+        fact = f"Payback: {' and '.join(parts)}; the cumulative net saving first reaches zero "
+        fact += f"during {s.payback_year}" + (
+            " (a projected year)." if s.payback_projected else "."
         )
-    crossing = payback_year(y, s.cashflow_payback_years)
-    start = str(y["year"].iloc[spending_start(y)])
-    if crossing is not None and s.cashflow_payback_years > 0:
+        if s.payback_lapses_year is not None:
+            fact += f" It falls below zero again by the end of {s.payback_lapses_year}."
+        facts.append(fact)
+    elif s.spend_start_year is not None:
         facts.append(
-            f"Cash-flow payback: the cumulative net saving turns positive "
-            f"{years_text(s.cashflow_payback_years)} after spending starts in {start}, during "
-            f"{crossing}."
+            "The cumulative net saving is still negative at the end of the case: no payback "
+            "within the case."
         )
-    elif crossing is None:
-        facts.append("The cumulative net saving is still negative at the end of the case.")
+    if s.projected_years:
+        projected = y.loc[y["projected"], "year"]
+        facts.append(
+            f"The years {projected.iloc[0]} to {projected.iloc[-1]} are projected: the last "
+            "given year's ongoing costs and savings held flat in nominal pounds."
+        )
     roi = fmt_pct(s.roi * 100, dp=0) if not is_missing(s.roi) else "not defined"
     facts.append(
         f"Net present value at {fmt_pct(s.discount_rate * 100)} (HM Treasury Green Book rate by "
@@ -194,20 +206,22 @@ def key_facts(bc: BusinessCase) -> list[str]:
     if s.lower is not None and s.upper is not None:
         facts.append(
             f"With every saving at its lower bound the net saving is {money(s.lower.total_net)} "
-            f"(simple payback {years_text(s.lower.simple_payback_years)}); at its upper bound "
-            f"{money(s.upper.total_net)} ({years_text(s.upper.simple_payback_years)})."
+            f"(payback {years_text(s.lower.payback_from_spend_years)} from the first spend); at "
+            f"its upper bound {money(s.upper.total_net)} "
+            f"({years_text(s.upper.payback_from_spend_years)})."
         )
     if bc.kpi_summary is not None and bc.card is not None:
         k = bc.kpi_summary
         facts.append(
             f"{k.on_or_above} of {k.with_status} performance indicators with a target are on or "
             f"above target in {bc.card['period'].iloc[0]}; {k.improved} of {k.with_baseline} "
-            "improved on a year earlier."
+            f"improved on {bc.card['previous_period'].iloc[0]}."
         )
     if bc.risks is not None:
-        critical = int((bc.risks["band"] == "critical").sum())
+        top = bc.risk_matrix.band_names[-1]
+        critical = int((bc.risks["band"] == top).sum())
         facts.append(
-            f"{critical} of {len(bc.risks)} risks are rated critical; "
+            f"{critical} of {len(bc.risks)} risks are rated {top}; "
             f"{int(bc.risks['above_tolerance'].sum())} are above tolerance."
         )
     if bc.salaries is not None and bc.council:
@@ -242,6 +256,31 @@ def key_facts(bc: BusinessCase) -> list[str]:
     return facts
 
 
+def kpi_note(bc: BusinessCase) -> str:
+    """How the indicators were rated: the rule, its defaults and the periods compared."""
+    if bc.card is None:
+        return ""
+    r = bc.kpi_rule
+    share = " (as a percentage of the target)" if r.basis == "share" else ""
+    if r.tolerance is None and r.well is None:
+        default = (
+            "Where the file states no rule, the tolerance is 0 and the 'well' threshold twice "
+            "the tolerance, with no 'well' bands when the tolerance is 0 (a miss is then 'below "
+            "target', never 'well below')."
+        )
+    else:
+        tol = "0" if r.tolerance is None else f"{r.tolerance:g}"
+        well = "twice the tolerance" if r.well is None else f"{r.well:g}"
+        default = f"Where the file states no rule: tolerance {tol}, 'well' threshold {well}{share}."
+    return (
+        "Indicator status compares the gap to target (better minus worse, so lower caseloads "
+        "count as better) with each indicator's rule: within the tolerance it is on target, "
+        "beyond the 'well' threshold well above or below (the thresholds used are in the "
+        f"table). {default} Indicators are scored for {bc.card['period'].iloc[0]}; direction of "
+        f"travel compares with {bc.card['previous_period'].iloc[0]}."
+    )
+
+
 def method_notes(bc: BusinessCase) -> list[str]:
     basis = (
         "each year's saving against the baseline"
@@ -254,26 +293,19 @@ def method_notes(bc: BusinessCase) -> list[str]:
         "often print it with the opposite sign).",
         "The five-year total runs from the first year of the case to the fifth year with savings, "
         "so a set-up year is included.",
-        "Simple payback counts years from the start of the first year with savings until "
-        "cumulative savings equal the total investment; cash-flow payback counts from the start "
-        "of the first year with spending until the cumulative net saving is zero for good. Flows "
-        "accrue evenly through each year (linear within the year), two decimals.",
+        PAYBACK_CONVENTION,
         f"Net present value discounts year t of the case by 1 / (1 + {bc.discount_rate:g})^t; "
         "the first year is not discounted. Return on investment = (savings - investment) / "
         "investment.",
     ]
     if bc.card is not None:
-        notes.append(
-            "Indicator status compares the gap to target (better minus worse, so lower caseloads "
-            "count as better) with the tolerance: within it is on target, beyond twice it is "
-            "well above or below. Direction of travel compares with the same period a year "
-            "earlier."
-        )
+        notes.append(kpi_note(bc))
     if bc.risks is not None:
+        m = bc.risk_matrix
         notes.append(
-            "Risk score = likelihood (1 to 4) × impact (1, 3, 5, 7); bands: low 1-4, medium "
-            "5-9, high 10-15, critical 16 and over. Above tolerance: the current score is above "
-            "the tolerance score."
+            f"Risk score = likelihood ({', '.join(map(str, m.likelihood_scores))}) × impact "
+            f"({', '.join(map(str, m.impact_scores))}); bands ({m.source}): {m.describe()}. "
+            "Above tolerance: the current score is above the tolerance score."
         )
     if bc.salaries is not None:
         notes.append(
@@ -314,7 +346,12 @@ def pack_charts(bc: BusinessCase) -> dict[str, list[Chart]]:
         ]
     if bc.risks is not None:
         out["risks"] = [
-            risk_heatmap_chart(bc.risks, place=place, source=_source(bc, "risks", "risk register"))
+            risk_heatmap_chart(
+                bc.risks,
+                place=place,
+                source=_source(bc, "risks", "risk register"),
+                matrix=bc.risk_matrix,
+            )
         ]
     if bc.salaries is not None:
         pairs = bc.salaries[["grade", "group"]].drop_duplicates()
@@ -445,19 +482,16 @@ def summary_lines(
                 f"): investment {pounds(inv)}, gross savings {pounds(sav)}, net saving "
                 f"{pounds(net)}"
             )
-    if s.first_saving_year is None:
-        lines.append("  Simple payback: no savings")
-    else:
+    spend, savings, note = payback_facts(s)
+    lines.append(f"  Payback from the first spend: {spend}")
+    lines.append(f"  Payback from the first savings: {savings}")
+    if note:
+        lines.append(f"  {note}")
+    if s.projected_years:
         lines.append(
-            f"  Simple payback: {years_text(s.simple_payback_years)} from the start of "
-            f"{s.first_saving_year}"
+            f"  Projected: the last {s.projected_years} years, the last given year's ongoing "
+            "costs and savings held flat in nominal pounds"
         )
-    start = str(yearly["year"].iloc[spending_start(yearly)])
-    crossing = payback_year(yearly, s.cashflow_payback_years)
-    text = f"  Cash-flow payback: {years_text(s.cashflow_payback_years)} from the start of {start}"
-    if crossing is not None and s.cashflow_payback_years > 0:
-        text += f" (the cumulative net saving turns positive in {crossing})"
-    lines.append(text)
     lines.append(
         f"  Net present value at {fmt_pct(s.discount_rate * 100)}: {money(s.npv)} ({pounds(s.npv)})"
     )
@@ -467,8 +501,8 @@ def summary_lines(
         if case is not None:
             lines.append(
                 f"  {name} case (savings at their {name.lower()} bounds): net saving "
-                f"{money(case.total_net)}, simple payback "
-                f"{years_text(case.simple_payback_years)}, cash-flow payback "
-                f"{years_text(case.cashflow_payback_years)}, NPV {money(case.npv)}"
+                f"{money(case.total_net)}, payback {years_text(case.payback_from_spend_years)} "
+                f"from the first spend and {years_text(case.payback_from_savings_years)} from "
+                f"the first savings, NPV {money(case.npv)}"
             )
     return lines

@@ -5,29 +5,21 @@ shaded and hatched, KPI direction shown by marker shape."""
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from cscanalysis import kpi, sufficiency
+from cscanalysis import sufficiency
 from cscanalysis.business_format import (
     count_text,
     first_saving_index,
-    kpi_value,
     money,
-    payback_year,
     pounds,
-    spending_start,
     years_text,
 )
 from cscanalysis.business_inputs import slugify
-from cscanalysis.business_tables import scorecard_table
 from cscanalysis.charts import (
     DARK_BLUE,
     DARK_GREY,
@@ -40,22 +32,13 @@ from cscanalysis.charts import (
 )
 from cscanalysis.finance import CaseSummary
 from cscanalysis.fmt import fmt_int, fmt_money, fmt_number, fmt_pct, is_missing
-from cscanalysis.risk import (
-    IMPACT_LABELS,
-    IMPACTS,
-    LIKELIHOOD_LABELS,
-    LIKELIHOODS,
-    risk_heatmap_data,
-)
 
 __all__ = [
     "approvals_chart",
     "cumulative_chart",
     "funnel_chart",
     "investment_chart",
-    "risk_heatmap_chart",
     "salary_chart",
-    "scorecard_chart",
 ]
 
 
@@ -155,35 +138,38 @@ def investment_chart(
 def cumulative_chart(
     yearly: pd.DataFrame, summary: CaseSummary, *, place: str, source: str
 ) -> Chart:
-    """Cumulative net saving at the end of each year, with the cash-flow payback point marked.
+    """Cumulative net saving at the end of each year, with the payback point marked.
 
-    The line starts at zero at the start of the first year and runs straight between year ends
-    (flows accrue evenly through a year), so the payback point lies on it.
+    The line starts at zero at the start of the first year, drops at the start of a year by its
+    capital and one-off spend and runs straight to the year end (savings and ongoing costs
+    accrue evenly), the convention of :mod:`cscanalysis.finance`, so the payback point (where
+    it first reaches zero) lies on it.
     """
     years = yearly["year"].tolist()
     n = len(years)
     cumulative = yearly["cumulative_net_position"].to_numpy(dtype=float)
     divisor, unit = _scale(float(np.abs(cumulative).max()) or 1.0)
-    xs = np.arange(n + 1)
-    ys = np.concatenate([[0.0], cumulative]) / divisor
+    upfront = (yearly["capital"] + yearly["one_off_revenue"]).to_numpy(dtype=float)
+    xs, ys = [0.0], [0.0]
+    for i in range(n):  # capital and one-off spend at the start of a year, the rest through it
+        if upfront[i] > 0:
+            xs.append(float(i))
+            ys.append((ys[-1] * divisor - upfront[i]) / divisor)
+        xs.append(float(i + 1))
+        ys.append(cumulative[i] / divisor)
     figure, axes = new_figure(height=3.6)
-    for boundary in xs:
+    for boundary in range(n + 1):
         axes.axvline(boundary, color="#D9D9D9", linewidth=0.6, zorder=0)
     axes.axhline(0, color=DARK_GREY, linewidth=0.9)
+    axes.plot(xs, ys, color=DARK_BLUE, linewidth=2.2)
     axes.plot(
-        xs,
-        ys,
-        color=DARK_BLUE,
-        linewidth=2.2,
-        marker="o",
-        markersize=5,
-        markevery=list(range(1, n + 1)),
-    )
-    payback = summary.cashflow_payback_years
-    start = spending_start(yearly)
-    crossing = payback_year(yearly, payback)
-    if crossing is not None and payback > 0:
-        point = start + payback
+        np.arange(1, n + 1), cumulative / divisor, color=DARK_BLUE, marker="o", markersize=5,
+        linestyle="none",
+    )  # fmt: skip
+    payback = summary.payback_from_spend_years
+    crossing = summary.payback_year
+    if crossing is not None and summary.payback_point > 0:
+        point = summary.payback_point
         axes.plot(
             [point],
             [0],
@@ -194,7 +180,7 @@ def cumulative_chart(
             zorder=4,
         )
         axes.annotate(
-            f"Pays back after {fmt_number(payback, dp=2)} years",
+            f"Pays back {fmt_number(payback, dp=2)} years after spending starts",
             (point, 0),
             xytext=(-10, 28),
             textcoords="offset points",
@@ -225,16 +211,16 @@ def cumulative_chart(
             f"The cumulative net saving is still {money(cumulative[-1])} at the end of {last}: "
             "the case does not pay back within its years"
         )
-    elif payback == 0:
+    elif summary.spend_start_year is None:
         title = (
             f"Savings cover the spending from the start; the cumulative net saving reaches "
             f"{money(cumulative[-1])} by {last}"
         )
     else:
         title = (
-            f"The cumulative net saving turns positive in {crossing}, "
-            f"{fmt_number(payback, dp=2)} years after spending starts, and reaches "
-            f"{money(cumulative[-1])} by the end of {last}"
+            f"The cumulative net saving first reaches zero in {crossing}, "
+            f"{fmt_number(payback, dp=2)} years after spending starts in "
+            f"{summary.spend_start_year}, and is {money(cumulative[-1])} by the end of {last}"
         )
     subtitle = (
         f"Cumulative net saving (gross savings less investment, {unit}) at the end of each "
@@ -245,11 +231,10 @@ def cumulative_chart(
     alt = f"Line chart: {title}."
     if cumulative[low] < 0:
         alt += f" It is lowest at {money(cumulative[low])} at the end of {years[low]}."
-    first_saving = first_saving_index(yearly)
-    if first_saving is not None:
+    if summary.savings_start_year is not None and crossing is not None:
         alt += (
-            f" Simple payback (savings against total investment): "
-            f"{years_text(summary.simple_payback_years)} from the start of {years[first_saving]}."
+            f" Counted from the first year whose savings exceed its running costs, "
+            f"{summary.savings_start_year}: {years_text(summary.payback_from_savings_years)}."
         )
     data = pd.DataFrame(
         {
@@ -261,211 +246,10 @@ def cumulative_chart(
     )
     caption = (
         "Each point is the cumulative net saving at the end of a financial year; the line starts "
-        "at zero before the first year. The star marks the cash-flow payback point."
+        "at zero before the first year and drops at the start of a year by its capital and "
+        "one-off spend. The star marks the payback point, where it first reaches zero."
     )
     return Chart("cumulative-net-saving", figure, title, subtitle, alt, caption, source, data)
-
-
-_BAND_ORDER = [kpi.WELL_BELOW, kpi.BELOW, kpi.ON, kpi.ABOVE, kpi.WELL_ABOVE]
-
-
-_BAND_TICKS = [
-    "Well below\ntarget",
-    "Below\ntarget",
-    "On target",
-    "Above\ntarget",
-    "Well above\ntarget",
-    "No target\nor no data",
-]
-
-
-_DIRECTION_MARKERS = {
-    kpi.IMPROVED: ("^", "Improved on a year earlier"),
-    kpi.WORSENED: ("v", "Worsened"),
-    kpi.SAME: ("o", "Same"),
-    kpi.NO_BASELINE: ("D", "No value a year earlier"),
-    kpi.NO_DATA: ("X", "No data"),
-}
-
-
-def scorecard_chart(
-    card: pd.DataFrame, summary: kpi.ScorecardSummary, *, place: str, source: str
-) -> Chart:
-    """Each indicator placed in its status band (columns), its marker showing the direction of
-    travel, its value and target written beside it: readable without colour."""
-    n = len(card)
-    figure, axes = new_figure(height=1.5 + 0.42 * n)
-    for column in (0, 1):
-        axes.axvspan(column - 0.5, column + 0.5, color="#F3F2F1", zorder=0)
-    axes.axvspan(1.5, 2.5, color="#E5F4F2", zorder=0)
-    for i, row in enumerate(card.itertuples()):
-        x = _BAND_ORDER.index(row.status) if row.status in _BAND_ORDER else 5.3
-        marker, _ = _DIRECTION_MARKERS[row.direction]
-        hollow = row.direction == kpi.NO_BASELINE
-        axes.plot(
-            [x],
-            [i],
-            marker=marker,
-            markersize=8,
-            linestyle="none",
-            color=DARK_BLUE,
-            markerfacecolor="white" if hollow else DARK_BLUE,
-            markeredgewidth=1.4,
-        )
-        target = (
-            "no target" if is_missing(row.target) else f"target {kpi_value(row.target, row.unit)}"
-        )
-        axes.annotate(
-            f"{kpi_value(row.value, row.unit, row.flag)} ({target})",
-            (x, i),
-            xytext=(8, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=7,
-            color=DARK_GREY,
-        )
-    axes.set_yticks(range(n), [textwrap.fill(t, 34) for t in card["title"]], fontsize=7.5)
-    axes.set_ylim(n - 0.4, -0.6)
-    axes.set_xticks([0, 1, 2, 3, 4, 5.3], _BAND_TICKS, fontsize=7.5)
-    axes.set_xlim(-0.5, 7.3)
-    axes.grid(visible=False)
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker=m,
-            linestyle="none",
-            color=DARK_BLUE,
-            label=label,
-            markerfacecolor="white" if d == kpi.NO_BASELINE else DARK_BLUE,
-        )
-        for d, (m, label) in _DIRECTION_MARKERS.items()
-        if d in set(card["direction"])
-    ]
-    figure.legend(handles=handles, loc="outside upper center", ncol=3, fontsize=7.5)
-    period = str(card["period"].iloc[0])
-    title = (
-        f"{summary.on_or_above} of {summary.with_status} indicators with a target are on or above "
-        f"target in {period}; {summary.improved} of {summary.with_baseline} improved on a year "
-        "earlier"
-    )
-    subtitle = (
-        f"Status against target and direction of travel since "
-        f"{card['previous_period'].iloc[0]}, {n} indicators, {place}, {period}"
-    )
-    _finish(figure, axes, subtitle, source)
-    parts = [
-        f"{row.title}: {kpi_value(row.value, row.unit, row.flag)}"
-        + (
-            ""
-            if is_missing(row.target)
-            else f" against a target of {kpi_value(row.target, row.unit)}"
-        )
-        + f", {row.status}, {row.direction}"
-        for row in card.itertuples()
-    ]
-    alt = f"Chart of indicator status: {title}. " + "; ".join(parts) + "."
-    data = scorecard_table(card)
-    caption = (
-        "Columns are status bands (better or worse than target, so a lower caseload is 'above "
-        "target'); the marker shape shows the direction of travel."
-    )
-    return Chart("kpi-scorecard", figure, title, subtitle, alt, caption, source, data)
-
-
-_BAND_FILL = {"low": "#FFFFFF", "medium": "#DCE6F0", "high": "#FCD9C6", "critical": "#E4BCD0"}
-
-
-_BAND_HATCH = {"low": "", "medium": "..", "high": "//", "critical": "xx"}
-
-
-def risk_heatmap_chart(scored: pd.DataFrame, *, place: str, source: str) -> Chart:
-    """The 4 x 4 matrix (likelihood across, impact up), bands shaded and hatched, each risk's id
-    in its cell; ``*`` marks a risk above tolerance."""
-    cells = risk_heatmap_data(scored)
-    above = set(scored.loc[scored["above_tolerance"], "id"].astype(str))
-    figure, axes = new_figure(height=4.4)
-    for cell in cells.itertuples():
-        x, y = LIKELIHOODS.index(cell.likelihood), IMPACTS.index(cell.impact)
-        axes.add_patch(
-            Rectangle(
-                (x, y),
-                1,
-                1,
-                facecolor=_BAND_FILL[cell.band],
-                hatch=_BAND_HATCH[cell.band],
-                edgecolor="#9A9A9A",
-                linewidth=0.8,
-            )
-        )
-        axes.text(
-            x + 0.05,
-            y + 0.93,
-            f"{cell.band} ({cell.score})",
-            fontsize=6.5,
-            va="top",
-            color=DARK_GREY,
-            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
-        )
-        if cell.count:
-            ids = [i + ("*" if i in above else "") for i in cell.risk_ids.split(", ")]
-            axes.text(
-                x + 0.5,
-                y + 0.42,
-                textwrap.fill(" ".join(ids), 12),
-                ha="center",
-                va="center",
-                fontsize=8.5,
-                fontweight="bold",
-                color=DARK_BLUE,
-                bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": DARK_BLUE},
-            )
-    axes.set_xlim(0, 4)
-    axes.set_ylim(0, 4)
-    axes.set_xticks(
-        np.arange(4) + 0.5, [f"{v}\n{LIKELIHOOD_LABELS[v]}" for v in LIKELIHOODS], fontsize=8
-    )
-    axes.set_yticks(np.arange(4) + 0.5, [f"{v} {IMPACT_LABELS[v]}" for v in IMPACTS], fontsize=8)
-    axes.set_xlabel("Likelihood")
-    axes.set_ylabel("Impact")
-    axes.grid(visible=False)
-    axes.tick_params(length=0)
-    legend = [
-        Patch(facecolor=_BAND_FILL[b], hatch=_BAND_HATCH[b], edgecolor="#9A9A9A", label=b)
-        for b in ("low", "medium", "high", "critical")
-    ]
-    figure.legend(handles=legend, loc="outside upper center", ncol=4, fontsize=8)
-    n = len(scored)
-    critical = int((scored["band"] == "critical").sum())
-    over = int(scored["above_tolerance"].sum())
-    lead = f"{critical} of {n} risks are" if critical else f"None of the {n} risks is"
-    title = f"{lead} rated critical and {over} are above the council's tolerance"
-    subtitle = f"Current risk rating (likelihood × impact), {n} risks, {place}"
-    _finish(figure, axes, subtitle, source)
-    parts = [
-        f"{row.id}: likelihood {row.likelihood}, impact {row.impact}, score {row.score} "
-        f"({row.band}){', above tolerance' if row.above_tolerance else ''}"
-        for row in scored.itertuples()
-    ]
-    alt = f"Heat map of risks, likelihood across and impact up: {title}. " + "; ".join(parts) + "."
-    data = cells.rename(
-        columns={
-            "likelihood": "Likelihood",
-            "likelihood_label": "Likelihood (label)",
-            "impact": "Impact",
-            "impact_label": "Impact (label)",
-            "score": "Score",
-            "band": "Band",
-            "count": "Risks",
-            "risk_ids": "Risk ids",
-        }
-    )
-    data = data[data["Risks"] > 0].reset_index(drop=True)
-    caption = (
-        "Bands are shaded and hatched (low plain, medium dotted, high striped, critical "
-        "cross-hatched); * marks a risk above the council's tolerance."
-    )
-    return Chart("risk-heat-map", figure, title, subtitle, alt, caption, source, data)
 
 
 def salary_chart(

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from cscanalysis import sufficiency
-from cscanalysis.business_format import horizon_end, kpi_value, money, pounds, years_text
+from cscanalysis.business_format import horizon_end, kpi_value, money, payback_facts, pounds
 from cscanalysis.finance import CaseSummary
 from cscanalysis.fmt import fmt_int, fmt_number, fmt_pct, is_missing
 
@@ -30,9 +30,13 @@ def finance_table(yearly: pd.DataFrame, summary: CaseSummary) -> pd.DataFrame:
     whole pounds, with the 5-year total (from the first year of the case to the fifth year
     with savings) and, when the case runs longer, the total of every year.
 
-    Rows with nothing in any year (e.g. no one-off revenue) are left out, totals never.
+    Rows with nothing in any year (e.g. no one-off revenue) are left out, totals never. A
+    projected year's column is headed ``2023-24 (projected)``.
     """
-    years = yearly["year"].tolist()
+    years = [
+        f"{y} (projected)" if p else str(y)
+        for y, p in zip(yearly["year"], yearly["projected"], strict=True)
+    ]
     end5 = horizon_end(yearly, 5)
     lines = [
         ("Capital investment", "capital", False),
@@ -75,11 +79,8 @@ def _summary_values(s: CaseSummary) -> list[tuple[str, str]]:
             else "not available: the case has fewer than five years of savings",
         ),
         ("Net saving over ten years", ten),
-        ("Simple payback (from the first year of savings)", years_text(s.simple_payback_years)),
-        (
-            "Cash-flow payback (from the first year of spending)",
-            years_text(s.cashflow_payback_years),
-        ),
+        ("Payback from the first spend (start of its year)", payback_facts(s)[0]),
+        ("Payback from the first savings (start of its year)", payback_facts(s)[1]),
         (f"Net present value at {fmt_pct(s.discount_rate * 100)}", money(s.npv)),
         (
             "Return on investment",
@@ -105,8 +106,10 @@ def finance_summary_data(summary: CaseSummary) -> pd.DataFrame:
     fields = [
         "first_year", "last_year", "first_saving_year", "discount_rate", "total_investment",
         "total_savings", "total_net", "investment_5yr", "savings_5yr", "net_5yr",
-        "investment_10yr", "savings_10yr", "net_10yr", "simple_payback_years",
-        "cashflow_payback_years", "npv", "pv_investment", "pv_savings", "roi",
+        "investment_10yr", "savings_10yr", "net_10yr", "payback_from_spend_years",
+        "payback_from_savings_years", "spend_start_year", "savings_start_year", "payback_year",
+        "payback_projected", "payback_lapses_year", "projected_years", "npv", "pv_investment",
+        "pv_savings", "roi",
     ]  # fmt: skip
     out = pd.DataFrame({"measure": fields, "central": [getattr(summary, f) for f in fields]})
     if summary.lower is not None and summary.upper is not None:
@@ -130,10 +133,19 @@ def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
                 kpi_value(t, u) if not is_missing(t) else "no target"
                 for t, u in zip(card["target"], card["unit"], strict=True)
             ],
-            "Tolerance": [fmt_number(t) for t in card["tolerance"]],
+            "On target within ±": [
+                "" if is_missing(t) else fmt_number(t) for t in card["tolerance_units"]
+            ],
+            "Well above or below beyond ±": [
+                "" if is_missing(t) else ("none" if is_missing(w) else fmt_number(w))
+                for t, w in zip(card["tolerance_units"], card["well_units"], strict=True)
+            ],
             "Status": card["status"],
-            "A year earlier": [
-                kpi_value(v, u) for v, u in zip(card["previous_value"], card["unit"], strict=True)
+            "Compared with": [
+                f"{kpi_value(v, u)} ({p})"
+                for v, u, p in zip(
+                    card["previous_value"], card["unit"], card["previous_period"], strict=True
+                )
             ],
             "Direction of travel": card["direction"],
         }

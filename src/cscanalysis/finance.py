@@ -24,14 +24,17 @@ Conventions (all results are in the units of ``amount``):
   "5 yr Total" sums 2017/18, a set-up year, and the five savings years 2018/19 to 2022/23). A
   total whose horizon runs past the case is NaN unless the case is extended.
 * **Extension** (``extend_to_years=N``) repeats the last year's ongoing costs and savings (no
-  capital or one-off spend) until the case covers N savings years; those rows have
-  ``projected = True``.
-* **Simple payback**: years from the start of the first year with savings until cumulative
-  savings equal total investment (over the years given, not projected ones); flows accrue evenly
-  through each year, so the crossing is interpolated linearly within the year; two decimals.
-* **Cash-flow payback**: years from the start of the first year with spending until the
-  cumulative net position reaches zero for good (after the last year it is negative),
-  interpolated the same way; two decimals.
+  capital or one-off spend), held flat in nominal pounds (no inflation, no growth), until the
+  case covers N savings years; those rows have ``projected = True``.
+* **Payback** is read off the cumulative net position (gross savings - investment) up to the
+  first point where it reaches zero, so it depends neither on years after that point nor on
+  whether savings are entered gross beside an ongoing cost or net of it. Within a year, capital
+  and one-off spend fall at its start and savings and ongoing costs accrue evenly through it,
+  so the crossing is interpolated linearly within its year; two decimals. It is counted two
+  ways: **from the first spend** (the start of the first year with capital or one-off spend,
+  or ongoing costs above that year's savings) and **from the first savings** (the start of the
+  first year whose savings exceed its ongoing costs). NaN ("no payback within the case") when
+  the cumulative position is still negative at the end; 0.0 when nothing is spent.
 * **NPV** (HM Treasury Green Book discounting, 3.5% by default): year 0 is not discounted and
   the flow of year t is discounted by ``1 / (1 + rate) ** t`` (each year's flow is treated as
   arising at one point, year 0 being the present).
@@ -61,11 +64,11 @@ __all__ = [
     "KINDS",
     "SAVINGS_BASES",
     "CaseSummary",
-    "cashflow_payback",
+    "Payback",
     "horizon_totals",
     "incremental_to_annual",
     "npv",
-    "simple_payback",
+    "payback",
     "summarise_case",
     "yearly_position",
 ]
@@ -98,8 +101,14 @@ class CaseSummary:
     investment_10yr: float
     savings_10yr: float
     net_10yr: float
-    simple_payback_years: float
-    cashflow_payback_years: float
+    payback_from_spend_years: float
+    payback_from_savings_years: float
+    spend_start_year: str | None
+    savings_start_year: str | None
+    payback_year: str | None
+    payback_point: float
+    payback_projected: bool
+    payback_lapses_year: str | None
     npv: float
     pv_investment: float
     pv_savings: float
@@ -299,44 +308,68 @@ def _round2(value: float) -> float:
     return float(Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def simple_payback(investment: float, savings: list[float] | np.ndarray) -> float:
-    """Years from the start of the first year with savings until they add up to ``investment``.
+@dataclass(frozen=True)
+class Payback:
+    """Where the cumulative net position first reaches zero (see the module docstring).
 
-    ``savings`` are yearly amounts in order (zeros before the first saving are skipped). Linear
-    within the year of the crossing, two decimals; 0.0 when nothing is invested, NaN when the
-    savings never reach the investment.
+    Indexes count rows of the yearly table from 0; ``point`` is the crossing as a year index
+    plus the fraction of its year (NaN when there is none). ``lapses`` is the first later row
+    whose cumulative net position is negative again (None when it stays at or above zero).
     """
-    flows = np.asarray(savings, dtype=float)
-    if investment <= 0:
-        return 0.0
-    positive = np.flatnonzero(flows > 0)
-    if not len(positive):
-        return math.nan
-    flows = flows[positive[0] :]
+
+    from_spend: float
+    from_savings: float
+    spend_start: int | None
+    savings_start: int | None
+    crossing: int | None
+    point: float
+    lapses: int | None
+
+
+def _close(value: float) -> float:
+    return round(float(value), 6)
+
+
+def payback(
+    upfront: list[float] | np.ndarray,
+    running: list[float] | np.ndarray,
+) -> Payback:
+    """Both paybacks from yearly flows in order.
+
+    ``upfront`` is each year's capital and one-off spend (paid at the start of the year);
+    ``running`` is each year's savings minus ongoing costs (accruing evenly through it). Only
+    the years up to the crossing are used. Two decimals.
+    """
+    up = np.asarray(upfront, dtype=float)
+    run = np.asarray(running, dtype=float)
+    if up.shape != run.shape:
+        raise ParameterError("upfront and running flows must cover the same years")
+    spending = np.flatnonzero((up > 0) | (run < 0))
+    saving = np.flatnonzero(run > 0)
+    spend_start = int(spending[0]) if len(spending) else None
+    savings_start = int(saving[0]) if len(saving) else None
+    if spend_start is None:
+        return Payback(0.0, 0.0, None, savings_start, None, math.nan, None)
     cumulative = 0.0
-    for years, saving in enumerate(flows):
-        if saving > 0 and cumulative + saving >= investment:
-            return _round2(years + (investment - cumulative) / saving)
-        cumulative += saving
-    return math.nan
-
-
-def cashflow_payback(net: list[float] | np.ndarray) -> float:
-    """Years from the start of the first year in ``net`` until the cumulative net position
-    reaches zero for good (after the last year in which it is negative).
-
-    Linear within the year of the crossing, two decimals; 0.0 when it is never negative, NaN
-    when it is still negative at the end.
-    """
-    flows = np.asarray(net, dtype=float)
-    cumulative = np.cumsum(flows)
-    negative = np.flatnonzero(np.round(cumulative, 9) < 0)
-    if not len(negative):
-        return 0.0
-    last = int(negative[-1])
-    if last == len(flows) - 1:
-        return math.nan
-    return _round2(last + 1 + (-cumulative[last]) / flows[last + 1])
+    for year in range(spend_start, len(up)):
+        opening = _close(cumulative - up[year])
+        closing = _close(opening + run[year])
+        if opening < 0 <= closing:
+            point = year + (-opening / run[year])
+            later = np.cumsum(up[year + 1 :] * -1 + run[year + 1 :]) + closing
+            dips = np.flatnonzero(np.round(later, 6) < 0)
+            first_saving = year if savings_start is None else savings_start  # run[year] > 0
+            return Payback(
+                from_spend=_round2(point - spend_start),
+                from_savings=_round2(point - first_saving),
+                spend_start=spend_start,
+                savings_start=savings_start,
+                crossing=year,
+                point=point,
+                lapses=year + 1 + int(dips[0]) if len(dips) else None,
+            )
+        cumulative = closing
+    return Payback(math.nan, math.nan, spend_start, savings_start, None, math.nan, None)
 
 
 def npv(flows: list[float] | np.ndarray, rate: float = GREEN_BOOK_RATE) -> float:
@@ -367,10 +400,15 @@ def horizon_totals(yearly: pd.DataFrame, years: int) -> dict[str, float]:
 
 
 def _summary(yearly: pd.DataFrame, rate: float) -> CaseSummary:
-    given = yearly[~yearly["projected"]]
     first = _first_saving_index(yearly["gross_savings"])
-    spending = np.flatnonzero(yearly["investment"].to_numpy() > 0)
-    start = int(spending[0]) if len(spending) else 0
+    back = payback(
+        (yearly["capital"] + yearly["one_off_revenue"]).to_numpy(),
+        (yearly["gross_savings"] - yearly["ongoing_cost"]).to_numpy(),
+    )
+
+    def label(index: int | None) -> str | None:
+        return None if index is None else str(yearly["year"].iloc[index])
+
     total_investment = float(yearly["investment"].sum())
     total_savings = float(yearly["gross_savings"].sum())
     five, ten = horizon_totals(yearly, 5), horizon_totals(yearly, 10)
@@ -389,10 +427,15 @@ def _summary(yearly: pd.DataFrame, rate: float) -> CaseSummary:
         investment_10yr=ten["investment"],
         savings_10yr=ten["savings"],
         net_10yr=ten["net"],
-        simple_payback_years=simple_payback(
-            float(given["investment"].sum()), yearly["gross_savings"].to_numpy()
-        ),
-        cashflow_payback_years=cashflow_payback(yearly["net_position"].to_numpy()[start:]),
+        payback_from_spend_years=back.from_spend,
+        payback_from_savings_years=back.from_savings,
+        spend_start_year=label(back.spend_start),
+        savings_start_year=label(back.savings_start),
+        payback_year=label(back.crossing),
+        payback_point=back.point,
+        payback_projected=back.crossing is not None
+        and bool(yearly["projected"].iloc[back.crossing]),
+        payback_lapses_year=label(back.lapses),
         npv=npv(yearly["net_position"].to_numpy(), rate),
         pv_investment=float(np.sum(yearly["investment"].to_numpy() * factors)),
         pv_savings=float(np.sum(yearly["gross_savings"].to_numpy() * factors)),

@@ -28,6 +28,35 @@ def add(commands: argparse._SubParsersAction) -> None:
         default=str(GREEN_BOOK_RATE),
         help="as a fraction (default 0.035, the HM Treasury Green Book rate)",
     )
+    parser.add_argument(
+        "--years",
+        default="",
+        metavar="{5,10}",
+        help="extend the case to 5 or 10 years of savings (the last given year's ongoing costs "
+        "and savings held flat, in nominal pounds)",
+    )
+    kpi = parser.add_argument_group("KPI rule and periods (the KPI file's own columns win)")
+    kpi.add_argument(
+        "--kpi-period", default="", help="period to score (default: latest of the usual kind)"
+    )
+    kpi.add_argument(
+        "--kpi-compare", default="", help="period to compare with (default: a year earlier)"
+    )
+    kpi.add_argument("--kpi-tolerance", default="", help="default on-target tolerance")
+    kpi.add_argument(
+        "--kpi-well", default="", help="default distance from target for 'well above/below'"
+    )
+    kpi.add_argument(
+        "--kpi-basis",
+        metavar="{absolute,share}",
+        default="absolute",
+        help="absolute: in the indicator's units (default); share: percent of the target",
+    )
+    risk = parser.add_argument_group("risk matrix (default: the package's own)")
+    risk.add_argument("--risk-matrix", default="", help="matrix file: scale, score, label")
+    risk.add_argument(
+        "--risk-bands", default="", help="bands as name:lowest score, e.g. low:1,medium:5,high:13"
+    )
     parser.add_argument("--out", default="outputs", help="output folder")
     parser.add_argument(
         "--slug", default="", help="folder name under OUT/business_case/ (default: the case file)"
@@ -63,15 +92,23 @@ def build_business_case(
     discount_rate: float | str = GREEN_BOOK_RATE,
     slug: str = "",
     notebook: Path | None = None,
+    options: dict[str, object] | None = None,
 ) -> Path:
     """Check every input, then publish ``OUT/business_case/<slug>/index.html``; return its path.
 
-    The inputs are read once here so that a bad file stops before a kernel starts.
+    The inputs are read once here so that a bad file stops before a kernel starts. ``options``
+    are :func:`cscanalysis.business.read_inputs`'s (years, KPI rule and periods, risk matrix).
     """
     from cscanalysis import business
     from cscanalysis.packs import NOTEBOOKS, publish_notebook
 
     rate = business.check_discount_rate(discount_rate)
+    options = dict(options or {})
+    if options.get("years") not in (None, ""):
+        options["years"] = business.case_years(options["years"])
+    options = {k: v for k, v in options.items() if v not in (None, "")}
+    if options.get("risk_matrix"):
+        options["risk_matrix"] = _absolute(str(options["risk_matrix"]))
     paths = {"case": _absolute(str(case))} | {
         name: _absolute(str(value))
         for name, value in zip(INPUTS, (kpis, risks, salaries, fostering), strict=True)
@@ -82,6 +119,7 @@ def build_business_case(
         council=council,
         savings_basis=savings_basis,
         discount_rate=rate,
+        **options,  # type: ignore[arg-type]
     )
     folder = business.slugify(slug or Path(paths["case"]).stem)
     final = Path(out) / "business_case" / folder
@@ -93,6 +131,7 @@ def build_business_case(
             "council": council,
             "savings_basis": savings_basis,
             "discount_rate": rate,
+            "options": options,
         },
         final,
         title=head,
@@ -113,6 +152,16 @@ def run(args: argparse.Namespace) -> int:
         savings_basis=args.savings_basis,
         discount_rate=args.discount_rate,
         slug=args.slug,
+        options={
+            "years": args.years,
+            "kpi_period": args.kpi_period,
+            "kpi_compare": args.kpi_compare,
+            "kpi_tolerance": args.kpi_tolerance,
+            "kpi_well": args.kpi_well,
+            "kpi_basis": args.kpi_basis if args.kpi_basis != "absolute" else "",
+            "risk_matrix": args.risk_matrix,
+            "risk_bands": args.risk_bands,
+        },
     )
     print(page)
     return 0

@@ -28,6 +28,13 @@ def add(commands: argparse._SubParsersAction) -> None:
         default=str(GREEN_BOOK_RATE),
         help="as a fraction (default 0.035, the HM Treasury Green Book rate)",
     )
+    parser.add_argument(
+        "--years",
+        default="",
+        metavar="{5,10}",
+        help="extend the case to 5 or 10 years of savings: later years hold the last given "
+        "year's ongoing costs and savings flat, in nominal pounds",
+    )
     parser.add_argument("--council", default="", help="council name for the chart titles")
     parser.set_defaults(run=run)
 
@@ -39,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
     from cscanalysis.sources.casefiles import read_case
 
     rate = business.check_discount_rate(args.discount_rate)
+    business.case_years(args.years)  # a bad value stops before the case is read
     case = read_case(Path(args.case), savings_basis=args.savings_basis)
-    summary, yearly = summarise_case(case, discount_rate=rate)
+    years = business.case_years(args.years)
+    summary, yearly = summarise_case(case, discount_rate=rate, extend_to_years=years)
     for line in business.summary_lines(
         summary, yearly, source=Path(args.case).name, basis=args.savings_basis
     ):

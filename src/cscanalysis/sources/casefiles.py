@@ -3,12 +3,14 @@
 The layouts are documented in ``data/templates/README.md``. Each reader checks every cell and
 raises :class:`DataError` naming the file, row (the line in a CSV, the sheet row in a workbook;
 the header is row 1), column and value, and what was expected. Nothing is silently fixed:
-blank amounts, negative amounts, unknown kinds or units, years out of order, duplicated rows
-and out-of-range scores are all errors.
+blank amounts, negative amounts, unknown kinds or units, a year left out, duplicated rows and
+out-of-range scores are all errors. Rows may come in any order (a spreadsheet often lists one
+item's years together).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -17,11 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.clean import financial_year_start, parse_period, parse_value
+from cscanalysis.clean import (
+    financial_year_label,
+    financial_year_start,
+    parse_period,
+    parse_value,
+)
 from cscanalysis.errors import DataError
 from cscanalysis.finance import CASE_COLUMNS, KINDS, SAVINGS_BASES, incremental_to_annual
 from cscanalysis.kpi import KPI_COLUMNS
-from cscanalysis.risk import IMPACTS, LIKELIHOODS, RISK_COLUMNS
+from cscanalysis.sources.riskfiles import read_risks
 from cscanalysis.sources.tabular import (
     cell_at,
     column_key,
@@ -47,7 +54,13 @@ POLARITIES = {
     "-": "-", "−": "-", "lower": "-", "lowerisbetter": "-", "low": "-", "down": "-",
 }  # fmt: skip
 POLARITY_EXPECTED = "+ (higher is better) or - (lower is better)"
-KPI_TEXT_COLUMNS = ("unit", "notes", "source", "comment", "comments")
+KPI_TEXT_COLUMNS = ("unit", "well", "basis", "notes", "source", "comment", "comments")
+BASES = {
+    "absolute": "absolute", "units": "absolute", "": "absolute",
+    "share": "share", "shareoftarget": "share", "%oftarget": "share", "percentoftarget": "share",
+    "relative": "share",
+}  # fmt: skip
+BASIS_EXPECTED = "absolute (in the indicator's units) or share (a percentage of the target)"
 
 
 # --------------------------------------------------------------------------- cells
@@ -102,14 +115,12 @@ def read_case(
         )
     out: list[dict[str, object]] = []
     first_unit: tuple[str, int] | None = None
-    previous: tuple[str, int] | None = None
+    years: dict[int, tuple[int, object]] = {}
     seen: dict[tuple[str, str, str], int] = {}
     for number, cells in grid.rows:
         record, unit = _case_record(cells, index, file=label, row=number)
-        _check_year_order(
-            record["year"], previous, cell_at(cells, index["year"]), file=label, row=number
-        )
-        previous = (record["year"], number)
+        start = financial_year_start(record["year"])
+        years.setdefault(start, (number, cell_at(cells, index["year"])))
         if first_unit is not None and UNITS[unit] != UNITS[first_unit[0]]:
             raise DataError(
                 "the file mixes units",
@@ -132,7 +143,10 @@ def read_case(
             )
         seen[key] = number
         out.append(record)
+    _check_no_gap(years, file=label)
     case = pd.DataFrame(out, columns=CASE_COLUMNS)
+    case["_start"] = case["year"].map(financial_year_start)
+    case = case.sort_values("_start", kind="stable").drop(columns="_start").reset_index(drop=True)
     case.attrs = {
         "source": label,
         "unit": "pounds",
@@ -200,32 +214,23 @@ def _case_record(
     return {"year": year, "item": item, "kind": kind, **amounts}, unit
 
 
-def _check_year_order(
-    year: str, previous: tuple[str, int] | None, cell: object, *, file: str, row: int
-) -> None:
-    """Rows run in year order with no year left out."""
-    if previous is None:
-        return
-    before, now = financial_year_start(previous[0]), financial_year_start(year)
-    if now < before:
-        raise DataError(
-            "the years are out of order",
-            file=file,
-            row=row,
-            column="year",
-            value=show(cell),
-            expected=f"{previous[0]} (row {previous[1]}) or a later year: rows in year order",
-        )
-    if now > before + 1:
-        raise DataError(
-            "a year is missing",
-            file=file,
-            row=row,
-            column="year",
-            value=show(cell),
-            expected=f"the year after {previous[0]} (row {previous[1]}); add a row with "
-            "amount 0 for a year with no figures",
-        )
+def _check_no_gap(years: dict[int, tuple[int, object]], *, file: str) -> None:
+    """Every year from the first to the last has a row (in any order)."""
+    starts = sorted(years)
+    for before, after in itertools.pairwise(starts):
+        if after > before + 1:
+            row, cell = years[after]
+            missing = financial_year_label(before + 1)
+            raise DataError(
+                "a year is missing",
+                file=file,
+                row=row,
+                column="year",
+                value=show(cell),
+                expected=f"a row for {missing} somewhere in the file (between "
+                f"{financial_year_label(before)} and {financial_year_label(after)}); add a row "
+                "with amount 0 for a year with no figures",
+            )
 
 
 _SUFFIXED = re.compile(r"(k|m|bn)\)?$", re.IGNORECASE)
@@ -287,11 +292,13 @@ def read_kpis(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
     """Read a KPI file (one row per indicator, one column per period) into a long table.
 
     Columns in the file: ``code, title, polarity, target, tolerance``, optionally ``unit``
-    (kept), ``notes``, ``source`` or ``comments`` (ignored), and one column per period headed
-    ``2019-20 Q1``, ``Q1 2019/20``, ``2018-19``, ``2018/19`` and so on. A blank tolerance is 0;
-    a blank target means "no target"; a blank value is "no data"; a published symbol
-    (``c``, ``x``, ...) is NaN with the symbol kept in ``flag``. Returns the columns
-    ``code, title, polarity, unit, target, tolerance, period, value, flag``.
+    (kept), ``well`` and ``basis`` (the council's rule, :mod:`cscanalysis.kpi`), ``notes``,
+    ``source`` or ``comments`` (ignored), and one column per period headed ``2019-20 Q1``,
+    ``Q1 2019/20``, ``2018-19``, ``2018/19`` and so on; periods of different kinds may sit side
+    by side. A blank tolerance or ``well`` is NaN (the default rule applies); a blank target
+    means "no target"; a blank value is "no data"; a published symbol (``c``, ``x``, ...) is NaN
+    with the symbol kept in ``flag``. Returns the columns of
+    :data:`cscanalysis.kpi.KPI_COLUMNS`.
     """
     path = Path(path)
     label = path.name
@@ -421,18 +428,40 @@ def _kpi_meta(
     target = number_cell(
         raw_target, file=file, row=row, column="target", expected=expected, blank=math.nan
     )
-    raw_tolerance = cell_at(cells, index["tolerance"])
-    tolerance = number_cell(
-        raw_tolerance, file=file, row=row, column="tolerance", expected=expected, blank=0.0
-    )
-    if tolerance < 0:
+    rule: dict[str, float] = {}
+    for column in ("tolerance", "well"):
+        raw = cell_at(cells, index.get(column))
+        rule[column] = number_cell(
+            raw, file=file, row=row, column=column, expected=expected, blank=math.nan
+        )
+        if rule[column] < 0:
+            raise DataError(
+                f"the {column} is negative",
+                file=file,
+                row=row,
+                column=column,
+                value=show(raw),
+                expected="0 or more",
+            )
+    if rule["well"] < rule["tolerance"]:
         raise DataError(
-            "the tolerance is negative",
+            "the 'well' threshold is inside the tolerance",
             file=file,
             row=row,
-            column="tolerance",
-            value=show(raw_tolerance),
-            expected="0 or more, in the indicator's units",
+            column="well",
+            value=show(cell_at(cells, index.get("well"))),
+            expected=f"{rule['tolerance']:g} (the tolerance) or more, or blank",
+        )
+    raw_basis = cell_at(cells, index.get("basis"))
+    basis = BASES.get(re.sub(r"\s+", "", str(raw_basis).lower()))
+    if basis is None:
+        raise DataError(
+            "unknown basis",
+            file=file,
+            row=row,
+            column="basis",
+            value=raw_basis,
+            expected=BASIS_EXPECTED,
         )
     return {
         "code": code,
@@ -440,86 +469,10 @@ def _kpi_meta(
         "polarity": polarity,
         "unit": str(cell_at(cells, index.get("unit"))),
         "target": target,
-        "tolerance": tolerance,
+        "tolerance": rule["tolerance"],
+        "well": rule["well"],
+        "basis": basis,
     }
-
-
-# --------------------------------------------------------------------------- risks
-
-
-def read_risks(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
-    """Read a risk register: ``id, title, likelihood, impact, tolerance_likelihood,
-    tolerance_impact`` and optionally ``owner`` (other columns are kept as text).
-
-    Likelihood is a whole number 1 to 4 and impact one of 1, 3, 5, 7 (see
-    :mod:`cscanalysis.risk`).
-    """
-    path = Path(path)
-    label = path.name
-    required = ("id", "title", "likelihood", "impact", "tolerance_likelihood", "tolerance_impact")
-    grid = read_sheet(path, required, sheet=sheet)
-    index = grid.index
-    extra = [n for n in grid.names if n and n not in RISK_COLUMNS]
-    out: list[dict[str, object]] = []
-    ids: dict[str, int] = {}
-    for number, cells in grid.rows:
-        risk_id = str(cell_at(cells, index["id"]))
-        if not risk_id:
-            raise DataError(
-                "the id is blank",
-                file=label,
-                row=number,
-                column="id",
-                value="",
-                expected="a short id such as CRR1",
-            )
-        if risk_id in ids:
-            raise DataError(
-                "the id appears twice",
-                file=label,
-                row=number,
-                column="id",
-                value=risk_id,
-                expected=f"each id once (already on row {ids[risk_id]})",
-            )
-        ids[risk_id] = number
-        record: dict[str, object] = {
-            "id": risk_id,
-            "title": str(cell_at(cells, index["title"])),
-            "owner": str(cell_at(cells, index.get("owner"))),
-        }
-        for column, allowed in (
-            ("likelihood", LIKELIHOODS),
-            ("impact", IMPACTS),
-            ("tolerance_likelihood", LIKELIHOODS),
-            ("tolerance_impact", IMPACTS),
-        ):
-            cell = cell_at(cells, index[column])
-            expected = "one of " + ", ".join(map(str, allowed))
-            value = number_cell(cell, file=label, row=number, column=column, expected=expected)
-            if value not in allowed:
-                raise DataError(
-                    f"{column.replace('_', ' ')} out of range",
-                    file=label,
-                    row=number,
-                    column=column,
-                    value=show(cell),
-                    expected=expected,
-                )
-            record[column] = int(value)
-        for name in extra:
-            record[name] = str(cell_at(cells, index[name]))
-        out.append(record)
-    if not out:
-        raise DataError(
-            "no risks under the header",
-            file=label,
-            row=grid.header_row,
-            expected="one row per risk",
-        )
-    table = pd.DataFrame(out, columns=RISK_COLUMNS + extra)
-    table.attrs = {"source": label}
-    return table
 
 
 # --------------------------------------------------------------------------- writer

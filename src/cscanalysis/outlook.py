@@ -140,7 +140,7 @@ def build_outlook(
         history,
         rows,
         model,
-        F.MODELS[model].description if model else "",
+        F.model_spec(model).description if model else "",
         status,
         str(rows["note"].iloc[0]) if len(rows) and "note" in rows else "",
         bool(rows["calibrated"].any()) if "calibrated" in rows else False,

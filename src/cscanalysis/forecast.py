@@ -884,8 +884,9 @@ def _raw_forecast(
                 for j, i in enumerate(rows[bad]):
                     when = prep.cal.label(prep.last_ordinal + int(first[j]) + 1)
                     notes[int(i)] = (
-                        f"a straight {model} line falls to 0 or below by {when}; the model "
-                        "was fitted to the logarithms instead (a constant rate of decline)"
+                        f"the {model} forecast of this positive series falls to 0 or below "
+                        f"by {when}; the model was fitted to the logarithms of the values "
+                        "instead (a constant rate of decline)"
                     )
         mean[rows], sd[rows] = mu, s
     return mean, sd, fits, notes

@@ -682,7 +682,7 @@ def fan_chart(
     axes.set_ylabel(measure.unit)
     end = forecast.iloc[-1]
     title = (
-        f"If recent trends continue, {place}'s {noun} would be about "
+        f"Forecast: {place}'s {noun} would be about "
         f"{show(end['mean'])} by {end['period']} (80% range {show(end['lo80'])} to "
         f"{show(end['hi80'])})"
     )
@@ -714,7 +714,8 @@ def fan_chart(
         )
     )
     caption = (
-        "Forecast from the method that forecast past years best (rolling-origin "
-        "backtest); intervals widened to the coverage achieved in those backtests."
+        "Forecast from the method that beat no change in each of the last three years "
+        "tested (rolling-origin backtest over all councils), else no change; intervals "
+        "scaled on the errors of those years."
     )
     return Chart(slug, figure, title, subtitle, alt, caption, source, data)

@@ -760,7 +760,7 @@ MODELS: dict[str, ModelSpec] = {
         5,
         2,
         description="pooled regression of log growth on last growth and distance from the "
-        "five-year mean, no constant (no drift)",
+        "five-year mean, with no constant, so no drift",
     ),
     "ets": ModelSpec(
         _per_series(lambda y, s, m: _ets_one(y, s, m)),
@@ -815,8 +815,7 @@ def model_spec(name: str) -> ModelSpec:
         _blend(spec.fn, w),
         spec.min_points,
         spec.hard_min,
-        description=f"{w * 100:g}% of the way from no change to the {base} forecast "
-        f"({spec.description})",
+        description=f"{w * 100:g}% of the way from no change to {base}: {spec.description}",
     )
 
 

@@ -169,8 +169,9 @@ def _calendar(labels: Sequence[object]) -> tuple[_Calendar, list[int]]:
 
 
 def _label_ordinals(labels: Iterable[object]) -> np.ndarray:
-    labels = list(labels)
-    return np.asarray(_calendar(labels)[1], dtype=int)
+    """Ordinals of period labels (each distinct label parsed once)."""
+    codes, uniques = pd.factorize(pd.Series(list(labels), dtype=object))
+    return np.asarray(_calendar(list(uniques))[1], dtype=int)[codes]
 
 
 # --------------------------------------------------------------------------------------
@@ -906,32 +907,30 @@ def _assemble(
 ) -> pd.DataFrame:
     n = len(prep.codes)
     periods = [prep.cal.label(prep.last_ordinal + h) for h in range(1, horizon + 1)]
-    out = pd.DataFrame(
-        {
-            "council_code": np.repeat(prep.codes, horizon),
-            "period": np.tile(periods, n),
-            "horizon": np.tile(np.arange(1, horizon + 1), n),
-            "model": np.repeat(list(models), horizon),
-        }
-    )
     mu = mean.ravel()
     s = sd.ravel()
-    out["mean"] = np.maximum(mu, 0) if nonnegative else mu
+    cols: dict[str, object] = {
+        "council_code": np.repeat(prep.codes, horizon),
+        "period": np.tile(periods, n),
+        "horizon": np.tile(np.arange(1, horizon + 1), n),
+        "model": np.repeat(list(models), horizon),
+        "mean": np.maximum(mu, 0) if nonnegative else mu,
+    }
     for j, lv in enumerate(levels):
         k = 1.0 if factors is None else factors[:, :, j].ravel()
         half = k * _z(lv) * s
         lo, hi = mu - half, mu + half
         if nonnegative:
             lo, hi = np.maximum(lo, 0), np.maximum(hi, 0)
-        out[f"lo{_level_name(lv)}"] = lo
-        out[f"hi{_level_name(lv)}"] = hi
-    out["sd"] = s
-    out["status"] = np.repeat(list(status), horizon)
-    out["calibrated"] = (
+        cols[f"lo{_level_name(lv)}"] = lo
+        cols[f"hi{_level_name(lv)}"] = hi
+    cols["sd"] = s
+    cols["status"] = np.repeat(list(status), horizon)
+    cols["calibrated"] = (
         np.zeros(n * horizon, bool) if calibrated is None else np.asarray(calibrated).ravel()
     )
-    out["note"] = np.repeat(list(notes), horizon)
-    return out
+    cols["note"] = np.repeat(list(notes), horizon)
+    return pd.DataFrame(cols)
 
 
 def forecast(

@@ -626,6 +626,37 @@ def test_auto_forecast_says_when_no_change_is_chosen():
         assert res.forecasts["note"].str.contains("beat naive at each of the last 3").all()
 
 
+def test_nested_recent_worst_chooses_from_the_past_only():
+    # "a" beats naive (error 1 against 3) up to origin 2017 and loses (error 5) from 2018;
+    # "b" the reverse. Horizon 1 only, so at origin o the known origins are those before o.
+    # At 2018 the last three known (2015-2017) all favour "a"; at 2019 (2016-2018) "a" lost
+    # in 2018 and "b" lost in 2016-2017: neither beat naive at all three, so naive. At 2021
+    # (2018-2020) "b" beat naive at all three: "b".
+    rows = []
+    for o in range(2012, 2022):
+        for code in ("X", "Y"):
+            for model in ("a", "b", "naive"):
+                err = {"a": 1.0 if o < 2018 else 5.0, "b": 5.0 if o < 2018 else 1.0}.get(model, 3.0)
+                rows.append(
+                    {
+                        "council_code": code,
+                        "origin": str(o),
+                        "horizon": 1,
+                        "period": str(o + 1),
+                        "model": model,
+                        "mean": 100 + err,
+                        "lo80": 99.0,
+                        "hi80": 101.0,
+                        "sd": 1.0,
+                        "actual": 100.0,
+                        "scale": 1.0,
+                    }
+                )
+    nested = F.nested_evaluation(pd.DataFrame(rows), rule="recent_worst")
+    chosen = nested[nested["model"] == "selected"].groupby("origin")["chosen"].first()
+    assert chosen["2018"] == "a" and chosen["2019"] == "naive" and chosen["2021"] == "b"
+
+
 def test_two_sided_calibration_narrows_over_wide_intervals():
     # Errors 0, 1, 2, ..., 9 with sd 10 (z80 = 1.2816): scaled errors e / 12.816; the
     # conformal 80% quantile is the ceil(11 * 0.8) = 9th smallest, 8 / 12.816 = 0.6242.

@@ -17,12 +17,21 @@ Models (``MODELS``):
   one fit per series.
 - ``seasonal_naive`` (vectorised) and ``seasonal_ets`` (statsmodels, per series) for monthly
   or quarterly frames.
+- ``reversion_pooled``: one regression for all rows of next year's log growth on last year's
+  growth and the distance from the five-year mean, with no constant (no drift), on logs.
+- Blends ``"base@w"`` (e.g. ``"reversion_pooled@0.5"``): ``naive + w * (base - naive)``.
+
+Annual frames by default use ``ANNUAL_CANDIDATES`` (no change, methods that carry no trend,
+their blends) and the ``"recent_worst"`` rule: a method is used only if it beat no change at
+each of the last ``RECENT_ORIGINS`` backtest origins of every horizon, else no change. Trend
+methods won the steady growth before 2019 and lost when numbers levelled off after 2023
+(``benchmarks/bench_forecast_turning.py``).
 
 Every series is cut to its *last contiguous run* of published values (or, with
 ``gaps="interpolate"``, interior gaps are filled linearly); if the last period is missing the
 forecast steps further ahead. Series shorter than a model's minimum give rows with status
-``"too short to forecast"``. Counts (``nonnegative=True``) have means and intervals clipped
-at zero.
+``"too short to forecast"``. Counts (``nonnegative=True``) have intervals clipped at zero;
+a positive series whose forecast would reach zero is refitted on logarithms, with a note.
 
 Model choice and interval calibration use rolling-origin backtests (:func:`backtest`,
 :func:`accuracy`, :func:`select_model`, :func:`calibration_factors`), never in-sample fit;
@@ -30,8 +39,8 @@ Model choice and interval calibration use rolling-origin backtests (:func:`backt
 procedure honestly (each choice made with outcomes known at the time only).
 
 Speed: the vectorised models forecast every council for a measure in milliseconds and
-``model="auto"`` (backtest of the seven vectorised candidates, selection, calibration,
-forecast) in under a second. ``ets`` and ``arima`` take about 30-60 ms per series, and
+``model="auto"`` (backtest of the candidates, selection, calibration, forecast) in about a
+second. ``ets`` and ``arima`` take about 30-60 ms per series, and
 several times longer if OpenBLAS runs multi-threaded on their tiny matrices: set
 ``OPENBLAS_NUM_THREADS=1`` for them (see ``benchmarks/bench_forecast.py``).
 """

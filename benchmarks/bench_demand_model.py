@@ -15,7 +15,10 @@ every later 31 March up to 2022, the "later years", where it is scored.
   is not kept in care), and :func:`cscanalysis.forecast.auto_forecast`
   chooses a model by rolling-origin backtest (the forecast module's default candidates plus
   seasonal naive, tested 1, 3, 6 and 12 months ahead from at least 13 months of history,
-  chosen before any score was seen) and forecasts to March 2022.
+  chosen before any score was seen) and forecasts to March 2022. On this shrinking series a
+  straight-line or damped trend runs past zero; since issue 16 such a row is fitted on the
+  logarithms (a constant rate of decline) and its note says so (``note`` in the JSON), where
+  before the line was clipped to 0 children (3 of the 6 forecasts).
 - The demand model (``cs-demand-model==0.5.1`` from PyPI, run in its own virtual environment
   under ``outputs/`` because it needs pandas 1.5): ``DemandModellingDataContainer`` on the
   same files, ``PopulationStats``, ``ModelPredictor.from_model`` with the 12 months to 31 March
@@ -242,6 +245,7 @@ def run_cscanalysis(folder: Path, first_year: int, origin: int) -> dict[str, obj
         "lo80": {y: float(fc.loc[p, "lo80"]) for y, p in march.items()},
         "hi80": {y: float(fc.loc[p, "hi80"]) for y, p in march.items()},
         "naive_forecast": dict.fromkeys(march, naive),
+        "note": str(fc["note"].iloc[-1]),
         "seconds_read_and_derive": round(derived - started, 3),
         "seconds_forecast": round(done - derived, 3),
         "seconds_total": round(done - started, 3),

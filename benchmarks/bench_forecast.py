@@ -16,9 +16,13 @@ backtest for every model, and records:
 
 History: the tidy table (``cscanalysis.store``): SFR underlying data 2010 to 2017 as first
 published, then the latest Explore Education Statistics release holding each year (2018 to
-2023). Predecessors and successors of reorganisations (Bournemouth, Poole and old Dorset to
+2025). Predecessors and successors of reorganisations (Bournemouth, Poole and old Dorset to
 2019; BCP and new Dorset from 2020; Northamptonshire to 2021 and its successors from 2022) are
 separate series.
+
+The "selected" records here use the mean-MASE rule over every origin (``rule="mean_mase"``),
+kept for comparison; the rule the annual forecasts use since issue 16 ("recent_worst" among
+no-drift candidates) is measured by origin in ``bench_forecast_turning.py``.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ MEASURES = ("cla_31_march", "cla_starts", "cla_ceased")
 
 
 def load_wide() -> dict[str, pd.DataFrame]:
-    """Every council's annual series of each measure, from the tidy table (2010 to 2023)."""
+    """Every council's annual series of each measure, from the tidy table (2010 to 2025)."""
     tidy = load_tidy()
     councils = {c.code for c in load_register().councils()}
     out = {}
@@ -89,7 +93,7 @@ def run(fast: bool = False) -> dict:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
-        "data": "the tidy table: SFR 2010-2017 (first published), EES 2018-2023 (latest "
+        "data": "the tidy table: SFR 2010-2017 (first published), EES 2018-2025 (latest "
         "release holding each year); one series per council code",
         "load_seconds": round(load_s, 2),
         "backtest": {

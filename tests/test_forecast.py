@@ -59,12 +59,24 @@ def read_cla(folder: str) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def cla_tidy() -> pd.DataFrame:
     """2019 and 2020 from RY2023, 2021 to 2023 from RY2025 (the latest release holding
-    them); RY2025's codes for North Yorkshire and Somerset applied to the 2019-20 rows."""
+    them); RY2025's codes for North Yorkshire and Somerset applied to the 2019-20 rows.
+    RY2025 also holds 2024 and 2025: left out here (see ``cla_tidy_to_2025``)."""
+    return _cla_tidy(last=2023)
+
+
+@pytest.fixture(scope="module")
+def cla_tidy_to_2025() -> pd.DataFrame:
+    """As ``cla_tidy`` with RY2025's 2024 and 2025 figures too."""
+    return _cla_tidy(last=2025)
+
+
+def _cla_tidy(last: int) -> pd.DataFrame:
     old = read_cla("ees_ry2023")
     new = read_cla("ees_ry2025")
     code_of = dict(zip(new["la"], new["council_code"], strict=False))
     old = old[old["period"].isin(["2019", "2020"])].copy()
     old["council_code"] = old["la"].map(code_of).fillna(old["council_code"])
+    new = new[new["period"].astype(int) <= last]
     return pd.concat([old, new], ignore_index=True)
 
 
@@ -151,13 +163,20 @@ def test_all_missing_row_is_no_data():
 
 
 def test_counts_never_go_below_zero():
-    # 50, 30, 15, 6, 2: drift (2 - 50) / 4 = -12 gives -10 unclipped; clipped to 0.
+    # 50, 30, 15, 6, 2: drift (2 - 50) / 4 = -12 gives -10 on the straight line. A positive
+    # count is never forecast at 0 without a reason (issue 16): the drift is fitted to the
+    # logarithms instead, (log 2 - log 50) / 4, so 2 * (2/50)^(1/4) = 2 * 0.44721 = 0.89443,
+    # and the note says why. (Before issue 16 the line was clipped to 0.)
     w = wide({"A": [50.0, 30, 15, 6, 2]})
     for model in ("naive", "drift", "damped", "ses", "ets", "arima"):
         fc = F.forecast(w, 3, model)
         cols = ["mean", "lo80", "hi80", "lo95", "hi95"]
         assert (fc[cols].to_numpy() >= 0).all(), model
-    assert F.forecast(w, 1, "drift")["mean"].iloc[0] == 0.0
+        assert (fc["mean"] > 0).all(), model
+    fc = F.forecast(w, 1, "drift")
+    assert fc["mean"].iloc[0] == pytest.approx(2 * 0.04**0.25)
+    assert "falls to 0 or below by 2020" in fc["note"].iloc[0]
+    assert "logarithms" in fc["note"].iloc[0]
     assert F.forecast(w, 1, "drift", nonnegative=False)["mean"].iloc[0] == pytest.approx(-10.0)
 
 
@@ -367,7 +386,9 @@ def test_selection_uses_backtest_and_falls_back_for_short_series():
     rng = np.random.default_rng(3)
     rows = {f"C{i}": list(100 + 5 * np.arange(10) + rng.normal(0, 1, 10)) for i in range(5)}
     rows["NEW"] = [np.nan] * 7 + [50.0, 52, 54]
-    res = F.auto_forecast(wide(rows), 2)
+    # The old rule (lowest mean MASE among DEFAULT_CANDIDATES, trends included), asked for by
+    # name since issue 16 made "recent_worst" among no-drift candidates the annual default.
+    res = F.auto_forecast(wide(rows), 2, rule="mean_mase")
     assert res.selection is not None
     assert res.selection.default in {"drift", "drift_pooled", "damped", "damped_pooled"}
     fc = res.forecasts.set_index("council_code")
@@ -376,7 +397,7 @@ def test_selection_uses_backtest_and_falls_back_for_short_series():
     assert "chosen by backtest" in fc.loc["C1", "note"].iloc[0]
     assert {"lo80", "hi95", "calibrated"} <= set(res.forecasts.columns)
     # the same through forecast(model="auto")
-    same = F.forecast(wide(rows), 2)
+    same = F.forecast(wide(rows), 2, rule="mean_mase")
     assert same["model"].tolist() == res.forecasts["model"].tolist()
 
 
@@ -457,6 +478,239 @@ def test_all_councils_backtest_runs(cla_tidy):
     assert set(bt["origin"]) == {"2022"}  # 4 training years, one origin
     acc = F.accuracy(bt)
     assert (acc["n"] > 140).all()
+
+
+def test_backtest_includes_the_2023_and_2024_origins_naive_mae_by_hand(cla_tidy_to_2025):
+    # Published counts at 31 March (RY2025 file, "Children looked after on 31 March each
+    # year"): Bristol (E06000023) 2023 732, 2024 764, 2025 753; Hammersmith and Fulham
+    # (E09000013) 208, 205, 197; Kent (E10000016) 1,938, 1,956, 1,896.
+    # "No change" from 2023: 1 year |732-764| + |208-205| + |1938-1956| = 32 + 3 + 18 = 53,
+    # MAE 17.667; 2 years 21 + 11 + 42 = 74, MAE 24.667. From 2024, 1 year: 11 + 8 + 60 = 79,
+    # MAE 26.333.
+    w = F.to_wide(cla_tidy_to_2025, "cla_31_march")
+    w = w.loc[["E06000023", "E09000013", "E10000016"]]
+    assert list(w.columns) == list(range(2019, 2026))
+    bt = F.backtest(w, ["naive", "reversion_pooled@0.5"], horizons=(1, 2), min_train=5)
+    assert set(bt["origin"]) == {"2023", "2024"}
+    acc = F.accuracy(bt, by=("model", "origin", "horizon")).set_index(
+        ["model", "origin", "horizon"]
+    )
+    assert acc.loc[("naive", "2023", 1), "MAE"] == pytest.approx(53 / 3)
+    assert acc.loc[("naive", "2023", 2), "MAE"] == pytest.approx(74 / 3)
+    assert acc.loc[("naive", "2024", 1), "MAE"] == pytest.approx(79 / 3)
+    assert ("naive", "2024", 2) not in acc.index  # 2026 is not published
+
+
+# ---------------------------------------------------------------- turning points (issue 16)
+
+
+def _geometric_rows(a: float, b: float, n_rows: int = 6, years: int = 9) -> dict:
+    """Series that follow log(y_{t+1}/y_t) = a*g_t + b*d_t exactly, from varied starts."""
+    rows = {}
+    for i in range(n_rows):
+        y = [100.0 + 10 * i, 104.0 + 3 * i * (-1) ** i, 97.0 + 5 * i, 110.0 - 2 * i, 101.0 + i]
+        while len(y) < years:
+            g = math.log(y[-1] / y[-2])
+            d = math.log(y[-1] / (sum(y[-5:]) / 5))
+            y.append(y[-1] * math.exp(a * g + b * d))
+        rows[f"C{i}"] = y
+    return rows
+
+
+def test_reversion_recovers_known_coefficients_and_forecasts_by_hand():
+    # Data made by hand from a = 0.3, b = -0.2 with no noise: the pooled least squares (no
+    # constant) finds them exactly, and the forecast is y_T * exp(0.3 g_T - 0.2 d_T).
+    rows = _geometric_rows(0.3, -0.2)
+    fc = F.forecast(wide(rows), 2, "reversion_pooled").set_index(["council_code", "horizon"])
+    for code, y in rows.items():
+        g = math.log(y[-1] / y[-2])
+        d = math.log(y[-1] / (sum(y[-5:]) / 5))
+        one = y[-1] * math.exp(0.3 * g - 0.2 * d)
+        assert fc.loc[(code, 1), "mean"] == pytest.approx(one, rel=1e-9)
+        y2 = [*y, one]
+        g2, d2 = math.log(one / y[-1]), math.log(one / (sum(y2[-5:]) / 5))
+        assert fc.loc[(code, 2), "mean"] == pytest.approx(one * math.exp(0.3 * g2 - 0.2 * d2))
+
+
+def test_reversion_with_too_few_windows_is_no_change():
+    # One row of 6 points has one complete window (< 10): coefficients 0, forecast = last.
+    fc = F.forecast(wide({"A": [10.0, 12, 15, 19, 24, 30]}), 2, "reversion_pooled")
+    assert fc["mean"].tolist() == [30.0, 30.0]
+
+
+def test_blend_is_part_way_from_no_change_by_hand():
+    # 10, 12, ..., 20: naive 20, drift 22 and 24; a quarter of the way: 20.5 and 21.
+    w = wide({"A": [10.0, 12, 14, 16, 18, 20]})
+    fc = F.forecast(w, 2, "drift@0.25")
+    assert fc["mean"].tolist() == pytest.approx([20.5, 21.0])
+    assert F.model_spec("drift@0.25").description.startswith("25% of the way from no change")
+    with pytest.raises(ParameterError, match="unknown model"):
+        F.forecast(w, 1, "drift@1.5")
+    with pytest.raises(ParameterError, match="unknown model"):
+        F.forecast(w, 1, "ets@0.5")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(1, 5000, allow_nan=False), min_size=6, max_size=10),
+    st.floats(0.3, 0.95),
+)
+def test_property_positive_series_get_positive_forecasts(values, shrink):
+    # A falling tail (each value a share of the one before) tempts trend models below 0.
+    tail = [values[-1] * shrink**k for k in range(1, 4)]
+    rows = {"A": values + tail, "B": list(reversed(values)) + tail}
+    w = wide({k: v[-9:] for k, v in rows.items()})
+    for model in (*F.ANNUAL_CANDIDATES, "drift", "drift_pooled", "damped", "damped_pooled"):
+        fc = F.forecast(w, 3, model)
+        assert (fc["mean"] > 0).all(), model
+    assert (F.forecast(w, 3)["mean"] > 0).all()
+
+
+def _ratio_backtest(errors: dict[str, dict[tuple[int, int], float]]) -> pd.DataFrame:
+    """Backtest rows for two councils: model -> {(origin, horizon): absolute error}."""
+    rows = []
+    for model, cells in errors.items():
+        for (origin, h), err in cells.items():
+            for code in ("X", "Y"):
+                rows.append(
+                    {
+                        "council_code": code,
+                        "origin": str(origin),
+                        "horizon": h,
+                        "period": str(origin + h),
+                        "model": model,
+                        "mean": 100 + err,
+                        "lo80": 90.0,
+                        "hi80": 110.0,
+                        "sd": 1.0,
+                        "actual": 100.0,
+                        "scale": 1.0,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_recent_worst_needs_a_win_at_every_recent_origin():
+    # naive's error is 10 everywhere. "steady" has 9 at the last three origins of each
+    # horizon (worst ratio 0.9) and 30 before; "lucky" has 5, 5 and 11 (worst 1.1) and a
+    # lower mean error than "steady": the worst recent origin decides, so "steady".
+    cells = [(o, h) for h in (1, 2) for o in range(2015, 2022 - h)]
+    recent = {(o, h) for h in (1, 2) for o in range(2019 - h, 2022 - h)}
+    naive = dict.fromkeys(cells, 10.0)
+    steady = {c: 9.0 if c in recent else 30.0 for c in cells}
+    lucky = {c: 5.0 for c in cells}
+    lucky[(2020, 1)] = 11.0
+    sel = F.select_model(
+        _ratio_backtest({"naive": naive, "steady": steady, "lucky": lucky}), rule="recent_worst"
+    )
+    assert sel.default == "steady"
+    assert sel.scores.loc["worst", "steady"] == pytest.approx(0.9)
+    assert sel.scores.loc["worst", "lucky"] == pytest.approx(1.1)
+    # If nothing beat naive at every recent origin, naive is chosen.
+    sel2 = F.select_model(_ratio_backtest({"naive": naive, "lucky": lucky}), rule="recent_worst")
+    assert sel2.default == "naive"
+
+
+def test_auto_forecast_says_when_no_change_is_chosen():
+    # Random walks: nothing beats no change at every recent origin, by construction of the
+    # data with no memory; the note says so.
+    rng = np.random.default_rng(7)
+    rows = {f"C{i}": list(500 + np.cumsum(rng.normal(0, 20, 12))) for i in range(30)}
+    res = F.auto_forecast(wide(rows), 2)
+    assert set(res.backtest["model"]) == set(F.ANNUAL_CANDIDATES)
+    if res.selection.default == "naive":
+        assert res.forecasts["note"].str.contains("no other method beat it").all()
+    else:  # chosen only if it beat naive at each of the last 3 origins of both horizons
+        worst = res.selection.scores.loc["worst", res.selection.default]
+        assert worst < 1
+        assert res.forecasts["note"].str.contains("beat naive at each of the last 3").all()
+
+
+def test_nested_recent_worst_chooses_from_the_past_only():
+    # "a" beats naive (error 1 against 3) up to origin 2017 and loses (error 5) from 2018;
+    # "b" the reverse. Horizon 1 only, so at origin o the known origins are those before o.
+    # At 2018 the last three known (2015-2017) all favour "a"; at 2019 (2016-2018) "a" lost
+    # in 2018 and "b" lost in 2016-2017: neither beat naive at all three, so naive. At 2021
+    # (2018-2020) "b" beat naive at all three: "b".
+    rows = []
+    for o in range(2012, 2022):
+        for code in ("X", "Y"):
+            for model in ("a", "b", "naive"):
+                err = {"a": 1.0 if o < 2018 else 5.0, "b": 5.0 if o < 2018 else 1.0}.get(model, 3.0)
+                rows.append(
+                    {
+                        "council_code": code,
+                        "origin": str(o),
+                        "horizon": 1,
+                        "period": str(o + 1),
+                        "model": model,
+                        "mean": 100 + err,
+                        "lo80": 99.0,
+                        "hi80": 101.0,
+                        "sd": 1.0,
+                        "actual": 100.0,
+                        "scale": 1.0,
+                    }
+                )
+    nested = F.nested_evaluation(pd.DataFrame(rows), rule="recent_worst")
+    chosen = nested[nested["model"] == "selected"].groupby("origin")["chosen"].first()
+    assert chosen["2018"] == "a" and chosen["2019"] == "naive" and chosen["2021"] == "b"
+
+
+def test_two_sided_calibration_narrows_over_wide_intervals():
+    # Errors 0, 1, 2, ..., 9 with sd 10 (z80 = 1.2816): scaled errors e / 12.816; the
+    # conformal 80% quantile is the ceil(11 * 0.8) = 9th smallest, 8 / 12.816 = 0.6242.
+    # The model's own 80% intervals (+-12.8) held all ten: one-sided leaves them, two-sided
+    # narrows them by 0.6242, and then 9 of 10 errors (0..8) lie inside.
+    bt = pd.DataFrame(
+        {
+            "council_code": [f"C{i}" for i in range(10)],
+            "origin": "2020",
+            "horizon": 1,
+            "period": "2021",
+            "model": "m",
+            "mean": 100.0 + np.arange(10),
+            "sd": 10.0,
+            "lo80": 100.0 + np.arange(10) - Z80 * 10,
+            "hi80": 100.0 + np.arange(10) + Z80 * 10,
+            "actual": 100.0,
+            "scale": 1.0,
+        }
+    )
+    one = F.calibration_factors(bt, levels=[80]).iloc[0]
+    assert one["factor"] == 1.0 and not one["applied"]
+    two = F.calibration_factors(bt, levels=[80], two_sided=True).iloc[0]
+    assert two["factor"] == pytest.approx(8 / (Z80 * 10))
+    out = F.apply_calibration(bt.drop(columns=["actual", "scale"]), pd.DataFrame([two]))
+    inside = (out["lo80"] <= 100.0 + 1e-9) & (out["hi80"] >= 100.0 - 1e-9)
+    assert inside.sum() == 9
+
+
+def test_calibration_on_recent_origins_only():
+    # Origin 2015 had errors of 50 and 2016-2018 errors of 1 (sd 1): with recent=3 only the
+    # small errors count, so the 80% factor is 1 / 1.2816; with all four origins the
+    # 9th-smallest of 8 values capped at the 8th is 50 / 1.2816.
+    rows = []
+    for o, err in ((2015, 50.0), (2016, 1.0), (2017, 1.0), (2018, 1.0)):
+        for code in ("X", "Y"):
+            rows.append(
+                {
+                    "council_code": code,
+                    "origin": str(o),
+                    "horizon": 1,
+                    "model": "m",
+                    "mean": 100 + err,
+                    "sd": 1.0,
+                    "lo80": 0.0,
+                    "hi80": 1000.0,
+                    "actual": 100.0,
+                }
+            )
+    bt = pd.DataFrame(rows)
+    recent = F.calibration_factors(bt, [80], recent=3, two_sided=True).iloc[0]
+    assert recent["n"] == 6 and recent["factor"] == pytest.approx(1 / Z80)
+    every = F.calibration_factors(bt, [80], two_sided=True).iloc[0]
+    assert every["factor"] == pytest.approx(50 / Z80)
 
 
 # ---------------------------------------------------------------- bad input

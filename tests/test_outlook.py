@@ -10,7 +10,14 @@ import pytest
 from cscanalysis.cli import main
 from cscanalysis.errors import ParameterError
 from cscanalysis.forecast_table import forecast_table
-from cscanalysis.outlook import build_outlook, track_record
+from cscanalysis.outlook import (
+    build_outlook,
+    flows_held_name,
+    flows_sentence,
+    forecast_sentence,
+    method_sentence,
+    track_record,
+)
 from tests.conftest import raw_record
 
 BRISTOL, BCP = "E06000023", "E06000058"
@@ -72,6 +79,26 @@ def test_what_ifs_worked_by_hand(bristol):
     share = (n["10 to 15 years"] + n["16 years and over"]) / sum(n.values())
     teens = w.loc["Entrants aged 10 and over fall by 20%"]
     assert teens["scenario"] == pytest.approx(732 + 3 * (270 * (1 - 0.2 * share) - 229))
+
+
+def test_forecast_and_flows_held_are_named_apart_and_reconciled(bristol):
+    # RY2025 Bristol 2023: 732 looked after, 270 started, 229 ceased. Held flat, the what-ifs'
+    # line is 732 + 3 * 41 = 855 in 2026; the forecast is a different number, named as such.
+    assert bristol.flows == {"year": 2023.0, "stock": 732.0, "starts": 270.0, "ceased": 229.0}
+    end = bristol.forecast.iloc[-1]
+    fc = forecast_sentence(bristol, "Bristol")
+    assert fc.startswith("Forecast: Bristol would look after about ")
+    assert "recent trends" not in fc
+    flows = flows_sentence(bristol, "Bristol")
+    assert flows_held_name(2023) == "if starts and ceasing stay at their 2023 level"
+    assert "if starts and ceasing stay at their 2023 level" in flows
+    assert "270 started and 229 ceased in 2023, +41 a year" in flows
+    assert "855 children at 31 March 2026" in flows
+    assert f"against the forecast's {round(end['mean']):,}" in flows
+    assert "not a forecast" in flows
+    words = method_sentence(bristol)
+    assert words.startswith("Method: ")
+    assert ("no change" in words) or ("better than carrying the latest figure" in words)
 
 
 def test_track_record_is_stated_plainly(bristol):

@@ -14,6 +14,7 @@ import calendar
 import io
 import math
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -46,7 +47,8 @@ MARKERS = ["o", "s", "^", "D", "v", "P"]
 # No software version or date in the files, so the same chart gives the same bytes.
 PNG_METADATA = {"Software": None}
 SVG_METADATA = {"Date": None, "Creator": None}
-TITLE_YEARS = 5  # an active title describes the change over the last five published years
+TITLE_YEARS = 5  # an active title: the change over the last five published years, and the
+# highest or lowest value of the whole range drawn where the two ends would hide it
 FULL_WIDTH_IN = 6.3  # A4 text width with 2.5 cm margins
 HALF_WIDTH_IN = 3.1
 
@@ -287,6 +289,33 @@ def movement(first: float, last: float) -> str:
     return "rose" if last > first else "fell"
 
 
+def range_clause(
+    periods: Sequence[str], values: Sequence[float], first: float, last: float, places: int = 0
+) -> str:
+    """The whole range drawn, where a title's two end points would hide it.
+
+    ``" (highest: 81 in 2013)"``, ``" (lowest: 23.0 in 2021)"`` or both, for the highest and
+    lowest published values (NaN ignored; the latest year when tied) that lie beyond both end
+    points as shown to ``places`` decimals; ``""`` when the ends are the extremes.
+    """
+    y = np.asarray(values, dtype=float)
+    ok = np.flatnonzero(np.isfinite(y))
+    if not ok.size:
+        return ""
+    parts = []
+    top, bottom = max(first, last), min(first, last)
+    for word, pick, beyond in (
+        ("highest", np.max, lambda v: v > top),
+        ("lowest", np.min, lambda v: v < bottom),
+    ):
+        value = float(pick(y[ok]))
+        at = ok[np.flatnonzero(y[ok] == value)[-1]]
+        shown = show(value, places=places)
+        if beyond(value) and shown not in {show(first, places=places), show(last, places=places)}:
+            parts.append(f"{word}: {shown} in {period_label(str(periods[at]))}")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def relative(value: float, other: float) -> str:
     """'above', 'below' or 'the same as'."""
     if np.isclose(value, other):
@@ -345,6 +374,12 @@ def trend_line(
             f"{figure_text(first['council'], measure)} to "
             f"{figure_text(last['council'], measure)}{unit} between "
             f"{period_label(first['period'])} and {period_label(last['period'])}"
+        ) + range_clause(
+            periods,
+            frame["council"].to_numpy(dtype=float),
+            float(first["council"]),
+            float(last["council"]),
+            measure.places,
         )
         england_last = frame.loc[frame["period"] == last["period"], "england"].iloc[0]
         alt = f"Line chart: {title}"
@@ -430,6 +465,8 @@ def counts_line(
             f"{place}: {noun} {movement(a[first_col], b[first_col])} from "
             f"{show(a[first_col])} in {a['period']} to {show(b[first_col])} in "
             f"{b['period']}"
+        ) + range_clause(
+            periods, frame[first_col].to_numpy(dtype=float), a[first_col], b[first_col]
         )
     else:
         title = f"{place}: no published figures for {noun} in these years"
@@ -698,7 +735,7 @@ def fan_chart(
     axes.set_ylabel(measure.unit)
     end = forecast.iloc[-1]
     title = (
-        f"If recent trends continue, {place}'s {noun} would be about "
+        f"Forecast: {place}'s {noun} would be about "
         f"{show(end['mean'])} by {end['period']} (80% range {show(end['lo80'])} to "
         f"{show(end['hi80'])})"
     )
@@ -730,7 +767,8 @@ def fan_chart(
         )
     )
     caption = (
-        "Forecast from the method that forecast past years best (rolling-origin "
-        "backtest); intervals widened to the coverage achieved in those backtests."
+        "Forecast from the method that beat no change in each of the last three years "
+        "tested (rolling-origin backtest over all councils), else no change; intervals "
+        "scaled on the errors of those years."
     )
     return Chart(slug, figure, title, subtitle, alt, caption, source, data)

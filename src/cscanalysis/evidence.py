@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cscanalysis import benchmark, charts
+from cscanalysis import outlook as outlook_words
 from cscanalysis.councils import ENGLAND_CODE, Council, CouncilRegister
 from cscanalysis.disclosure import SUPPRESSED, suppress_counts, suppress_tidy
 from cscanalysis.errors import ParameterError
@@ -787,20 +788,19 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
         return [f"No forecast: {found.note}."]
     if found.status != "ok" or found.forecast.empty:
         return [f"No forecast: {found.status} ({found.note}).", *successor_history(ctx)]
-    end = found.forecast.iloc[-1]
     facts = [
-        f"If recent trends continue, {ctx.place} would look after about "
-        f"{charts.show(end['mean'])} children at 31 March {end['period']}; the 80% interval "
-        f"runs from {charts.show(end['lo80'])} to {charts.show(end['hi80'])}.",
-        f"Method: {found.model_description} ({found.model}), chosen because it forecast past "
-        "years best across all councils. " + track_record(found),
+        outlook_words.forecast_sentence(found, ctx.place),
+        outlook_words.method_sentence(found) + " " + track_record(found),
     ]
     facts += successor_history(ctx)
     if found.calibrated:
         facts.append(
-            "The intervals were widened so that, in past years, 80% intervals held "
-            "about 80% of the published figures."
+            "The intervals were scaled so that, in the last three years tested, 80% intervals "
+            "would have held about 80% of the published figures."
         )
+    flows = outlook_words.flows_sentence(found, ctx.place)
+    if flows:
+        facts.append(flows)
     if found.gap is not None and len(found.gap):
         last = found.gap.iloc[-1]
         facts.append(
@@ -838,7 +838,12 @@ def what_if_table(found: Outlook) -> pd.DataFrame:
             "What if": found.what_ifs["what_if"],
             "Assumption": found.what_ifs["assumption"],
             "Year": found.what_ifs["year"].astype(str),
-            "Children in care, no change": [charts.show(v) for v in found.what_ifs["baseline"]],
+            "Children in care "
+            + (
+                outlook_words.flows_held_name(int(found.flows["year"]))
+                if found.flows
+                else "if starts and ceasing stay at their latest level"
+            ): [charts.show(v) for v in found.what_ifs["baseline"]],
             "Children in care, what-if": [charts.show(v) for v in found.what_ifs["scenario"]],
             "Difference": [
                 f"{'+' if d > 0 else ''}{charts.show(d)}" for d in found.what_ifs["difference"]
@@ -900,8 +905,9 @@ INTROS = {
     "children in need census.",
     "workforce": "Children's social workers at 30 September: caseload, vacancies, turnover, "
     "agency workers and absence.",
-    "outlook": "Children looked after at 31 March in the next three years if recent trends "
-    "continue, how sure we can be, and what some changes would do.",
+    "outlook": "A forecast of children looked after at 31 March in the next three years, how "
+    "sure we can be, and what some changes would do if starts and ceasing stayed at this "
+    "year's level.",
     "ranks": "Each headline rate against every council with a published figure. Rank 1 is the "
     "lowest value; a lower rank is not necessarily better.",
     "sources": "Every figure is as published by DfE and ONS, latest release first.",

@@ -17,12 +17,21 @@ Models (``MODELS``):
   one fit per series.
 - ``seasonal_naive`` (vectorised) and ``seasonal_ets`` (statsmodels, per series) for monthly
   or quarterly frames.
+- ``reversion_pooled``: one regression for all rows of next year's log growth on last year's
+  growth and the distance from the five-year mean, with no constant (no drift), on logs.
+- Blends ``"base@w"`` (e.g. ``"reversion_pooled@0.5"``): ``naive + w * (base - naive)``.
+
+Annual frames by default use ``ANNUAL_CANDIDATES`` (no change, methods that carry no trend,
+their blends) and the ``"recent_worst"`` rule: a method is used only if it beat no change at
+each of the last ``RECENT_ORIGINS`` backtest origins of every horizon, else no change. Trend
+methods won the steady growth before 2019 and lost when numbers levelled off after 2023
+(``benchmarks/bench_forecast_turning.py``).
 
 Every series is cut to its *last contiguous run* of published values (or, with
 ``gaps="interpolate"``, interior gaps are filled linearly); if the last period is missing the
 forecast steps further ahead. Series shorter than a model's minimum give rows with status
-``"too short to forecast"``. Counts (``nonnegative=True``) have means and intervals clipped
-at zero.
+``"too short to forecast"``. Counts (``nonnegative=True``) have intervals clipped at zero;
+a positive series whose forecast would reach zero is refitted on logarithms, with a note.
 
 Model choice and interval calibration use rolling-origin backtests (:func:`backtest`,
 :func:`accuracy`, :func:`select_model`, :func:`calibration_factors`), never in-sample fit;
@@ -30,8 +39,8 @@ Model choice and interval calibration use rolling-origin backtests (:func:`backt
 procedure honestly (each choice made with outcomes known at the time only).
 
 Speed: the vectorised models forecast every council for a measure in milliseconds and
-``model="auto"`` (backtest of the seven vectorised candidates, selection, calibration,
-forecast) in under a second. ``ets`` and ``arima`` take about 30-60 ms per series, and
+``model="auto"`` (backtest of the candidates, selection, calibration, forecast) in about a
+second. ``ets`` and ``arima`` take about 30-60 ms per series, and
 several times longer if OpenBLAS runs multi-threaded on their tiny matrices: set
 ``OPENBLAS_NUM_THREADS=1`` for them (see ``benchmarks/bench_forecast.py``).
 """
@@ -79,6 +88,19 @@ DEFAULT_CANDIDATES = (
     "damped",
     "damped_pooled",
 )
+
+# Annual series (one figure a year): only methods that carry no trend forward, and blends of
+# them with "no change", chosen by their worst recent origin (see select_model). Methods
+# carrying a trend won the years of steady growth before 2019 and lost when numbers levelled
+# off after 2023 (README, "Forecasts").
+BLEND_WEIGHTS = (0.25, 0.5, 0.75)
+ANNUAL_CANDIDATES = (
+    "naive",
+    "ses_pooled",
+    "reversion_pooled",
+    *(f"{b}@{w:g}" for b in ("ses_pooled", "reversion_pooled") for w in BLEND_WEIGHTS),
+)
+RECENT_ORIGINS = 3  # origins per horizon that select_model's "recent_worst" rule looks at
 
 # --------------------------------------------------------------------------------------
 # periods
@@ -156,8 +178,9 @@ def _calendar(labels: Sequence[object]) -> tuple[_Calendar, list[int]]:
 
 
 def _label_ordinals(labels: Iterable[object]) -> np.ndarray:
-    labels = list(labels)
-    return np.asarray(_calendar(labels)[1], dtype=int)
+    """Ordinals of period labels (each distinct label parsed once)."""
+    codes, uniques = pd.factorize(pd.Series(list(labels), dtype=object))
+    return np.asarray(_calendar(list(uniques))[1], dtype=int)[codes]
 
 
 # --------------------------------------------------------------------------------------
@@ -617,6 +640,93 @@ def _arima_one(y: np.ndarray, steps: int, m: int):
     return np.asarray(fc.predicted_mean), np.asarray(fc.se_mean)
 
 
+_REVERSION_WINDOW = 5
+
+
+def _log_or_nan(Y: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(Y > 0, np.log(np.where(Y > 0, Y, 1.0)), np.nan)
+
+
+def _reversion_features(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Last log growth and log distance from the mean of the last five points (fewer if the
+    series is shorter), at the last column; NaN where a value is not positive."""
+    L = _log_or_nan(Y)
+    g = L[:, -1] - L[:, -2] if Y.shape[1] > 1 else np.full(len(Y), np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        window = Y[:, -_REVERSION_WINDOW:]
+        mean = np.where(np.all(np.isnan(window) | (window > 0), axis=1), np.nanmean(window, 1), 0)
+    d = L[:, -1] - _log_or_nan(mean[:, None])[:, 0]
+    return g, d
+
+
+def _reversion_coefficients(Y: np.ndarray) -> np.ndarray:
+    """Pooled least squares, no constant, of next log growth on last log growth and log
+    distance from the five-year mean, over every complete window of every row.
+
+    Fewer than 10 complete windows: (0, 0), which is "no change"."""
+    K = _REVERSION_WINDOW
+    X, y = [], []
+    for c in range(K, Y.shape[1]):  # c: the column predicted; features at c - 1
+        past = Y[:, c - K : c]
+        g, d = _reversion_features(past)
+        target = _log_or_nan(Y[:, c : c + 1])[:, 0] - _log_or_nan(Y[:, c - 1 : c])[:, 0]
+        ok = np.isfinite(g) & np.isfinite(d) & np.isfinite(target) & ~np.isnan(past).any(1)
+        X.append(np.c_[g[ok], d[ok]])
+        y.append(target[ok])
+    if not X or sum(len(t) for t in y) < 10:
+        return np.zeros(2)
+    return np.linalg.lstsq(np.vstack(X), np.concatenate(y), rcond=None)[0]
+
+
+def _reversion(
+    Y: np.ndarray, length: np.ndarray, steps: int, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled regression on logs without a constant: no drift is carried forward.
+
+    log(y_{t+1} / y_t) = a * log(y_t / y_{t-1}) + b * log(y_t / mean(y_{t-4..t})), one (a, b)
+    for all rows, fitted on every complete window in the data given (so a backtest fits on
+    data up to its origin only); forecast step by step. A forecast is the last value times a
+    growth factor, so a positive series never gets a forecast of 0 or less; a row with a
+    value of 0 or less in its last five points has growth 0 ("no change"). sd: the forecast
+    times the row's root mean square log change times sqrt(h) (calibrated by backtest).
+    """
+    a, b = _reversion_coefficients(Y)
+    hist = Y.copy()
+    mean = np.empty((len(Y), steps))
+    for h in range(steps):
+        g, d = _reversion_features(hist)
+        growth = np.where(np.isfinite(g), a * g, 0.0) + np.where(np.isfinite(d), b * d, 0.0)
+        nxt = hist[:, -1] * np.exp(growth)
+        mean[:, h] = nxt
+        hist = np.c_[hist, nxt]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        s = np.sqrt(np.nanmean(np.diff(_log_or_nan(Y), axis=1) ** 2, axis=1))
+    sd = np.abs(mean) * np.nan_to_num(s)[:, None] * np.sqrt(np.arange(1, steps + 1))[None, :]
+    return mean, sd
+
+
+def _blend(base: ModelFn, weight: float) -> ModelFn:
+    """``naive + weight * (base - naive)``: a forecast shrunk toward "no change"."""
+
+    def run(Y: np.ndarray, length: np.ndarray, steps: int, m: int):
+        mn, sn = _naive(Y, length, steps, m)
+        mb, sb = base(Y, length, steps, m)
+        return mn + weight * (mb - mn), (1 - weight) * sn + weight * sb
+
+    return run
+
+
+BLEND_SEPARATOR = "@"
+
+
+def blend_name(base: str, weight: float) -> str:
+    """Name of the blend of ``base`` with naive: ``"reversion_pooled@0.5"``."""
+    return f"{base}{BLEND_SEPARATOR}{weight:g}"
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A forecasting model: its function and the points it needs by default and at least.
@@ -655,6 +765,13 @@ MODELS: dict[str, ModelSpec] = {
     "damped_pooled": ModelSpec(
         _damped_pooled, 5, 3, description="Holt damped trend, one parameter set for all rows"
     ),
+    "reversion_pooled": ModelSpec(
+        _reversion,
+        5,
+        2,
+        description="pooled regression of log growth on last growth and distance from the "
+        "five-year mean, with no constant, so no drift",
+    ),
     "ets": ModelSpec(
         _per_series(lambda y, s, m: _ets_one(y, s, m)),
         5,
@@ -688,6 +805,30 @@ MODELS: dict[str, ModelSpec] = {
 # --------------------------------------------------------------------------------------
 
 
+def model_spec(name: str) -> ModelSpec:
+    """The :class:`ModelSpec` of a model in ``MODELS`` or of a blend ``"base@weight"``
+    (``naive + weight * (base - naive)``, 0 < weight <= 1, base vectorised)."""
+    if name in MODELS:
+        return MODELS[name]
+    base, sep, weight = name.partition(BLEND_SEPARATOR)
+    try:
+        w = float(weight)
+    except ValueError:
+        w = math.nan
+    spec = MODELS.get(base)
+    if not sep or spec is None or not 0 < w <= 1 or not spec.vectorised or spec.seasonal:
+        raise ParameterError(
+            f"unknown model {name!r}; choose from {sorted(MODELS)}, 'auto' or a blend such "
+            "as 'reversion_pooled@0.5'"
+        )
+    return ModelSpec(
+        _blend(spec.fn, w),
+        spec.min_points,
+        spec.hard_min,
+        description=f"{w * 100:g}% of the way from no change to {base}: {spec.description}",
+    )
+
+
 def _z(level: float) -> float:
     if not 0 < level < 100:
         raise ParameterError(f"interval level {level} must be between 0 and 100")
@@ -706,12 +847,21 @@ def _check_levels(levels: Sequence[float]) -> tuple[float, ...]:
 
 
 def _raw_forecast(
-    prep: _Prepared, horizon: int, model: str, min_points: int | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and sd (n, horizon) aligned to the frame's future periods, and a 'fits' mask."""
-    if model not in MODELS:
-        raise ParameterError(f"unknown model {model!r}; choose from {sorted(MODELS)} or 'auto'")
-    spec = MODELS[model]
+    prep: _Prepared,
+    horizon: int,
+    model: str,
+    min_points: int | None,
+    nonnegative: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, str]]:
+    """Mean and sd (n, horizon) aligned to the frame's future periods, a 'fits' mask and
+    notes by row.
+
+    With ``nonnegative``, a row whose values are all positive and whose forecast would fall
+    to 0 or below (a straight-line decline run past zero) is forecast by the same model on
+    the logarithms of its values (a constant rate of decline), and the note says so: a
+    positive count never gets a forecast of 0 without a reason given.
+    """
+    spec = model_spec(model)
     m = prep.cal.m
     if spec.seasonal and m == 1:
         raise ParameterError(f"model {model!r} needs monthly or quarterly periods")
@@ -719,17 +869,36 @@ def _raw_forecast(
     n = len(prep.codes)
     mean = np.full((n, horizon), np.nan)
     sd = np.full((n, horizon), np.nan)
+    notes: dict[int, str] = {}
     fits = prep.length >= need
     rows = np.flatnonzero(fits)
     if rows.size:
         steps = horizon + int(prep.lag[rows].max())
         Ysub = prep.Y[rows]
         keep = int(prep.length[rows].max())
-        mu, s = spec.fn(Ysub[:, Ysub.shape[1] - keep :], prep.length[rows], steps, m)
+        Ysub = Ysub[:, Ysub.shape[1] - keep :]
+        mu, s = spec.fn(Ysub, prep.length[rows], steps, m)
         take = prep.lag[rows][:, None] + np.arange(horizon)[None, :]
-        mean[rows] = np.take_along_axis(mu, take, axis=1)
-        sd[rows] = np.take_along_axis(s, take, axis=1)
-    return mean, sd, fits
+        mu, s = np.take_along_axis(mu, take, axis=1), np.take_along_axis(s, take, axis=1)
+        if nonnegative:
+            positive = np.all(np.isnan(Ysub) | (Ysub > 0), axis=1)
+            bad = np.flatnonzero(positive & np.any(mu <= 0, axis=1))
+            if bad.size:
+                with np.errstate(divide="ignore"):
+                    lmu, ls = spec.fn(np.log(Ysub[bad]), prep.length[rows][bad], steps, m)
+                lmu = np.take_along_axis(lmu, take[bad], axis=1)
+                ls = np.take_along_axis(ls, take[bad], axis=1)
+                first = np.argmax(mu[bad] <= 0, axis=1)
+                mu[bad], s[bad] = np.exp(lmu), np.exp(lmu) * ls
+                for j, i in enumerate(rows[bad]):
+                    when = prep.cal.label(prep.last_ordinal + int(first[j]) + 1)
+                    notes[int(i)] = (
+                        f"the {model} forecast of this positive series falls to 0 or below "
+                        f"by {when}; the model was fitted to the logarithms of the values "
+                        "instead (a constant rate of decline)"
+                    )
+        mean[rows], sd[rows] = mu, s
+    return mean, sd, fits, notes
 
 
 def _assemble(
@@ -747,32 +916,30 @@ def _assemble(
 ) -> pd.DataFrame:
     n = len(prep.codes)
     periods = [prep.cal.label(prep.last_ordinal + h) for h in range(1, horizon + 1)]
-    out = pd.DataFrame(
-        {
-            "council_code": np.repeat(prep.codes, horizon),
-            "period": np.tile(periods, n),
-            "horizon": np.tile(np.arange(1, horizon + 1), n),
-            "model": np.repeat(list(models), horizon),
-        }
-    )
     mu = mean.ravel()
     s = sd.ravel()
-    out["mean"] = np.maximum(mu, 0) if nonnegative else mu
+    cols: dict[str, object] = {
+        "council_code": np.repeat(prep.codes, horizon),
+        "period": np.tile(periods, n),
+        "horizon": np.tile(np.arange(1, horizon + 1), n),
+        "model": np.repeat(list(models), horizon),
+        "mean": np.maximum(mu, 0) if nonnegative else mu,
+    }
     for j, lv in enumerate(levels):
         k = 1.0 if factors is None else factors[:, :, j].ravel()
         half = k * _z(lv) * s
         lo, hi = mu - half, mu + half
         if nonnegative:
             lo, hi = np.maximum(lo, 0), np.maximum(hi, 0)
-        out[f"lo{_level_name(lv)}"] = lo
-        out[f"hi{_level_name(lv)}"] = hi
-    out["sd"] = s
-    out["status"] = np.repeat(list(status), horizon)
-    out["calibrated"] = (
+        cols[f"lo{_level_name(lv)}"] = lo
+        cols[f"hi{_level_name(lv)}"] = hi
+    cols["sd"] = s
+    cols["status"] = np.repeat(list(status), horizon)
+    cols["calibrated"] = (
         np.zeros(n * horizon, bool) if calibrated is None else np.asarray(calibrated).ravel()
     )
-    out["note"] = np.repeat(list(notes), horizon)
-    return out
+    cols["note"] = np.repeat(list(notes), horizon)
+    return pd.DataFrame(cols)
 
 
 def forecast(
@@ -810,8 +977,10 @@ def forecast(
         raise ParameterError(f"horizon must be a whole number of periods >= 1, not {horizon!r}")
     levels = _check_levels(levels)
     prep = _prepare(_as_wide(wide), gaps)
-    mean, sd, fits = _raw_forecast(prep, int(horizon), model, min_points)
+    mean, sd, fits, logged = _raw_forecast(prep, int(horizon), model, min_points, nonnegative)
     status, notes = _status_notes(prep, fits, model)
+    for i, why in logged.items():
+        notes[i] = "; ".join(x for x in (why, notes[i]) if x)
     return _assemble(
         prep, int(horizon), mean, sd, [model] * len(fits), status, notes, levels, nonnegative
     )
@@ -873,8 +1042,7 @@ def backtest(
     if not models:
         raise ParameterError("backtest needs at least one model")
     for name in models:
-        if name not in MODELS:
-            raise ParameterError(f"unknown model {name!r}; choose from {sorted(MODELS)}")
+        model_spec(name)  # unknown names are refused here
     horizons = sorted({int(h) for h in horizons})
     if not horizons or horizons[0] < 1:
         raise ParameterError(f"horizons must be whole numbers >= 1, not {horizons!r}")
@@ -901,7 +1069,7 @@ def backtest(
             if hit.size:
                 actual[:, h - 1] = X[:, hit[0]]
         for name in models:
-            mean, sd, fits = _raw_forecast(prep, H, name, None)
+            mean, sd, fits, _ = _raw_forecast(prep, H, name, None, nonnegative)
             fits &= prep.length >= min_train
             mean[~fits], sd[~fits] = np.nan, np.nan
             status, _ = _status_notes(prep, fits, name)
@@ -994,20 +1162,79 @@ class Selection:
         return self.per_series.get(code, self.default)
 
 
+def _origin_mae(backtest_df: pd.DataFrame) -> pd.DataFrame:
+    """MAE by (origin ordinal, horizon) and model over rows every model forecast."""
+    df = _common(backtest_df)
+    if df.empty:
+        return pd.DataFrame()
+    work = pd.DataFrame(
+        {
+            "o": _label_ordinals(df["origin"]),
+            "horizon": df["horizon"].astype(int).to_numpy(),
+            "model": df["model"].to_numpy(),
+            "abs": (df["mean"] - df["actual"]).abs().to_numpy(),
+        }
+    )
+    return work.groupby(["o", "horizon", "model"])["abs"].mean().unstack("model")
+
+
+def recent_ratios(
+    backtest_df: pd.DataFrame, *, recent: int = RECENT_ORIGINS, baseline: str = "naive"
+) -> pd.DataFrame:
+    """Each model's MAE over ``baseline``'s at the ``recent`` latest origins of each horizon
+    (rows: origin ordinal and horizon; columns: models), on the rows every model forecast."""
+    mae = _origin_mae(backtest_df)
+    if mae.empty or baseline not in mae.columns:
+        return pd.DataFrame()
+    keep = [
+        (o, h)
+        for h in sorted(mae.index.get_level_values("horizon").unique())
+        for o in sorted(mae.xs(h, level="horizon").index)[-recent:]
+    ]
+    return mae.loc[keep].div(mae.loc[keep, baseline], axis=0)
+
+
 def select_model(
     backtest_df: pd.DataFrame,
     selection: str = "measure",
     *,
     min_records: int = 3,
+    rule: str = "mean_mase",
+    recent: int = RECENT_ORIGINS,
+    baseline: str = "naive",
 ) -> Selection:
-    """Choose the model with the lowest mean MASE over horizons (backtest, not in-sample fit).
+    """Choose a model by backtest (never by in-sample fit).
 
-    ``selection="measure"``: one model for every council. ``"series"``: each council's own
-    best model when it has at least ``min_records`` backtest forecasts per model, else the
-    measure's choice.
+    ``rule="mean_mase"``: the lowest mean MASE over horizons. ``selection="measure"``: one
+    model for every council; ``"series"``: each council's own best model when it has at least
+    ``min_records`` backtest forecasts per model, else the measure's choice.
+
+    ``rule="recent_worst"`` (one model for the measure): for each model, the ratio of its MAE
+    to ``baseline``'s at each of the ``recent`` latest origins of each horizon; its score is
+    the worst (largest) of these ratios. The model with the lowest score is chosen if that
+    score is below 1, that is if it beat ``baseline`` at every recent origin and horizon;
+    otherwise ``baseline`` is chosen. ``scores`` then holds the ratios and the scores.
     """
     if selection not in {"measure", "series"}:
         raise ParameterError(f"selection={selection!r}; expected 'measure' or 'series'")
+    if rule not in {"mean_mase", "recent_worst"}:
+        raise ParameterError(f"rule={rule!r}; expected 'mean_mase' or 'recent_worst'")
+    codes = backtest_df["council_code"].unique().tolist()
+    if rule == "recent_worst":
+        ratios = recent_ratios(backtest_df, recent=recent, baseline=baseline)
+        if ratios.empty:
+            raise ParameterError(
+                f"the backtest has no forecast every model and {baseline} made; cannot select"
+            )
+        worst = ratios.max(axis=0)
+        default = str(worst.idxmin()) if worst.min() < 1 else baseline
+        scores = pd.concat([ratios, worst.to_frame("worst").T])
+        return Selection(
+            default=default,
+            per_series=dict.fromkeys(codes, default),
+            scores=scores,
+            basis=dict.fromkeys(codes, "measure"),
+        )
     acc = accuracy(backtest_df)
     if acc.empty or acc["MASE"].isna().all():
         raise ParameterError("the backtest has no forecast every model made; cannot select")
@@ -1015,7 +1242,6 @@ def select_model(
     default = str(scores.mean(axis=1).idxmin())
     per_series: dict[str, str] = {}
     basis: dict[str, str] = {}
-    codes = backtest_df["council_code"].unique().tolist()
     if selection == "series":
         per = accuracy(backtest_df, by=("council_code", "model", "horizon"))
         agg = per.groupby(["council_code", "model"]).agg(n=("n", "sum"), q=("MASE", "mean"))
@@ -1041,19 +1267,32 @@ def _conformal_quantile(x: np.ndarray, level: float) -> float:
 
 
 def calibration_factors(
-    backtest_df: pd.DataFrame, levels: Sequence[float] | None = None
+    backtest_df: pd.DataFrame,
+    levels: Sequence[float] | None = None,
+    *,
+    recent: int | None = None,
+    two_sided: bool = False,
 ) -> pd.DataFrame:
-    """Interval widening factors from backtest errors (split-conformal style).
+    """Interval scaling factors from backtest errors (split-conformal style).
 
     For each model, horizon and level L: the scaled error is |actual - mean| / (z_L * sd)
     and the factor is its conformal L-quantile (the ceil((n+1)L/100)-th smallest). If the
     model's own intervals covered less than L% of outcomes the factor (> 1) is ``applied``;
-    otherwise it is 1. Rows with sd = 0 cannot be rescaled and are left out.
+    otherwise it is 1. With ``two_sided`` the factor is applied either way, so intervals that
+    covered more than L% are narrowed as well. ``recent``: only the latest ``recent`` origins
+    of each horizon are used (the errors of the years most like the next). Rows with sd = 0
+    cannot be rescaled and are left out.
     """
     if levels is None:
         levels = [float(x.replace("_", ".")) for x in _levels_in(backtest_df)]
     levels = _check_levels(levels)
     df = backtest_df[np.isfinite(backtest_df["mean"]) & (backtest_df["sd"] > 0)]
+    if recent is not None and len(df):
+        o = pd.Series(_label_ordinals(df["origin"]), index=df.index)
+        keep = pd.Series(False, index=df.index)
+        for _, g in o.groupby(df["horizon"]):
+            keep[g.index] = g >= sorted(g.unique())[-recent:][0]
+        df = df[keep]
     rows = []
     for (model, h), g in df.groupby(["model", "horizon"], sort=True):
         err = (g["actual"] - g["mean"]).abs().to_numpy()
@@ -1066,7 +1305,10 @@ def calibration_factors(
             else:
                 cov = np.nan
             k = _conformal_quantile(err / (_z(lv) * g["sd"].to_numpy()), lv)
-            applied = bool(np.isfinite(k) and cov < lv / 100 and k > 1)
+            if two_sided:
+                applied = bool(np.isfinite(k) and k > 0 and not np.isclose(k, 1))
+            else:
+                applied = bool(np.isfinite(k) and cov < lv / 100 and k > 1)
             rows.append(
                 {
                     "model": model,
@@ -1094,7 +1336,7 @@ def _factor_lookup(factors: pd.DataFrame, model: str, horizon: int, level: float
 def apply_calibration(
     fc: pd.DataFrame, factors: pd.DataFrame, *, nonnegative: bool = True
 ) -> pd.DataFrame:
-    """Widen a forecast's intervals by :func:`calibration_factors` (horizons beyond those
+    """Scale a forecast's intervals by :func:`calibration_factors` (horizons beyond those
     backtested use the longest backtested horizon's factor); sets ``calibrated``."""
     out = fc.copy()
     levels = [float(x.replace("_", ".")) for x in _levels_in(fc)]
@@ -1109,7 +1351,7 @@ def apply_calibration(
         lo, hi = mean - half, mean + half
         if nonnegative:
             lo, hi = np.maximum(lo, 0), np.maximum(hi, 0)
-        widen = (k > 1) & np.isfinite(mean)
+        widen = (k != 1) & np.isfinite(mean)
         out.loc[widen, f"lo{name}"] = lo[widen]
         out.loc[widen, f"hi{name}"] = hi[widen]
         touched |= widen
@@ -1148,8 +1390,18 @@ def auto_forecast(
     gaps: str = "last_run",
     min_points: int | None = None,
     fallback: str = "naive",
+    rule: str | None = None,
+    recent: int = RECENT_ORIGINS,
 ) -> AutoForecast:
-    """Backtest the candidates, pick the best by MASE, forecast, widen intervals if needed.
+    """Backtest the candidates, choose one, forecast, calibrate the intervals on backtest errors.
+
+    Annual data with the default candidates: ``ANNUAL_CANDIDATES`` (no change, methods that
+    carry no trend, and their blends with no change), chosen by ``rule="recent_worst"`` (a
+    method must have beaten no change at each of the ``recent`` latest origins of every
+    backtested horizon, else no change is used; :func:`select_model`), and intervals scaled
+    both ways so that they would have held 80% (95%) of the outcomes at those origins.
+    Otherwise (or with ``rule="mean_mase"``): ``DEFAULT_CANDIDATES`` (plus seasonal naive for
+    monthly or quarterly data), the lowest mean MASE, and intervals only ever widened.
 
     Councils whose history is too short for the chosen model get ``fallback`` (naive) and
     a note saying so. With too little history to backtest at all, ``fallback`` is used for
@@ -1160,16 +1412,21 @@ def auto_forecast(
         raise ParameterError(f"horizon must be a whole number of periods >= 1, not {horizon!r}")
     levels = _check_levels(levels)
     prep = _prepare(wide, gaps)
+    seasonal = prep.cal.m > 1
+    if rule is None:
+        rule = "recent_worst" if candidates is None and not seasonal else "mean_mase"
     if candidates is None:
-        seasonal = prep.cal.m > 1
-        candidates = DEFAULT_CANDIDATES + (("seasonal_naive",) if seasonal else ())
+        if rule == "recent_worst":
+            candidates = ANNUAL_CANDIDATES
+        else:
+            candidates = DEFAULT_CANDIDATES + (("seasonal_naive",) if seasonal else ())
     candidates = list(dict.fromkeys([*candidates]))
     if fallback not in candidates:
         candidates.append(fallback)
     bh = list(backtest_horizons or range(1, min(int(horizon), 2) + 1))
     try:
         bt = backtest(wide, candidates, bh, min_train, levels, nonnegative=nonnegative, gaps=gaps)
-        sel = select_model(bt, selection)
+        sel = select_model(bt, selection, rule=rule, recent=recent, baseline=fallback)
     except ParameterError:
         bt, sel = None, None
     n = len(prep.codes)
@@ -1181,12 +1438,15 @@ def auto_forecast(
     notes = list(prep.notes)
     for name in dict.fromkeys(chosen):
         rows = np.array([c == name for c in chosen])
-        mu, s, ok = _raw_forecast(prep, int(horizon), name, min_points)
+        mu, s, ok, logged = _raw_forecast(prep, int(horizon), name, min_points, nonnegative)
         take = rows & ok
         mean[take], sd[take], fits[take] = mu[take], s[take], True
+        for i, why in logged.items():
+            if take[i]:
+                notes[i] = "; ".join(x for x in (why, notes[i]) if x)
     short = ~fits & (prep.length > 0)
     if short.any():
-        mu, s, ok = _raw_forecast(prep, int(horizon), fallback, min_points)
+        mu, s, ok, _ = _raw_forecast(prep, int(horizon), fallback, min_points, nonnegative)
         for i in np.flatnonzero(short & ok):
             mean[i], sd[i], fits[i] = mu[i], s[i], True
             why = f"{prep.length[i]} point(s) too few for {chosen[i]}; {fallback} used"
@@ -1213,11 +1473,22 @@ def auto_forecast(
     else:
         for i, code in enumerate(prep.codes):
             how = "per council" if sel.basis.get(code) == "series" else "for the measure"
-            notes[i] = "; ".join(x for x in (f"chosen by backtest {how}", notes[i]) if x)
+            why = f"chosen by backtest {how}"
+            if rule == "recent_worst" and sel.default == fallback:
+                why = (
+                    f"{fallback} chosen: no other method beat it at each of the last "
+                    f"{recent} backtest origins"
+                )
+            elif rule == "recent_worst":
+                why += f" (beat {fallback} at each of the last {recent} origins)"
+            notes[i] = "; ".join(x for x in (why, notes[i]) if x)
     fc = _assemble(prep, int(horizon), mean, sd, used, status, notes, levels, nonnegative)
     factors = None
     if calibrate and bt is not None:
-        factors = calibration_factors(bt, levels)
+        if rule == "recent_worst":
+            factors = calibration_factors(bt, levels, recent=recent, two_sided=True)
+        else:
+            factors = calibration_factors(bt, levels)
         fc = apply_calibration(fc, factors, nonnegative=nonnegative)
     acc = accuracy(bt) if bt is not None else None
     return AutoForecast(forecasts=fc, backtest=bt, accuracy=acc, selection=sel, calibration=factors)
@@ -1229,6 +1500,8 @@ def nested_evaluation(
     *,
     min_past_origins: int = 2,
     baseline: str = "naive",
+    rule: str = "mean_mase",
+    recent: int = RECENT_ORIGINS,
 ) -> pd.DataFrame:
     """Honest accuracy of 'select by backtest, then calibrate': no peeking at outcomes.
 
@@ -1237,7 +1510,8 @@ def nested_evaluation(
     ``min_past_origins`` earlier one-step origins). Returns backtest-like rows for three
     pseudo-models on the same keys: ``baseline`` (naive), ``selected`` (the chosen model's
     own intervals) and ``selected_calibrated``; pass them to :func:`accuracy`. Column
-    ``chosen`` names the model used.
+    ``chosen`` names the model used. ``rule`` and ``recent`` are :func:`select_model`'s; with
+    ``"recent_worst"`` the calibration uses the ``recent`` latest known origins, both ways.
     """
     bt = backtest_df.copy()
     bt["_o"] = _label_ordinals(bt["origin"]) if len(bt) else []
@@ -1250,7 +1524,13 @@ def nested_evaluation(
         if past[past["horizon"] == 1]["_o"].nunique() < min_past_origins:
             continue
         try:
-            sel = select_model(past.drop(columns=["_o", "_t"]), selection)
+            sel = select_model(
+                past.drop(columns=["_o", "_t"]),
+                selection,
+                rule=rule,
+                recent=recent,
+                baseline=baseline,
+            )
         except ParameterError:
             continue
         now = _common(bt[bt["_o"] == o])
@@ -1259,7 +1539,12 @@ def nested_evaluation(
         chosen = now["council_code"].map(sel.model_for)
         picked = now[now["model"] == chosen.where(chosen.notna(), sel.default)].copy()
         picked["chosen"] = picked["model"]
-        factors = calibration_factors(past.drop(columns=["_o", "_t"]), levels)
+        if rule == "recent_worst":
+            factors = calibration_factors(
+                past.drop(columns=["_o", "_t"]), levels, recent=recent, two_sided=True
+            )
+        else:
+            factors = calibration_factors(past.drop(columns=["_o", "_t"]), levels)
         cal = apply_calibration(picked, factors)
         picked["model"] = "selected"
         cal["chosen"] = picked["chosen"]

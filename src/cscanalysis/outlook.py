@@ -21,6 +21,7 @@ from cscanalysis import forecast as F
 from cscanalysis import scenarios
 from cscanalysis.benchmark import council_rows
 from cscanalysis.councils import CouncilRegister
+from cscanalysis.fmt import fmt_number
 
 HORIZON = 3
 _KEPT: dict[tuple[object, ...], F.AutoForecast] = {}
@@ -45,6 +46,7 @@ class Outlook:
     target: pd.Series | None = None
     gap: pd.DataFrame | None = None
     what_ifs: pd.DataFrame | None = None
+    flows: dict[str, float] | None = None  # year, stock, starts, ceased: the what-ifs' base
 
 
 def _yearly(tidy: pd.DataFrame, code: str, measure: str) -> pd.DataFrame:
@@ -140,7 +142,7 @@ def build_outlook(
         history,
         rows,
         model,
-        F.MODELS[model].description if model else "",
+        F.model_spec(model).description if model else "",
         status,
         str(rows["note"].iloc[0]) if len(rows) and "note" in rows else "",
         bool(rows["calibrated"].any()) if "calibrated" in rows else False,
@@ -156,7 +158,23 @@ def build_outlook(
         outlook.gap = scenarios.gap(outlook.target, rows, level=80)
     if measure == "cla_31_march" and len(last):
         outlook.what_ifs = what_ifs(tidy, code, year, horizon, extra_exits, teenage_change)
+        outlook.flows = latest_flows(tidy, code, year)
     return outlook
+
+
+def latest_flows(tidy: pd.DataFrame, code: str, year: int) -> dict[str, float] | None:
+    """The year's stock at 31 March, starts and children ceasing, as the what-ifs hold them."""
+    got = {
+        key: council_series(tidy, code, measure, year)
+        for key, measure in (
+            ("stock", "cla_31_march"),
+            ("starts", "cla_starts"),
+            ("ceased", "cla_ceased"),
+        )
+    }
+    if not all(year in s.index and np.isfinite(s[year]) for s in got.values()):
+        return None
+    return {"year": float(year), **{k: float(s[year]) for k, s in got.items()}}
 
 
 def what_ifs(
@@ -226,4 +244,62 @@ def track_record(outlook: Outlook) -> str:
     return (
         f"Tested on {outlook.backtest_n} past years, this method's one-year-ahead forecast "
         f"was within {outlook.backtest_mape:.0f}% of the published figure on average."
+    )
+
+
+# --------------------------------------------------------------------------------------
+# words: the forecast and the flows-held projection are two different things, named apart
+# --------------------------------------------------------------------------------------
+
+FORECAST_NAME = "forecast"
+
+
+def flows_held_name(year: int) -> str:
+    """The what-ifs' starting line: not a forecast."""
+    return f"if starts and ceasing stay at their {year} level"
+
+
+def forecast_sentence(outlook: Outlook, place: str) -> str:
+    """The forecast's end point and 80% interval, named as the forecast."""
+    end = outlook.forecast.iloc[-1]
+    return (
+        f"Forecast: {place} would look after about {fmt_number(end['mean'], dp=0)} children "
+        f"at 31 March {end['period']}; the 80% interval runs from "
+        f"{fmt_number(end['lo80'], dp=0)} to {fmt_number(end['hi80'], dp=0)}."
+    )
+
+
+def method_sentence(outlook: Outlook) -> str:
+    """How the forecast's method was chosen, in plain words."""
+    if outlook.model == "naive":
+        return (
+            "Method: no change (the latest published figure carried forward). Tested on every "
+            "council's past years, no other method forecast each of the last three years "
+            "tested better, so none is used."
+        )
+    return (
+        f"Method: {outlook.model_description} ({outlook.model}), used because, across all "
+        "councils, it forecast each of the last three years tested better than carrying the "
+        "latest figure forward."
+    )
+
+
+def flows_sentence(outlook: Outlook, place: str) -> str | None:
+    """The what-ifs' 'no change in flows' line, told apart from the forecast and reconciled."""
+    f = outlook.flows
+    if f is None or outlook.forecast.empty:
+        return None
+    year, net = int(f["year"]), f["starts"] - f["ceased"]
+    end = outlook.forecast.iloc[-1]
+    steps = int(end["period"]) - year
+    held = f["stock"] + steps * net
+    change = "no change" if net == 0 else f"{'+' if net > 0 else '-'}{fmt_number(abs(net), dp=0)}"
+    return (
+        f"The what-ifs start from a different line: {flows_held_name(year)} "
+        f"({fmt_number(f['starts'], dp=0)} started and {fmt_number(f['ceased'], dp=0)} ceased "
+        f"in {year}, {change} a year), {place} would look after "
+        f"{fmt_number(held, dp=0)} children at 31 March {end['period']}, against the "
+        f"forecast's {fmt_number(end['mean'], dp=0)}. That line is an assumption, not a "
+        "forecast: tested on every council since 2011, holding starts and ceasing flat was "
+        "further from the published number than no change in every year tested."
     )

@@ -354,6 +354,38 @@ def _ranges(
     return out
 
 
+def integer_ranges(
+    known: Mapping[Hashable, float],
+    unknown: Mapping[Hashable, tuple[float, float]],
+    equations: Sequence[Mapping[Hashable, float]],
+) -> dict[Hashable, tuple[float, float]] | None:
+    """The smallest and largest whole number each unknown can be, for any linear relations.
+
+    ``known``: published figures; ``unknown``: the hidden ones with their bounds
+    ``(low, high)`` (``inf`` for no upper bound); ``equations``: each ``{name: coefficient}``
+    summing to 0 (``{"total": -1, "a": 1, "b": 1}`` for total = a + b). ``None`` when no whole
+    numbers fit. Used by the pack audit (:mod:`cscanalysis.disclosure_audit`).
+    """
+    names = [*known, *(u for u in unknown if u not in known)]
+    index = {name: k for k, name in enumerate(names)}
+    values = np.array([[float(known.get(n, np.nan)) for n in names]])
+    hidden = np.array([[n in unknown and n not in known for n in names]])
+    low = np.array([[float(unknown.get(n, (0, 0))[0]) for n in names]])
+    high = np.array([[float(unknown.get(n, (0, 0))[1]) for n in names]])
+    rows = []
+    for equation in equations:
+        missing = [n for n in equation if n not in index]
+        if missing:
+            raise ParameterError(
+                f"equation names figures that are neither known nor hidden: {missing}"
+            )
+        rows.append([(0, index[n], float(c)) for n, c in equation.items()])
+    found = _ranges(values, hidden, rows, low, high)
+    if found is None:
+        return None
+    return {names[j]: span for (_, j), span in found.items()}
+
+
 def _required(low: np.ndarray, high: np.ndarray, min_width: int) -> np.ndarray:
     """The width each cell's range must keep: ``min_width``, or its whole bound when narrower."""
     return np.minimum(float(min_width), high - low)

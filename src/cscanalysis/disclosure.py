@@ -305,6 +305,33 @@ def _components(cells: list[tuple[int, int]], equations) -> list[tuple[list, lis
     return list(groups.values())
 
 
+def _one_equation(values, unknown, equation, low, high):
+    """Ranges from a single equation whose unknowns all have coefficient 1 or -1.
+
+    Closed form: each unknown's term is the equation's residual less the other terms, which
+    range between the sums of their bounds; with unit coefficients and whole-number bounds
+    every end is a whole number that can be reached. ``None`` when nothing fits; ``False``
+    when the equation has another coefficient (left to the integer program).
+    """
+    terms = [(i, j, c) for i, j, c in equation if unknown[i, j]]
+    if any(abs(c) != 1 for _, _, c in terms):
+        return False
+    residual = -sum(c * values[i, j] for i, j, c in equation if not unknown[i, j])
+    lows = [low[i, j] if c > 0 else -high[i, j] for i, j, c in terms]  # each term c * x
+    highs = [high[i, j] if c > 0 else -low[i, j] for i, j, c in terms]
+    if not sum(lows) <= residual <= sum(highs):
+        return None
+    spans = {}
+    for k, (i, j, c) in enumerate(terms):
+        rest_low = sum(lows[:k] + lows[k + 1 :])
+        rest_high = sum(highs[:k] + highs[k + 1 :])
+        term_low = max(lows[k], residual - rest_high)
+        term_high = min(highs[k], residual - rest_low)
+        lo, hi = (term_low, term_high) if c > 0 else (-term_high, -term_low)
+        spans[(i, j)] = (float(lo), float(hi))
+    return spans
+
+
 def _ranges(
     values: np.ndarray,
     unknown: np.ndarray,
@@ -318,14 +345,21 @@ def _ranges(
     the published cells and each unknown cell's bounds ``low[i, j]`` to ``high[i, j]``
     (``inf`` for no upper bound). ``None`` when no whole numbers satisfy them all.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
     cells = [(int(i), int(j)) for i, j in zip(*np.nonzero(unknown), strict=True)]
     out: dict[tuple[int, int], tuple[float, float]] = {}
     for group, group_equations in _components(cells, equations):
         if not group_equations:
             out[group[0]] = (float(low[group[0]]), float(high[group[0]]))
             continue
+        if len(group_equations) == 1:
+            spans = _one_equation(values, unknown, group_equations[0], low, high)
+            if spans is not False:
+                if spans is None:
+                    return None
+                out.update(spans)
+                continue
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         column = {cell: k for k, cell in enumerate(group)}
         a = np.zeros((len(group_equations), len(group)))
         b = np.zeros(len(group_equations))

@@ -537,8 +537,10 @@ def _fallback_complement(
     min_width: int,
     layout: _Layout,
 ) -> tuple[int, int] | None:
-    """Greedy search over every published non-zero cell: fewest exposed cells after."""
+    """Greedy search over every published non-zero cell: fewest exposed cells after, if
+    fewer than now (``None`` when no cell helps)."""
     best = None
+    now = len(_exposed(values, unknown, equations, low, high, min_width))
     for i, j in zip(*np.nonzero(~unknown & (values != 0)), strict=True):
         trial, trial_low = unknown.copy(), low.copy()
         trial[i, j] = True
@@ -546,7 +548,7 @@ def _fallback_complement(
         left = len(_exposed(values, trial, equations, trial_low, high, min_width))
         is_total = i == layout.total_row or j == layout.total_col
         key = (left, is_total, values[i, j], int(i), int(j))
-        if best is None or key < best:
+        if left < now and (best is None or key < best):
             best = key
     return None if best is None else (best[-2], best[-1])
 
@@ -584,7 +586,11 @@ def suppress_counts(
 
     Rule in one line: no suppressed cell can be narrowed to fewer than ``min_width + 1``
     whole numbers, so none can be worked out (as in 688, ``c``, 0, ``c`` with a total of 690,
-    which linear algebra alone misses). Zeros are never suppressed as complements.
+    which linear algebra alone misses). Zeros are never suppressed as complements. Where
+    suppressing more cannot widen a range (every non-zero cell of its rows and columns is
+    suppressed, e.g. a table of 1s), it stops: such a table shows only its zeros, and to anyone
+    who does not know which ``c`` is primary no hidden cell is pinned (double every non-zero
+    cell and all the equations still hold).
     NaN cells on input are unknowns (their flag is taken from ``flags`` if given, else ``""``).
     Raises :class:`DataError` for a count that is not a non-negative whole number or totals
     that do not add up, :class:`ParameterError` for bad arguments.
@@ -627,10 +633,8 @@ def suppress_counts(
             cell = _fallback_complement(
                 values, unknown, equations, low, high, threshold, min_width, layout
             )
-        if cell is None:
-            raise CSCAnalysisError(
-                "cannot protect the suppressed cells: no published non-zero cell is left"
-            )
+        if cell is None:  # every non-zero cell that could help is suppressed already
+            break
         unknown[cell] = True
         low[cell] = threshold + 1
         reasons[cell] = "secondary"

@@ -19,7 +19,7 @@ from cscanalysis.disclosure import SUPPRESSED, suppress_counts, suppress_tidy
 from cscanalysis.errors import ParameterError
 from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS
 from cscanalysis.outlook import Outlook, build_outlook, track_record
-from cscanalysis.store import reporting_years
+from cscanalysis.store import LOCAL_SOURCE, is_local_source, reporting_years
 
 HEADLINES = [
     "cla_31_march",
@@ -377,6 +377,7 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
     for column in series:
         frame[column] = wide[column].to_numpy() if column in wide else np.nan
         frame[f"{column}_flag"] = flags[column].fillna("").to_numpy() if column in flags else ""
+    origin, source = _local_origin(ctx, rows, series, f"{CLA}, 2010 to {ctx.period}")
     return charts.counts_line(
         frame,
         slug="cla-numbers",
@@ -384,7 +385,25 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
         series=series,
         noun="the number of children looked after at 31 March",
         unit="children",
-        source=f"{CLA}, 2010 to {ctx.period}",
+        source=source,
+        origin=origin,
+    )
+
+
+def _local_origin(
+    ctx: PackContext, rows: pd.DataFrame, series: dict[str, str], source: str
+) -> tuple[str, str]:
+    """A chart's caption ending and source line, naming the figures from the council's own data
+    (:func:`cscanalysis.store.read_local`) instead of crediting them to DfE."""
+    local = rows[rows["source"].map(is_local_source) & rows["value"].notna()]
+    if local.empty:
+        return "as published by DfE", source
+    years = local.groupby("measure", sort=False)["period"].agg(lambda p: ", ".join(sorted(p)))
+    which = "; ".join(f"{series[m].lower()} {years[m]}" for m in series if m in years.index)
+    own = "; ".join(dict.fromkeys(s.removeprefix(LOCAL_SOURCE) for s in local["source"]))
+    return (
+        f"as published by DfE, except {which}: the council's own data, not DfE statistics",
+        f"{source}; {ctx.place}'s own data: {own}",
     )
 
 
@@ -432,7 +451,7 @@ def placement_charts(ctx: PackContext) -> list[charts.Chart]:
     if frame.empty:
         return []
     series = {m: label for m, label in PLACEMENTS.items() if m in frame}
-    sources = "; ".join(dict.fromkeys(frame["source"].astype(str)))
+    sources = "; ".join(dict.fromkeys(s.removeprefix(LOCAL_SOURCE) for s in frame["source"]))
     return [
         charts.counts_line(
             frame,

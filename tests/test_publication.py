@@ -172,3 +172,36 @@ def figures_of(folder):
     from cscanalysis.disclosure_audit import pack_figures
 
     return pack_figures(folder)
+
+
+def leaky_runner(source, executed, parameters, *, cwd, timeout=600):
+    """Stands in for the kernel: writes issue 12's leaking chart files and an empty notebook."""
+    import nbformat
+
+    chart(cwd, 2, "cla-numbers", [NUMBERS, ["2022", "690", "253"]])
+    chart(cwd, 5, "cla-placements", [GROUPS, ["2022", "688", "c", "0", "c"]])
+    notebook = nbformat.v4.new_notebook()
+    nbformat.write(notebook, executed)
+    return notebook
+
+
+def test_a_publication_pack_that_gives_a_figure_away_is_not_published(tmp_path):
+    from cscanalysis.packs import NOTEBOOKS, publish_notebook
+
+    final = tmp_path / "2023" / BRISTOL
+    source = NOTEBOOKS / "evidence_pack.py"
+    with pytest.raises(DisclosureError, match=r"cla_31_march_.* 2022 .* is 1"):
+        publish_notebook(
+            source, {"council": BRISTOL}, final, title="t", manifest={}, runner=leaky_runner
+        )
+    assert not final.exists() and list((tmp_path / "2023").iterdir()) == []
+    # an internal pack (stamped "Not for publication") is not held back
+    publish_notebook(
+        source,
+        {"council": BRISTOL, "audience": "internal"},
+        final,
+        title="t",
+        manifest={},
+        runner=leaky_runner,
+    )
+    assert (final / "index.html").exists()

@@ -8,13 +8,19 @@ published 0 discloses nothing about an individual child.
 Three entry points, all pure:
 
 - :func:`suppress_counts` for a wide table (rows x columns, with an optional total row and total
-  column): primary and secondary suppression, proved by :func:`recover`;
+  column): primary and secondary suppression, so that no suppressed cell's feasible range
+  (:func:`feasible_ranges`) is narrower than :data:`MIN_WIDTH`;
 - :func:`suppress_tidy` for the tidy long table: counts, and the rates and percentages whose
   numerator was suppressed (a rate times the published population gives the count back);
 - :func:`suppress_series_forecast`: forecasts and intervals of a suppressed series are hidden.
 
-:func:`recover` is the attacker: it solves the table's row and column equations by linear
-algebra for every unpublished cell and returns the cells it can pin down exactly.
+Two attackers: :func:`recover` solves the table's row and column equations by linear algebra
+and returns the cells it pins down exactly; :func:`feasible_ranges` (and :func:`integer_ranges`
+for any linear relations) also uses what is known of each hidden cell, that it is a whole
+number between 1 and 5, say, and gives the smallest and largest value each hidden cell can
+take. The second finds what the first misses: 688, ``c``, 0, ``c`` with a total of 690 leaves 2
+for two cells that are each at least 1. :mod:`cscanalysis.disclosure_audit` runs it over
+everything a built pack shows.
 """
 
 from __future__ import annotations

@@ -688,7 +688,8 @@ INTROS = {
     "continue, how sure we can be, and what some changes would do.",
     "ranks": "Each headline rate against every council with a published figure. Rank 1 is the "
     "lowest value; a lower rank is not necessarily better.",
-    "sources": "Every figure is as published by DfE and ONS, latest release first.",
+    "sources": "Every figure is as published by DfE and ONS (latest release first), except "
+    "any marked as the council's own data.",
 }
 NOTES = [
     "Reporting year 2023 means the year ending 31 March 2023; the workforce snapshot is taken "

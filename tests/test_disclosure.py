@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -449,6 +450,67 @@ def test_no_suppressed_cell_can_be_narrowed_even_knowing_its_bounds(case):
         assert high - low >= 1 - 1e-6
     # and the package's own attacker agrees: nothing is narrowed to one number
     assert narrowed(result.table[cols], total_row=total_row, total_col=total_col) == {}
+
+
+@st.composite
+def one_equation(draw):
+    n = draw(st.integers(1, 4))
+    signs = draw(st.lists(st.sampled_from([1, -1]), min_size=n, max_size=n))
+    bounds = []
+    for _ in range(n):
+        low = draw(st.integers(0, 4))
+        bounds.append((low, draw(st.integers(low, 6))))
+    return signs, bounds, draw(st.integers(-8, 14))
+
+
+@settings(max_examples=300, deadline=None)
+@given(one_equation())
+def test_integer_ranges_match_enumerating_every_whole_number(case):
+    # sum(sign_k * x_k) = t, each x_k a whole number within its bounds: every solution listed
+    signs, bounds, t = case
+    names = [f"x{k}" for k in range(len(signs))]
+    solutions = [
+        x
+        for x in itertools.product(*(range(lo, hi + 1) for lo, hi in bounds))
+        if sum(s * v for s, v in zip(signs, x, strict=True)) == t
+    ]
+    hidden = dict(zip(names, bounds, strict=True))
+    equation = {"t": -1} | dict(zip(names, signs, strict=True))
+    found = integer_ranges({"t": t}, hidden, [equation])
+    if not solutions:
+        assert found is None
+        return
+    expected = {
+        n: (min(x[k] for x in solutions), max(x[k] for x in solutions)) for k, n in enumerate(names)
+    }
+    assert found == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=3, max_size=3),
+    st.integers(0, 9),
+    st.integers(0, 9),
+    st.sampled_from([1, 2]),
+)
+def test_linked_equations_go_to_the_integer_program_and_match_enumeration(spans, t1, t2, coef):
+    # x0 + coef * x1 = t1 and x1 + x2 = t2 share x1: solved by milp, checked by listing
+    bounds = [(lo, lo + width) for lo, width in spans]
+    solutions = [
+        x
+        for x in itertools.product(*(range(lo, hi + 1) for lo, hi in bounds))
+        if x[0] + coef * x[1] == t1 and x[1] + x[2] == t2
+    ]
+    hidden = {"x0": bounds[0], "x1": bounds[1], "x2": bounds[2]}
+    equations = [{"x0": 1, "x1": coef, "t1": -1}, {"x1": 1, "x2": 1, "t2": -1}]
+    found = integer_ranges({"t1": t1, "t2": t2}, hidden, equations)
+    if not solutions:
+        assert found is None
+        return
+    assert found == {
+        n: (min(x[k] for x in solutions), max(x[k] for x in solutions))
+        for k, n in enumerate(["x0", "x1", "x2"])
+    }
 
 
 # --------------------------------------------------------------------------- bad input

@@ -205,3 +205,30 @@ def test_a_publication_pack_that_gives_a_figure_away_is_not_published(tmp_path):
         runner=leaky_runner,
     )
     assert (final / "index.html").exists()
+
+
+def html_table(caption, rows):
+    head = "".join(f"<th>{c}</th>" for c in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows[1:])
+    return f"<table><caption>{caption}</caption><tr>{head}</tr>{body}</table>"
+
+
+def test_audit_reads_the_pages_chart_tables_when_there_are_no_chart_files(tmp_path):
+    # A pack built with -p chart_files=false has no charts/ folder: the same leak on the page.
+    page = (
+        html_table(
+            "Headline figures", [["Measure", "Period", "Bristol"], ["Referrals", "2022", "9"]]
+        )
+        + '<figure class="chart" id="figure-cla-numbers">'
+        + html_table("Numbers", [NUMBERS, ["2022", "690", "253"]])
+        + '</figure><figure class="chart" id="figure-cla-placements">'
+        + html_table("Placements", [GROUPS, ["2022", "688", "c", "0", "c"]])
+        + "</figure>"
+    )
+    (tmp_path / "index.html").write_text(page, encoding="utf-8")
+    findings = audit_pack(tmp_path)
+    assert {(f.measure, f.low, f.high) for f in findings} == {
+        ("cla_31_march_residential", 1, 1),
+        ("cla_31_march_other", 1, 1),
+    }
+    assert all(f.where == "the page's table 'Placements'" for f in findings)

@@ -130,29 +130,35 @@ def _label(header: str) -> str:
     return found.group(1) if found else header.strip()
 
 
+def _period_rows(
+    figures: Figures, rows: list[dict[str, str]], slug: str, council: str, where: str
+) -> None:
+    """A chart's data (a ``period`` column, then one column per series) into ``figures``."""
+    if not rows or "period" not in rows[0]:
+        return
+    for header in rows[0]:
+        if header == "period":
+            continue
+        label = _label(header)
+        if label == council and slug in SLUG_MEASURES:
+            measure = SLUG_MEASURES[slug]
+        elif label in COLUMN_MEASURES and slug not in SLUG_MEASURES:
+            measure = COLUMN_MEASURES[label]
+        else:
+            continue
+        for row in rows:
+            _add(figures, measure, row["period"], where, row.get(header) or "")
+
+
 def chart_figures(folder: Path) -> Figures:
     """The council's figures in every chart data file of a pack's ``charts/`` folder."""
     figures: Figures = {}
     for data in sorted(Path(folder).glob("*.csv")):
         meta_path = data.with_suffix(".json")
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
-        slug, council = meta.get("slug", ""), meta.get("council", "")
         with data.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
-        if not rows or "period" not in rows[0]:
-            continue
-        for header in rows[0]:
-            if header == "period":
-                continue
-            label = _label(header)
-            if label == council and slug in SLUG_MEASURES:
-                measure = SLUG_MEASURES[slug]
-            elif label in COLUMN_MEASURES and slug not in SLUG_MEASURES:
-                measure = COLUMN_MEASURES[label]
-            else:
-                continue
-            for row in rows:
-                _add(figures, measure, row["period"], data.name, row[header] or "")
+        _period_rows(figures, rows, meta.get("slug", ""), meta.get("council", ""), data.name)
     return figures
 
 
@@ -162,12 +168,17 @@ class _Tables(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tables: list[tuple[str, list[list[str]]]] = []
+        self.slugs: list[str] = []  # the chart (figure id) each table is in, or ""
+        self._figure = ""
         self._text: list[str] | None = None
         self._caption: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs) -> None:
-        if tag == "table":
+        if tag == "figure":
+            self._figure = (dict(attrs).get("id") or "").removeprefix("figure-")
+        elif tag == "table":
             self.tables.append(("", []))
+            self.slugs.append(self._figure)
         elif tag == "caption" and self.tables:
             self._caption = []
         elif tag == "tr" and self.tables:
@@ -176,7 +187,9 @@ class _Tables(HTMLParser):
             self._text = []
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "caption" and self._caption is not None:
+        if tag == "figure":
+            self._figure = ""
+        elif tag == "caption" and self._caption is not None:
             _, rows = self.tables[-1]
             self.tables[-1] = ("".join(self._caption).strip(), rows)
             self._caption = None
@@ -193,16 +206,22 @@ class _Tables(HTMLParser):
 
 
 def page_figures(page: Path, council: str) -> Figures:
-    """The council's figures in the page's headline and rank tables (``council``: its column)."""
+    """The council's figures in the page's tables: the headline and rank tables (``council``:
+    its column) and each chart's data table (as in its CSV, which a pack built without chart
+    files does not have)."""
     parser = _Tables()
     parser.feed(Path(page).read_text(encoding="utf-8"))
     figures: Figures = {}
+    for slug, (caption, rows) in zip(parser.slugs, parser.tables, strict=True):
+        if slug and rows and rows[0] and rows[0][0] == "period":
+            records = [dict(zip(rows[0], cells, strict=False)) for cells in rows[1:]]
+            _period_rows(figures, records, slug, council, f"the page's table '{caption}'")
     labels = {
         f"{m.label} ({m.unit})" if m.unit != "children" else m.label: m.id
         for m in MEASURES.values()
     }
-    for caption, rows in parser.tables:
-        if not rows or "Measure" not in rows[0] or council not in rows[0]:
+    for slug, (caption, rows) in zip(parser.slugs, parser.tables, strict=True):
+        if slug or not rows or "Measure" not in rows[0] or council not in rows[0]:
             continue
         header = rows[0]
         for cells in rows[1:]:
@@ -222,19 +241,36 @@ def page_figures(page: Path, council: str) -> Figures:
     return figures
 
 
-def pack_figures(pack: Path) -> Figures:
-    """Every figure of the council a built pack shows (its folder: ``index.html``, ``charts/``)."""
+def pack_figures(pack: Path, council: str | None = None) -> Figures:
+    """Every figure of the council a built pack shows (its folder: ``index.html``, ``charts/``).
+
+    ``council``: the council's name as the page's columns give it (default: from the chart
+    files, else the column after ``Period`` in the headline table).
+    """
     pack = Path(pack)
     figures = chart_figures(pack / "charts")
     councils = [
         json.loads(p.read_text(encoding="utf-8")).get("council", "")
         for p in sorted((pack / "charts").glob("*.json"))
     ]
-    council = next((c for c in councils if c), "")
+    council = council or next((c for c in councils if c), "")
+    if not council and (pack / "index.html").exists():
+        council = _headline_council(pack / "index.html")
     if (pack / "index.html").exists() and council:
         for key, shown in page_figures(pack / "index.html", council).items():
             figures.setdefault(key, {}).update(shown)
     return figures
+
+
+def _headline_council(page: Path) -> str:
+    """The council's column of the headline table (the one after ``Period``)."""
+    parser = _Tables()
+    parser.feed(Path(page).read_text(encoding="utf-8"))
+    for slug, (_, rows) in zip(parser.slugs, parser.tables, strict=True):
+        header = rows[0] if rows else []
+        if not slug and header[:2] == ["Measure", "Period"] and len(header) > 2:
+            return header[2]
+    return ""
 
 
 # --------------------------------------------------------------------------- the attacker

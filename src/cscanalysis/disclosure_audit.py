@@ -368,11 +368,13 @@ class DisclosureError(CSCAnalysisError):
     """A publication pack would let a suppressed figure be worked out."""
 
 
-def check_pack(pack: Path) -> None:
-    """Raise :class:`DisclosureError` naming the first figure a built pack gives away."""
+def check_pack(pack: Path, *, name: str | Path | None = None) -> None:
+    """Raise :class:`DisclosureError` naming the first figure a built pack gives away
+    (``name``: how the pack is named in the message, default its folder)."""
     findings = audit_pack(pack)
     if findings:
         more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
         raise DisclosureError(
-            f"the pack in {pack} discloses a suppressed figure: {findings[0]}{more}"
+            f"the pack for {name or pack} is not published: it would disclose a suppressed "
+            f"figure, {findings[0]}{more}"
         )

@@ -166,7 +166,7 @@ def publish_notebook(
         if source.name in AUDITED and parameters.get("audience", "publication") == "publication":
             from cscanalysis.disclosure_audit import check_pack
 
-            check_pack(staging)  # nothing suppressed can be worked out, or no pack
+            check_pack(staging, name=final)  # nothing suppressed can be worked out, or no pack
         seconds = round(time.perf_counter() - started, 2)
         record = manifest | {
             "parameters": parameters,

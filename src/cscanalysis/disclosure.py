@@ -249,9 +249,10 @@ def recover(
     add up to ``total_row``) by linear algebra: a cell is recoverable when its unit vector lies
     in the row space of the system restricted to the unknown cells. This finds everything
     "subtract the other cells from the total" finds, iterated, and more (e.g. a cell between
-    two suppressed blocks). It does not use non-negativity: :func:`suppress_counts` never
-    suppresses zeros as complements, and with every suppressed cell at least 1 each
-    undetermined cell has two non-negative whole-number solutions.
+    two suppressed blocks). It does not use what is known of each hidden cell (a whole number,
+    at least 1, at most 5 for a primary cell), so it misses 688, ``c``, 0, ``c`` with a total
+    of 690 (both ``c`` are 1): :func:`feasible_ranges` finds that too, and
+    :func:`suppress_counts` protects against it.
 
     Returns ``{(row label, column label): value}``.
     """

@@ -29,6 +29,7 @@ input = [
 council = "Bristol"
 forecast_horizon = 6
 source = ""
+audience = "publication"  # "internal": small numbers are not suppressed
 
 # %%
 import os
@@ -55,6 +56,7 @@ ctx = pack.prepare(
     place=place.short_name,
     source=source or pack.default_source(paths, place.short_name),
     horizon=forecast_horizon,
+    audience=audience,
 )
 charts = pack.pack_charts(ctx)
 forecasts = pack.forecasts(ctx)

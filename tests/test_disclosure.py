@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -13,8 +14,12 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from cscanalysis.disclosure import (
+    MIN_WIDTH,
+    feasible_ranges,
     find_suppressed_series,
+    integer_ranges,
     is_recoverable,
+    narrowed,
     recover,
     suppress_counts,
     suppress_series_forecast,
@@ -293,6 +298,219 @@ def test_no_hidden_cell_is_pinned_even_knowing_counts_are_not_negative(case):
         return
     for low, high in solvable_ranges(result.table[cols], total_row, total_col).values():
         assert high - low >= 1 - 1e-6
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+def issue_12_placements() -> pd.DataFrame:
+    """Issue 12: a pack showed 2022 fostering 688, residential c, supported 0, other c and 690
+    children looked after (RY2025 file: Bristol 2022 = 690). Hidden: residential 1, other 1."""
+    return pd.DataFrame(
+        {"fostering": [688.0], "residential": [1.0], "supported": [0.0], "other": [1.0]},
+        index=["2022"],
+    ).assign(total=690.0)
+
+
+def test_linear_algebra_misses_what_the_bounds_give_away():
+    shown = issue_12_placements()
+    shown[["residential", "other"]] = np.nan
+    assert recover(shown, total_col="total") == {}  # one equation, two unknowns
+    # 690 - 688 - 0 = 2 shared by two cells that are each at least 1: both are 1.
+    assert feasible_ranges(shown, total_col="total") == {
+        ("2022", "residential"): (1, 1),
+        ("2022", "other"): (1, 1),
+    }
+    assert set(narrowed(shown, total_col="total")) == {("2022", "residential"), ("2022", "other")}
+    # With a total of 693 the pair shares 5: each is 1 to 4, two ways or more.
+    shown["total"] = 693.0
+    assert narrowed(shown, total_col="total") == {}
+
+
+def test_suppression_protects_the_issue_12_table():
+    result = suppress_counts(issue_12_placements(), total_col="total")
+    assert result.reasons.loc["2022"].tolist() == ["secondary", "primary", "", "primary", ""]
+    shown = result.table
+    assert shown.loc["2022", "supported"] == 0 and shown.loc["2022", "total"] == 690
+    # 690 - 0 = fostering + residential + other, fostering at least 1: residential 1 to 688.
+    ranges = feasible_ranges(shown, total_col="total")
+    assert ranges[("2022", "residential")] == (1, 688)
+    # Even knowing residential and other are 1 to 5 and fostering above 5, each keeps 1 to 5.
+    primary = {("2022", "residential"): (1, 5), ("2022", "other"): (1, 5)}
+    known = feasible_ranges(
+        shown, total_col="total", bounds={**primary, ("2022", "fostering"): (6, np.inf)}
+    )
+    assert known[("2022", "residential")] == (1, 5) and known[("2022", "fostering")] == (680, 688)
+
+
+def test_a_pair_that_keeps_three_values_needs_no_more_suppression():
+    # 40, c, c, 0 with a total of 48: the pair shares 8, so each is 3 to 5 knowing both are
+    # 1 to 5 (three values): enough with MIN_WIDTH 2; MIN_WIDTH 3 suppresses the 40 as well.
+    table = pd.DataFrame({"a": [40.0], "b": [4.0], "c": [4.0], "d": [0.0]}).assign(total=48.0)
+    assert MIN_WIDTH == 2
+    assert suppress_counts(table, total_col="total").reasons.iloc[0].tolist() == [
+        "",
+        "primary",
+        "primary",
+        "",
+        "",
+    ]
+    wider = suppress_counts(table, total_col="total", min_width=3).reasons.iloc[0].tolist()
+    assert wider == ["secondary", "primary", "primary", "", ""]
+
+
+def test_integer_ranges_of_any_linear_relations():
+    # starts 14 = five age bands; bands 10 to 15 and 16+ also shown as their sum 9 (10 plus).
+    known = {"starts": 14, "under_1": 2, "1_to_4": 3, "10_plus": 9}
+    hidden = {"5_to_9": (0, np.inf), "10_to_15": (1, np.inf), "16_plus": (1, np.inf)}
+    equations = [
+        {"starts": -1, "under_1": 1, "1_to_4": 1, "5_to_9": 1, "10_to_15": 1, "16_plus": 1},
+        {"10_plus": -1, "10_to_15": 1, "16_plus": 1},
+    ]
+    ranges = integer_ranges(known, hidden, equations)
+    assert ranges == {"5_to_9": (0, 0), "10_to_15": (1, 8), "16_plus": (1, 8)}
+    assert integer_ranges({"t": 3}, {"a": (2, 5), "b": (2, 5)}, [{"t": -1, "a": 1, "b": 1}]) is None
+    # a coefficient other than 1 goes to the integer program: 2a + b = 7, a, b >= 1 -> a 1..3
+    hidden = {"a": (1, np.inf), "b": (1, np.inf)}
+    assert integer_ranges({"t": 7}, hidden, [{"a": 2, "b": 1, "t": -1}]) == {
+        "a": (1, 3),
+        "b": (1, 5),
+    }
+    with pytest.raises(ParameterError):
+        integer_ranges({}, {"a": (1, 2)}, [{"a": 1, "z": -1}])
+
+
+def bounded_ranges(result, total_row, total_col, threshold, lower_only=False) -> dict:
+    """The attacker, written apart from the code: LP min and max of each hidden cell.
+
+    Knows the totals, the published cells and each hidden cell's bounds: primary 1 to the
+    threshold, secondary above it (``lower_only``: just 1 or more, not knowing which is which).
+    Tables with row and column totals have a totally unimodular system (negate the total row's
+    and total column's equations), so with whole-number bounds the LP ends are whole numbers.
+    """
+    cols = list(result.flags.columns)
+    values = result.table[cols].to_numpy(dtype=float)
+    reasons = result.reasons.to_numpy()
+    rows = list(result.table.index)
+    hidden = [(i, j) for i in range(len(rows)) for j in range(len(cols)) if reasons[i, j]]
+    position = {cell: k for k, cell in enumerate(hidden)}
+    tr = rows.index(total_row) if total_row is not None else None
+    tc = cols.index(total_col) if total_col is not None else None
+    equations = []
+    if tc is not None:
+        equations += [
+            [(i, j, 1 if j != tc else -1) for j in range(len(cols))] for i in range(len(rows))
+        ]
+    if tr is not None:
+        equations += [
+            [(i, j, 1 if i != tr else -1) for i in range(len(rows))] for j in range(len(cols))
+        ]
+    a = np.zeros((len(equations), len(hidden)))
+    b = np.zeros(len(equations))
+    for e, eq in enumerate(equations):
+        for i, j, c in eq:
+            if (i, j) in position:
+                a[e, position[(i, j)]] += c
+            else:
+                b[e] -= c * values[i, j]
+    bounds = []
+    for i, j in hidden:
+        if lower_only:
+            bounds.append((1, None))
+        elif reasons[i, j] == "primary":
+            bounds.append((1, threshold))
+        else:
+            bounds.append((threshold + 1, None))
+    ranges = {}
+    for cell, k in position.items():
+        cost = np.zeros(len(hidden))
+        cost[k] = 1
+        low = linprog(cost, A_eq=a, b_eq=b, bounds=bounds)
+        high = linprog(-cost, A_eq=a, b_eq=b, bounds=bounds)
+        assert low.status == 0 and high.status in (0, 3)
+        ranges[cell] = (low.fun, np.inf if high.status == 3 else -high.fun)
+    return ranges
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables_with_totals())
+def test_no_suppressed_cell_can_be_narrowed_even_knowing_its_bounds(case):
+    table, total_row, total_col, threshold = case
+    result = suppress_counts(table, threshold=threshold, total_row=total_row, total_col=total_col)
+    reasons = result.reasons.to_numpy()
+    cols = list(result.flags.columns)
+    left = (table[cols].to_numpy(dtype=float) != 0) & (reasons == "")
+    strong = bounded_ranges(result, total_row, total_col, threshold) if left.any() else {}
+    for (i, j), (low, high) in strong.items():
+        # each keeps at least three whole numbers (two when the threshold is 2 or less)
+        need = min(MIN_WIDTH, threshold - 1) if reasons[i, j] == "primary" else MIN_WIDTH
+        assert high - low >= need - 1e-6, (i, j, low, high)
+    # Not knowing which cell is which (every c is 1 or more): nothing is pinned either.
+    for low, high in bounded_ranges(result, total_row, total_col, threshold, True).values():
+        assert high - low >= 1 - 1e-6
+    # and the package's own attacker agrees: nothing is narrowed to one number
+    assert narrowed(result.table[cols], total_row=total_row, total_col=total_col) == {}
+
+
+@st.composite
+def one_equation(draw):
+    n = draw(st.integers(1, 4))
+    signs = draw(st.lists(st.sampled_from([1, -1]), min_size=n, max_size=n))
+    bounds = []
+    for _ in range(n):
+        low = draw(st.integers(0, 4))
+        bounds.append((low, draw(st.integers(low, 6))))
+    return signs, bounds, draw(st.integers(-8, 14))
+
+
+@settings(max_examples=300, deadline=None)
+@given(one_equation())
+def test_integer_ranges_match_enumerating_every_whole_number(case):
+    # sum(sign_k * x_k) = t, each x_k a whole number within its bounds: every solution listed
+    signs, bounds, t = case
+    names = [f"x{k}" for k in range(len(signs))]
+    solutions = [
+        x
+        for x in itertools.product(*(range(lo, hi + 1) for lo, hi in bounds))
+        if sum(s * v for s, v in zip(signs, x, strict=True)) == t
+    ]
+    hidden = dict(zip(names, bounds, strict=True))
+    equation = {"t": -1} | dict(zip(names, signs, strict=True))
+    found = integer_ranges({"t": t}, hidden, [equation])
+    if not solutions:
+        assert found is None
+        return
+    expected = {
+        n: (min(x[k] for x in solutions), max(x[k] for x in solutions)) for k, n in enumerate(names)
+    }
+    assert found == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=3, max_size=3),
+    st.integers(0, 9),
+    st.integers(0, 9),
+    st.sampled_from([1, 2]),
+)
+def test_linked_equations_go_to_the_integer_program_and_match_enumeration(spans, t1, t2, coef):
+    # x0 + coef * x1 = t1 and x1 + x2 = t2 share x1: solved by milp, checked by listing
+    bounds = [(lo, lo + width) for lo, width in spans]
+    solutions = [
+        x
+        for x in itertools.product(*(range(lo, hi + 1) for lo, hi in bounds))
+        if x[0] + coef * x[1] == t1 and x[1] + x[2] == t2
+    ]
+    hidden = {"x0": bounds[0], "x1": bounds[1], "x2": bounds[2]}
+    equations = [{"x0": 1, "x1": coef, "t1": -1}, {"x1": 1, "x2": 1, "t2": -1}]
+    found = integer_ranges({"t1": t1, "t2": t2}, hidden, equations)
+    if not solutions:
+        assert found is None
+        return
+    assert found == {
+        n: (min(x[k] for x in solutions), max(x[k] for x in solutions))
+        for k, n in enumerate(["x0", "x1", "x2"])
+    }
 
 
 # --------------------------------------------------------------------------- bad input

@@ -19,6 +19,7 @@ import pytest
 
 from cscanalysis import frontdoor_pack as pack
 from cscanalysis.cli import main
+from cscanalysis.errors import ParameterError
 from cscanalysis.paths import REPO_ROOT
 from cscanalysis.sources.monthly import read_monthly_extracts
 
@@ -274,3 +275,91 @@ def test_pack_figures_worked_by_hand(built):
     assert all(re.search(r'alt="(Bar|Line|Fan) chart: [^"]{40,}"', img) for img in images)
     assert page.count("Data table for this chart") == 8
     assert "<script" not in page.lower()
+
+
+# --- small numbers for publication ------------------------------------------------------------
+
+
+def _bristol_monthly() -> pd.DataFrame:
+    paths = pack.input_paths(EXAMPLES, REPO_ROOT)
+    return read_monthly_extracts(paths, council_code=BRISTOL, council_name="Bristol, City of")
+
+
+def _with(monthly, period, measure, value):
+    monthly = monthly.copy()
+    hit = (monthly["period"] == period) & (monthly["measure"] == measure)
+    assert hit.sum() == 1
+    monthly.loc[hit, "value"] = float(value)
+    return monthly
+
+
+def _prepare(monthly, audience="publication"):
+    return pack.prepare(
+        monthly,
+        council_code=BRISTOL,
+        council_name="Bristol, City of",
+        place="Bristol",
+        source="test",
+        horizon=3,
+        audience=audience,
+    )
+
+
+def test_a_small_month_is_suppressed_with_everything_built_on_it():
+    # Jul-17 ICPCs set to 4 (the table says 144): 4 is 1 to 5, so c; so is its rate
+    # (s47 to ICPC: 4 / 144) and the next one (ICPC to CP plan: 43 / 4), and the 12-month
+    # total of ICPCs, which would give it back (total - the other 11 months).
+    ctx = _prepare(_with(_bristol_monthly(), "2017-07", "icpc", 4))
+    table = pack.monthly_table(ctx).set_index("Month")
+    assert table.loc["Jul 2017", "ICPCs"] == "c"
+    assert table.loc["Jul 2017", "s47 to ICPC (%)"] == "c"
+    assert table.loc["Jul 2017", "ICPC to CP plan (%)"] == "c"
+    assert table.loc["Jun 2017", "ICPCs"] == "174"  # others as in the extract
+    totals = pack.window_totals(ctx)
+    assert "icpc_rolling_12m" not in set(totals["measure"])
+    facts = " ".join(pack.key_facts(ctx))
+    assert "initial child protection conferences" not in facts  # no total to subtract from
+    assert "Counts from 1 to 5 are suppressed (c)" in pack.banner(ctx)
+    # the internal pack shows the 4 and says it is not suppressed
+    internal = _prepare(_with(_bristol_monthly(), "2017-07", "icpc", 4), audience="internal")
+    assert pack.monthly_table(internal).set_index("Month").loc["Jul 2017", "ICPCs"] == "4"
+    assert "not suppressed" in pack.banner(internal)
+
+
+def test_zero_is_shown_and_a_bad_audience_is_an_error():
+    ctx = _prepare(_with(_bristol_monthly(), "2017-07", "icpc", 0))
+    assert pack.monthly_table(ctx).set_index("Month").loc["Jul 2017", "ICPCs"] == "0"
+    with pytest.raises(ParameterError, match="audience"):
+        _prepare(_bristol_monthly(), audience="everyone")
+
+
+def test_small_age_band_totals_over_the_window_are_suppressed_so_none_can_be_worked_out():
+    from cscanalysis.disclosure import feasible_ranges
+
+    monthly = _bristol_monthly()
+    # Under 1 in every month set to 0 but Aug-16 (5) -> 12-month total 5: small. The other
+    # bands over the 12 months (seed Table 2): 1 to 4: 6+4+4+5+0+2+3+4+1+2+5+5 = 41,
+    # 5 to 9: 4+5+4+2+5+3+6+5+1+2+2+5 = 44, 10 to 15: 11+10+8+6+6+7+6+13+8+9+5+7 = 96,
+    # 16 and over: 4+5+8+6+3+7+5+3+7+5+7+4 = 64; all recorded: 5 + 41 + 44 + 96 + 64 = 250.
+    for period in sorted(set(monthly["period"]))[1:]:
+        monthly = _with(monthly, period, "cla_starts_age_under_1", 0)
+    ctx = _prepare(monthly)
+    totals = pack.window_totals(ctx).set_index("measure")
+    bands = [f"{b}_rolling_12m" for b in pack.AGE_LABELS]
+    shown = totals.loc[bands, "value"]
+    # 5 is c, and the smallest other band (41) too, or 250 - 44 - 96 - 64 = 5 gives it back
+    assert shown.isna().tolist() == [True, True, False, False, False]
+    assert totals.loc[bands[0], "flag"] == "c" and totals.loc[bands[1], "flag"] == "c"
+    # the shares would give them back (share x total): not given; nor is the age chart
+    assert np.isnan(totals.loc["cla_starts_age_10_plus_pct_rolling_12m", "value"])
+    assert pack.age_chart(ctx) is None
+    assert "aged 10 or over" not in " ".join(pack.key_facts(ctx))
+    # What the page shows cannot pin either: 250 recorded is not shown once a band is c, but
+    # even knowing it (and that the small one is 1 to 5), each keeps a range.
+    table = pd.DataFrame([shown.to_numpy()], columns=bands).assign(total=250.0)
+    ranges = feasible_ranges(
+        table, value_cols=bands, total_col="total", bounds={(0, bands[0]): (1, 5)}
+    )
+    assert ranges[(0, bands[0])] == (1, 5) and ranges[(0, bands[1])] == (41, 45)
+    internal = _prepare(monthly, audience="internal")
+    assert pack.window_totals(internal).set_index("measure").loc[bands[0], "value"] == 5

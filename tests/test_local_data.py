@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -176,3 +177,174 @@ def test_pack_refuses_a_missing_local_file_and_a_past_target(tmp_path):
     with pytest.raises(ParameterError, match="target value -1 is not"):
         build_pack("Bristol", 2023, tmp_path, target=(-1, 2027))
     assert not any(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- issue 12
+
+HEADER = "council_code,council_name,period,measure,value,flag,source\n"
+RUTLAND = "E06000017"
+
+
+def write(tmp_path, name, *lines):
+    path = tmp_path / name
+    path.write_text(HEADER + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_a_published_symbol_wins_over_local_data(tidy, tmp_path):
+    # Rutland 2021 starts aged under 1: published as c in the RY2022 file
+    # (cla/ees_ry2022/la_cla_who_started_to_be_looked_after.csv). A local 3 must not undo it.
+    local = read_local(
+        write(
+            tmp_path,
+            "rutland.csv",
+            f"{RUTLAND},Rutland,2021,cla_starts_age_under_1,3,,Rutland SSDA903",
+            f"{RUTLAND},Rutland,2021,cla_31_march_fostering,20,,Rutland SSDA903",
+        )
+    )
+    merged = add_local(tidy, local)
+    hit = merged[
+        (merged.council_code == RUTLAND)
+        & (merged.period == "2021")
+        & (merged.measure == "cla_starts_age_under_1")
+    ].iloc[0]
+    assert pd.isna(hit.value) and hit.flag == "c" and "RY2022" in hit.source
+    # a measure DfE did not publish at all is filled
+    filled = merged[(merged.council_code == RUTLAND) & (merged.measure == "cla_31_march_fostering")]
+    assert filled.value.tolist() == [20.0]
+
+
+def test_local_rows_are_marked_as_the_councils_own_data(tmp_path):
+    local = read_local(write(tmp_path, "own.csv", f"{BRISTOL},Bristol,2018,cla_ceased,250,,mine"))
+    assert local.source.tolist() == ["council's own data: mine"]
+
+
+def test_local_ceased_in_a_year_dfe_did_not_publish_is_not_credited_to_dfe(
+    tidy, register, tmp_path
+):
+    from cscanalysis import evidence
+
+    local = read_local(
+        write(tmp_path, "ceased.csv", f"{BRISTOL},Bristol,2018,cla_ceased,250,,Bristol return")
+    )
+    ctx = evidence.prepare(add_local(tidy, local), register, "Bristol", 2023)
+    chart = evidence.cla_counts_chart(ctx)
+    assert chart.data.set_index("period").loc["2018", "Ceased (children)"] == "250"
+    assert "except ceased 2018: the council's own data, not DfE statistics" in chart.caption
+    assert "Bristol's own data: Bristol return" in chart.source
+    chart.close()
+    published = evidence.cla_counts_chart(evidence.prepare(tidy, register, "Bristol", 2023))
+    assert published.caption.endswith("as published by DfE. Gaps: not published.")
+    published.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "row", "column", "value", "words"),
+    [
+        (
+            "negative_age_band.csv",
+            f"{BRISTOL},Bristol,2018,cla_starts_age_10_to_15,-4,,mine",
+            3,
+            "value",
+            -4.0,
+            "negative",
+        ),
+        (
+            "part_child.csv",
+            f"{BRISTOL},Bristol,2018,cla_31_march_other,2.5,,mine",
+            3,
+            "value",
+            2.5,
+            "not a whole number",
+        ),
+        (
+            "unknown_council.csv",
+            "E06999999,Nowhere,2018,cla_31_march_other,2,,mine",
+            3,
+            "council_code",
+            "E06999999",
+            "unknown council code",
+        ),
+        (
+            "old_code.csv",  # Gateshead's code before 2013 (E08000020); now E08000037
+            "E08000020,Gateshead,2018,cla_31_march_other,2,,mine",
+            3,
+            "council_code",
+            "E08000020",
+            "an old code",
+        ),
+        (
+            "infinite.csv",
+            f"{BRISTOL},Bristol,2018,cla_31_march_other,inf,,mine",
+            3,
+            "value",
+            np.inf,
+            "not finite",
+        ),
+    ],
+)
+def test_bad_local_rows_are_one_line_errors(tmp_path, name, line, row, column, value, words):
+    good = f"{BRISTOL},Bristol,2018,cla_31_march_fostering,40,,mine"
+    path = write(tmp_path, name, good, line)
+    with pytest.raises(DataError) as caught:
+        read_local(path)
+    error = caught.value
+    assert (error.file, error.row, error.column) == (name, row, column)
+    assert error.value == value and words in str(error) and "\n" not in str(error)
+    # the command says the same in one line, exit status 2, before any kernel starts
+    assert main(["pack", "--council", "Bristol", "--local-data", str(path)]) == 2
+
+
+def test_a_fractional_value_is_fine_for_a_measure_that_is_not_a_count(tmp_path):
+    path = write(tmp_path, "days.csv", f"{BRISTOL},Bristol,2018,episode_days_mean,212.5,,mine")
+    assert read_local(path).value.tolist() == [212.5]
+
+
+def placements_adding_up(tidy, tmp_path):
+    """Issue 12's rows: fostering = children looked after - 2, residential 1, supported 0,
+    other 1, for 2018 to 2023 (Bristol 2022: 688 + 1 + 0 + 1 = 690, the RY2025 figure)."""
+    published = tidy[(tidy.council_code == BRISTOL) & (tidy.measure == "cla_31_march")]
+    total = published.set_index("period")["value"]
+    assert total["2022"] == 690
+    lines = []
+    for year in ["2018", "2019", "2020", "2021", "2022", "2023"]:
+        for group, value in [
+            ("fostering", total[year] - 2),
+            ("residential", 1),
+            ("supported", 0),
+            ("other", 1),
+        ]:
+            lines.append(f"{BRISTOL},Bristol,{year},cla_31_march_{group},{value:g},,own returns")
+    return write(tmp_path, "adds_up.csv", *lines)
+
+
+def test_placement_rows_that_add_up_to_the_total_give_nothing_away(tidy, register, tmp_path):
+    from cscanalysis import evidence
+    from cscanalysis.disclosure import feasible_ranges
+
+    local = read_local(placements_adding_up(tidy, tmp_path))
+    ctx = evidence.prepare(add_local(tidy, local), register, "Bristol", 2023)
+    table = evidence.placement_table(ctx).set_index("period")
+    groups = list(PLACEMENT_COLUMNS.values())
+    # 688, c, 0, c would give both c as 1 (690 - 688 - 0 = 2, each at least 1): the 688 goes
+    assert table.loc["2022", groups].isna().tolist() == [True, True, False, True]
+    shown = table.loc[["2022"], groups].assign(total=690.0)  # the total the page shows
+    ranges = feasible_ranges(shown, value_cols=groups, total_col="total")
+    assert all(high - low >= 2 for low, high in ranges.values())
+
+
+@pytest.mark.slow
+def test_bristols_pack_with_placements_adding_up_passes_the_audit(tidy, tmp_path):
+    from cscanalysis.disclosure_audit import audit_pack, pack_figures
+    from cscanalysis.packs import build_pack
+
+    result = build_pack(
+        "Bristol", 2023, tmp_path / "out", local_data=placements_adding_up(tidy, tmp_path)
+    )
+    pack = Path(result.path).parent
+    figures = pack_figures(pack)
+    assert figures[("cla_31_march", "2022")]["02-cla-numbers.csv"] == 690
+    for group in ("residential", "fostering"):  # in the CSV and the page's data table
+        shown = figures[(f"cla_31_march_{group}", "2022")]
+        assert len(shown) == 2 and set(shown.values()) == {"c"}
+    assert audit_pack(pack) == []

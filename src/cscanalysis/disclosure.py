@@ -8,13 +8,19 @@ published 0 discloses nothing about an individual child.
 Three entry points, all pure:
 
 - :func:`suppress_counts` for a wide table (rows x columns, with an optional total row and total
-  column): primary and secondary suppression, proved by :func:`recover`;
+  column): primary and secondary suppression, so that no suppressed cell's feasible range
+  (:func:`feasible_ranges`) is narrower than :data:`MIN_WIDTH`;
 - :func:`suppress_tidy` for the tidy long table: counts, and the rates and percentages whose
   numerator was suppressed (a rate times the published population gives the count back);
 - :func:`suppress_series_forecast`: forecasts and intervals of a suppressed series are hidden.
 
-:func:`recover` is the attacker: it solves the table's row and column equations by linear
-algebra for every unpublished cell and returns the cells it can pin down exactly.
+Two attackers: :func:`recover` solves the table's row and column equations by linear algebra
+and returns the cells it pins down exactly; :func:`feasible_ranges` (and :func:`integer_ranges`
+for any linear relations) also uses what is known of each hidden cell, that it is a whole
+number between 1 and 5, say, and gives the smallest and largest value each hidden cell can
+take. The second finds what the first misses: 688, ``c``, 0, ``c`` with a total of 690 leaves 2
+for two cells that are each at least 1. :mod:`cscanalysis.disclosure_audit` runs it over
+everything a built pack shows.
 """
 
 from __future__ import annotations
@@ -255,9 +261,10 @@ def recover(
     add up to ``total_row``) by linear algebra: a cell is recoverable when its unit vector lies
     in the row space of the system restricted to the unknown cells. This finds everything
     "subtract the other cells from the total" finds, iterated, and more (e.g. a cell between
-    two suppressed blocks). It does not use non-negativity: :func:`suppress_counts` never
-    suppresses zeros as complements, and with every suppressed cell at least 1 each
-    undetermined cell has two non-negative whole-number solutions.
+    two suppressed blocks). It does not use what is known of each hidden cell (a whole number,
+    at least 1, at most 5 for a primary cell), so it misses 688, ``c``, 0, ``c`` with a total
+    of 690 (both ``c`` are 1): :func:`feasible_ranges` finds that too, and
+    :func:`suppress_counts` protects against it.
 
     Returns ``{(row label, column label): value}``.
     """
@@ -287,16 +294,218 @@ def is_recoverable(
     return any(bool(mask.loc[row, col]) for row, col in found)
 
 
+# --------------------------------------------------------------------------- feasible ranges
+
+MIN_WIDTH = 2
+"""The width (max - min) a suppressed cell's feasible range must keep (:func:`suppress_counts`)."""
+
+
+def _components(cells: list[tuple[int, int]], equations) -> list[tuple[list, list]]:
+    """Unknown cells grouped by the equations that link them: ``[(cells, equations), ...]``."""
+    parent = {cell: cell for cell in cells}
+
+    def find(cell):
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for equation in equations:
+        linked = [(i, j) for i, j, _ in equation if (i, j) in parent]
+        for other in linked[1:]:
+            parent[find(other)] = find(linked[0])
+    groups: dict[tuple[int, int], tuple[list, list]] = {}
+    for cell in cells:
+        groups.setdefault(find(cell), ([], []))[0].append(cell)
+    for equation in equations:
+        linked = [(i, j) for i, j, _ in equation if (i, j) in parent]
+        if linked:
+            groups[find(linked[0])][1].append(equation)
+    return list(groups.values())
+
+
+def _one_equation(values, unknown, equation, low, high):
+    """Ranges from a single equation whose unknowns all have coefficient 1 or -1.
+
+    Closed form: each unknown's term is the equation's residual less the other terms, which
+    range between the sums of their bounds; with unit coefficients and whole-number bounds
+    every end is a whole number that can be reached. ``None`` when nothing fits; ``False``
+    when the equation has another coefficient (left to the integer program).
+    """
+    terms = [(i, j, c) for i, j, c in equation if unknown[i, j]]
+    if any(abs(c) != 1 for _, _, c in terms):
+        return False
+    residual = -sum(c * values[i, j] for i, j, c in equation if not unknown[i, j])
+    lows = [low[i, j] if c > 0 else -high[i, j] for i, j, c in terms]  # each term c * x
+    highs = [high[i, j] if c > 0 else -low[i, j] for i, j, c in terms]
+    if not sum(lows) <= residual <= sum(highs):
+        return None
+    spans = {}
+    for k, (i, j, c) in enumerate(terms):
+        rest_low = sum(lows[:k] + lows[k + 1 :])
+        rest_high = sum(highs[:k] + highs[k + 1 :])
+        term_low = max(lows[k], residual - rest_high)
+        term_high = min(highs[k], residual - rest_low)
+        lo, hi = (term_low, term_high) if c > 0 else (-term_high, -term_low)
+        spans[(i, j)] = (float(lo), float(hi))
+    return spans
+
+
+def _ranges(
+    values: np.ndarray,
+    unknown: np.ndarray,
+    equations,
+    low: np.ndarray,
+    high: np.ndarray,
+) -> dict[tuple[int, int], tuple[float, float]] | None:
+    """The smallest and largest whole number each unknown cell can be (the attacker).
+
+    Exact integer programming (HiGHS, through :func:`scipy.optimize.milp`) over the equations,
+    the published cells and each unknown cell's bounds ``low[i, j]`` to ``high[i, j]``
+    (``inf`` for no upper bound). ``None`` when no whole numbers satisfy them all.
+    """
+    cells = [(int(i), int(j)) for i, j in zip(*np.nonzero(unknown), strict=True)]
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for group, group_equations in _components(cells, equations):
+        if not group_equations:
+            out[group[0]] = (float(low[group[0]]), float(high[group[0]]))
+            continue
+        if len(group_equations) == 1:
+            spans = _one_equation(values, unknown, group_equations[0], low, high)
+            if spans is not False:
+                if spans is None:
+                    return None
+                out.update(spans)
+                continue
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        column = {cell: k for k, cell in enumerate(group)}
+        a = np.zeros((len(group_equations), len(group)))
+        b = np.zeros(len(group_equations))
+        for e, equation in enumerate(group_equations):
+            for i, j, coef in equation:
+                if unknown[i, j]:
+                    a[e, column[(i, j)]] += coef
+                else:
+                    b[e] -= coef * values[i, j]
+        bounds = Bounds([low[c] for c in group], [high[c] for c in group])
+        constraint = LinearConstraint(a, b, b)
+        integral = np.ones(len(group))
+        for cell, k in column.items():
+            ends = []
+            for sign in (1.0, -1.0):
+                cost = np.zeros(len(group))
+                cost[k] = sign
+                found = milp(cost, constraints=constraint, integrality=integral, bounds=bounds)
+                if found.status == 2:
+                    return None
+                if found.status == 3 or found.x is None:  # unbounded: no limit that way
+                    ends.append(-sign * np.inf)
+                else:
+                    ends.append(round(float(found.x[k])))
+            out[cell] = (ends[0], ends[1])
+    return out
+
+
+def integer_ranges(
+    known: Mapping[Hashable, float],
+    unknown: Mapping[Hashable, tuple[float, float]],
+    equations: Sequence[Mapping[Hashable, float]],
+) -> dict[Hashable, tuple[float, float]] | None:
+    """The smallest and largest whole number each unknown can be, for any linear relations.
+
+    ``known``: published figures; ``unknown``: the hidden ones with their bounds
+    ``(low, high)`` (``inf`` for no upper bound); ``equations``: each ``{name: coefficient}``
+    summing to 0 (``{"total": -1, "a": 1, "b": 1}`` for total = a + b). ``None`` when no whole
+    numbers fit. Used by the pack audit (:mod:`cscanalysis.disclosure_audit`).
+    """
+    names = [*known, *(u for u in unknown if u not in known)]
+    index = {name: k for k, name in enumerate(names)}
+    values = np.array([[float(known.get(n, np.nan)) for n in names]])
+    hidden = np.array([[n in unknown and n not in known for n in names]])
+    low = np.array([[float(unknown.get(n, (0, 0))[0]) for n in names]])
+    high = np.array([[float(unknown.get(n, (0, 0))[1]) for n in names]])
+    rows = []
+    for equation in equations:
+        missing = [n for n in equation if n not in index]
+        if missing:
+            raise ParameterError(
+                f"equation names figures that are neither known nor hidden: {missing}"
+            )
+        rows.append([(0, index[n], float(c)) for n, c in equation.items()])
+    found = _ranges(values, hidden, rows, low, high)
+    if found is None:
+        return None
+    return {names[j]: span for (_, j), span in found.items()}
+
+
+def _required(low: np.ndarray, high: np.ndarray, min_width: int) -> np.ndarray:
+    """The width each cell's range must keep: ``min_width``, or its whole bound when narrower."""
+    return np.minimum(float(min_width), high - low)
+
+
+def feasible_ranges(
+    published: pd.DataFrame,
+    *,
+    value_cols: Sequence[Hashable] | None = None,
+    total_row: Hashable | None = None,
+    total_col: Hashable | None = None,
+    lower: float = 1,
+    upper: float = np.inf,
+    bounds: Mapping[tuple[Hashable, Hashable], tuple[float, float]] | None = None,
+) -> dict[tuple[Hashable, Hashable], tuple[float, float]]:
+    """The smallest and largest whole number each unpublished (NaN) cell can be.
+
+    What an attacker knows: the published cells, that the parts add up to ``total_col`` (each
+    row) and ``total_row`` (each column), that each unpublished cell lies between ``lower`` and
+    ``upper`` (default 1 and no limit: a suppressed count is never 0), or between the bounds
+    given for it in ``bounds`` (``{(row, col): (low, high)}``, e.g. ``(1, 5)`` for a cell known
+    to be a primary suppression). Exact integer programming, so it finds what subtraction,
+    linear algebra (:func:`recover`) and the bounds find together: 688, ``c``, 0, ``c`` with a
+    total of 690 gives ``(1, 1)`` for both hidden cells. A cell whose range is one number is
+    disclosed. Raises :class:`DataError` when nothing fits (totals and bounds contradict).
+    """
+    layout = _layout(published, value_cols, total_row, total_col)
+    values = _values(published, layout)
+    unknown = np.isnan(values)
+    low = np.full(values.shape, float(lower))
+    high = np.full(values.shape, float(upper))
+    for (row, col), (lo, hi) in (bounds or {}).items():
+        if row not in layout.rows or col not in layout.cols:
+            raise ParameterError(f"bounds name a cell not in the table: {(row, col)!r}")
+        i, j = layout.rows.index(row), layout.cols.index(col)
+        low[i, j], high[i, j] = float(lo), float(hi)
+    found = _ranges(values, unknown, _equations(layout), low, high)
+    if found is None:
+        raise DataError(
+            "no whole numbers within the bounds fit the published cells and totals",
+            expected="totals that add up and bounds that hold the hidden counts",
+        )
+    return {(layout.rows[i], layout.cols[j]): span for (i, j), span in found.items()}
+
+
+def narrowed(
+    published: pd.DataFrame,
+    *,
+    min_width: int = 1,
+    **kwargs,
+) -> dict[tuple[Hashable, Hashable], tuple[float, float]]:
+    """Unpublished cells whose feasible range (:func:`feasible_ranges`) is narrower than
+    ``min_width``; with the default 1, the cells that can be worked out exactly."""
+    ranges = feasible_ranges(published, **kwargs)
+    return {cell: span for cell, span in ranges.items() if span[1] - span[0] < min_width}
+
+
 def _choose_complement(
     values: np.ndarray,
     unknown: np.ndarray,
     equations,
-    determined: set[tuple[int, int]],
+    exposed: set[tuple[int, int]],
     layout: _Layout,
 ) -> tuple[int, int] | None:
-    """The published cell to suppress next so that the determined cells stop being so.
+    """The published cell to suppress next so that the exposed cells stop being so.
 
-    Looks in the equations that hold a determined cell. Prefers, in order: an equation with a
+    Looks in the equations that hold an exposed cell. Prefers, in order: an equation with a
     single unknown; a cell whose other row/column already has an unknown (so it closes the
     pattern instead of opening a new one); a part over a total; the smallest count. Zeros are
     never chosen.
@@ -308,7 +517,7 @@ def _choose_complement(
             equations_of.setdefault((i, j), []).append(e)
     best = None
     for e, equation in enumerate(equations):
-        if not any((i, j) in determined for i, j, _ in equation):
+        if not any((i, j) in exposed for i, j, _ in equation):
             continue
         for i, j, _ in equation:
             if unknown[i, j] or values[i, j] == 0:
@@ -321,22 +530,44 @@ def _choose_complement(
     return None if best is None else (best[-2], best[-1])
 
 
+def _exposed(
+    values: np.ndarray,
+    unknown: np.ndarray,
+    equations,
+    low: np.ndarray,
+    high: np.ndarray,
+    min_width: int,
+) -> set[tuple[int, int]]:
+    """Unknown cells whose feasible range is narrower than they must keep."""
+    ranges = _ranges(values, unknown, equations, low, high)
+    if ranges is None:  # pragma: no cover - the true values always fit their own bounds
+        raise CSCAnalysisError("the suppressed cells' bounds do not hold their own values")
+    need = _required(low, high, min_width)
+    return {cell for cell, (lo, hi) in ranges.items() if hi - lo < need[cell] - 1e-9}
+
+
 def _fallback_complement(
     values: np.ndarray,
     unknown: np.ndarray,
     equations,
-    protect: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    threshold: int,
+    min_width: int,
     layout: _Layout,
 ) -> tuple[int, int] | None:
-    """Greedy search over every published non-zero cell: fewest determined cells after."""
+    """Greedy search over every published non-zero cell: fewest exposed cells after, if
+    fewer than now (``None`` when no cell helps)."""
     best = None
+    now = len(_exposed(values, unknown, equations, low, high, min_width))
     for i, j in zip(*np.nonzero(~unknown & (values != 0)), strict=True):
-        trial = unknown.copy()
+        trial, trial_low = unknown.copy(), low.copy()
         trial[i, j] = True
-        left = sum(protect[c] for c in _solve(values, trial, equations))
+        trial_low[i, j] = threshold + 1
+        left = len(_exposed(values, trial, equations, trial_low, high, min_width))
         is_total = i == layout.total_row or j == layout.total_col
         key = (left, is_total, values[i, j], int(i), int(j))
-        if best is None or key < best:
+        if left < now and (best is None or key < best):
             best = key
     return None if best is None else (best[-2], best[-1])
 
@@ -349,6 +580,7 @@ def suppress_counts(
     total_row: Hashable | None = None,
     total_col: Hashable | None = None,
     flags: pd.DataFrame | None = None,
+    min_width: int = MIN_WIDTH,
 ) -> Suppressed:
     """Primary and secondary suppression of a wide table of counts.
 
@@ -359,12 +591,25 @@ def suppress_counts(
 
     1. Primary: counts from 1 to ``threshold`` (totals included) are suppressed. Zero is not
        suppressed: DfE publishes 0 and suppresses 1 to 5 (``c``; ``x`` in the old SFRs).
-    2. Secondary: while any suppressed cell (or cell NaN on input) can be recovered from the
-       published cells and totals (:func:`recover`), one more published non-zero cell is
-       suppressed: in a row or column with a single unknown the next smallest cell, preferring
-       cells that close the pattern and parts over totals. This repeats to a fixed point, so
-       it also covers a total that is itself the only other unknown.
+    2. Secondary, against an attacker who knows every published cell and total, that each
+       primary cell lies between 1 and ``threshold``, that each secondary cell is above
+       ``threshold`` (only published non-zero cells are chosen, and every published cell is
+       0 or above ``threshold``), and that a cell NaN on input is 1 or more when its flag is
+       ``c`` (0 or more otherwise): each suppressed cell's feasible range, the smallest to
+       the largest whole number consistent with all of that (:func:`feasible_ranges`), must
+       span at least ``min_width`` (default 2, so at least three values remain possible), or
+       its whole bound when that is narrower (with ``threshold`` 2 a primary cell can only be
+       1 or 2). While a range is narrower, one more published non-zero cell of a row or
+       column holding it is suppressed: in a row or column with a single unknown first, then
+       one that closes the pattern, a part before a total, the smallest count first.
 
+    Rule in one line: no suppressed cell can be narrowed to fewer than ``min_width + 1``
+    whole numbers, so none can be worked out (as in 688, ``c``, 0, ``c`` with a total of 690,
+    which linear algebra alone misses). Zeros are never suppressed as complements. Where
+    suppressing more cannot widen a range (every non-zero cell of its rows and columns is
+    suppressed, e.g. a table of 1s), it stops: such a table shows only its zeros, and to anyone
+    who does not know which ``c`` is primary no hidden cell is pinned (double every non-zero
+    cell and all the equations still hold).
     NaN cells on input are unknowns (their flag is taken from ``flags`` if given, else ``""``).
     Raises :class:`DataError` for a count that is not a non-negative whole number or totals
     that do not add up, :class:`ParameterError` for bad arguments.
@@ -373,6 +618,10 @@ def suppress_counts(
         raise ParameterError(f"threshold must be a whole number, got {threshold!r}")
     if threshold < 0:
         raise ParameterError(f"threshold must be 0 or more, got {threshold}")
+    if isinstance(min_width, bool) or not isinstance(min_width, (int, np.integer)):
+        raise ParameterError(f"min_width must be a whole number, got {min_width!r}")
+    if min_width < 0:
+        raise ParameterError(f"min_width must be 0 or more, got {min_width}")
     layout = _layout(table, value_cols, total_row, total_col)
     values = _values(table, layout)
     equations = _equations(layout)
@@ -383,19 +632,30 @@ def suppress_counts(
     primary = ~given_nan & (values >= 1) & (values <= threshold)
     reasons[primary] = "primary"
     unknown = given_nan | primary
+    low = np.zeros(values.shape)
+    high = np.full(values.shape, np.inf)
+    low[primary], high[primary] = 1.0, float(threshold)
+    if flags is not None:
+        for j, col in enumerate(layout.cols):
+            if col in flags.columns:
+                given = flags[col].reindex(table.index).fillna("").astype(str).to_numpy()
+                low[:, j] = np.where(given_nan[:, j] & (given == SUPPRESSED), 1.0, low[:, j])
+    if _ranges(values, unknown, equations, low, high) is None:
+        low[given_nan] = 0.0  # the input's symbols cannot all be 1 or more: do not assume it
 
     while True:
-        determined = set(_solve(values, unknown, equations))
-        if not determined:
+        exposed = _exposed(values, unknown, equations, low, high, min_width)
+        if not exposed:
             break
-        cell = _choose_complement(values, unknown, equations, determined, layout)
+        cell = _choose_complement(values, unknown, equations, exposed, layout)
         if cell is None:
-            cell = _fallback_complement(values, unknown, equations, unknown, layout)
-        if cell is None:  # pragma: no cover - every non-zero cell is already suppressed
-            raise CSCAnalysisError(
-                "cannot protect the suppressed cells: no published non-zero cell is left"
+            cell = _fallback_complement(
+                values, unknown, equations, low, high, threshold, min_width, layout
             )
+        if cell is None:  # every non-zero cell that could help is suppressed already
+            break
         unknown[cell] = True
+        low[cell] = threshold + 1
         reasons[cell] = "secondary"
 
     out = table.copy()

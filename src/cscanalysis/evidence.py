@@ -22,7 +22,7 @@ from cscanalysis.fmt import describe_flag, fmt_money
 from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS, S251
 from cscanalysis.metrics import financial_to_reporting_year
 from cscanalysis.outlook import Outlook, build_outlook, track_record
-from cscanalysis.store import reporting_years
+from cscanalysis.store import LOCAL_SOURCE, is_local_source, reporting_years
 
 HEADLINES = [
     "cla_31_march",
@@ -416,6 +416,7 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
     for column in series:
         frame[column] = wide[column].to_numpy() if column in wide else np.nan
         frame[f"{column}_flag"] = flags[column].fillna("").to_numpy() if column in flags else ""
+    origin, source = _local_origin(ctx, rows, series, f"{CLA}, 2010 to {ctx.period}")
     return charts.counts_line(
         frame,
         slug="cla-numbers",
@@ -423,7 +424,25 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
         series=series,
         noun="the number of children looked after at 31 March",
         unit="children",
-        source=f"{CLA}, 2010 to {ctx.period}",
+        source=source,
+        origin=origin,
+    )
+
+
+def _local_origin(
+    ctx: PackContext, rows: pd.DataFrame, series: dict[str, str], source: str
+) -> tuple[str, str]:
+    """A chart's caption ending and source line, naming the figures from the council's own data
+    (:func:`cscanalysis.store.read_local`) instead of crediting them to DfE."""
+    local = rows[rows["source"].map(is_local_source) & rows["value"].notna()]
+    if local.empty:
+        return "as published by DfE", source
+    years = local.groupby("measure", sort=False)["period"].agg(lambda p: ", ".join(sorted(p)))
+    which = "; ".join(f"{series[m].lower()} {years[m]}" for m in series if m in years.index)
+    own = "; ".join(dict.fromkeys(s.removeprefix(LOCAL_SOURCE) for s in local["source"]))
+    return (
+        f"as published by DfE, except {which}: the council's own data, not DfE statistics",
+        f"{source}; {ctx.place}'s own data: {own}",
     )
 
 
@@ -471,7 +490,7 @@ def placement_charts(ctx: PackContext) -> list[charts.Chart]:
     if frame.empty:
         return []
     series = {m: label for m, label in PLACEMENTS.items() if m in frame}
-    sources = "; ".join(dict.fromkeys(frame["source"].astype(str)))
+    sources = "; ".join(dict.fromkeys(s.removeprefix(LOCAL_SOURCE) for s in frame["source"]))
     return [
         charts.counts_line(
             frame,
@@ -910,7 +929,8 @@ INTROS = {
     "year's level.",
     "ranks": "Each headline rate against every council with a published figure. Rank 1 is the "
     "lowest value; a lower rank is not necessarily better.",
-    "sources": "Every figure is as published by DfE and ONS, latest release first.",
+    "sources": "Every figure is as published by DfE and ONS (latest release first), except "
+    "any marked as the council's own data.",
 }
 NOTES = [
     "Reporting year 2025 means the year ending 31 March 2025, and financial year 2024-25 the "

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cscanalysis.disclosure import SUPPRESSED, suppress_counts, suppress_tidy
 from cscanalysis.errors import DataError, ParameterError
 from cscanalysis.frontdoor import (
     AGE_BANDS,
@@ -23,6 +24,7 @@ from cscanalysis.frontdoor import (
 
 __all__ = [
     "AGE_LABELS",
+    "AUDIENCES",
     "EXAMPLE_SOURCES",
     "FORECAST_MEASURES",
     "LABELS",
@@ -42,6 +44,7 @@ __all__ = [
     "rate_of",
     "shift_month",
     "stages_present",
+    "suppress_monthly",
     "value_at",
     "window_text",
     "window_total",
@@ -109,6 +112,8 @@ class FrontDoorContext:
     source: str
     horizon: int
     months: list[str]  # every month in the extract, in order
+    audience: str = "publication"  # "internal": small numbers are not suppressed
+    threshold: int = 5  # for publication, counts from 1 to this become "c"
 
     @property
     def measures(self) -> set[str]:
@@ -166,8 +171,18 @@ def prepare(
     place: str,
     source: str,
     horizon: int = 6,
+    audience: str = "publication",
+    threshold: int = 5,
 ) -> FrontDoorContext:
-    """Check the rows and the parameters and gather them for the pack."""
+    """Check the rows and the parameters and gather them for the pack.
+
+    For ``audience="publication"`` (the default, as for the evidence pack) each month's count
+    from 1 to ``threshold`` becomes ``c`` (:func:`suppress_monthly`); rates, rolling totals and
+    window totals built on a suppressed month are then not given either, and the age bands'
+    totals over the summary window are suppressed as a table (:func:`window_totals`).
+    """
+    if audience not in AUDIENCES:
+        raise ParameterError(f"audience {audience!r} is not one of {', '.join(AUDIENCES)}")
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         raise ParameterError(f"forecast_horizon must be a whole number of months >= 1: {horizon!r}")
     if horizon > 24:
@@ -188,7 +203,48 @@ def prepare(
     rows["council_code"] = council_code
     rows["council_name"] = council_name
     months = sorted(rows["period"].unique())
-    return FrontDoorContext(rows, council_code, council_name, place, source, int(horizon), months)
+    if audience == "publication":
+        rows = suppress_monthly(rows, threshold)
+    return FrontDoorContext(
+        rows, council_code, council_name, place, source, int(horizon), months, audience, threshold
+    )
+
+
+AUDIENCES = ("publication", "internal")
+
+
+def suppress_monthly(monthly: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
+    """Each month's front-door count (:data:`LABELS`) from 1 to ``threshold`` becomes ``c``.
+
+    Zero is shown. The age bands are not shown month by month, so they are left as they are
+    here and suppressed where they are shown, as totals over the summary window
+    (:func:`window_totals`). Everything built from a suppressed month (conversion rates,
+    rolling 12-month totals and averages, window totals) is then not given: no figure shown
+    is the sum or ratio of a suppressed month and published ones.
+    """
+    return suppress_tidy(monthly, threshold=threshold, count_measures=list(LABELS), rate_of={})
+
+
+def _suppress_window_bands(ctx: FrontDoorContext, totals: pd.DataFrame) -> pd.DataFrame:
+    """The age bands' window totals as a table whose parts add up to their total (shown as
+    the children whose age band was recorded): small ones and enough others become ``c`` so
+    none can be worked out (:func:`cscanalysis.disclosure.suppress_counts`)."""
+    suffix = f"_rolling_{ctx.window}m"
+    bands = [b + suffix for b in AGE_BANDS]
+    values = totals.set_index("measure")["value"]
+    if any(b not in values.index or not np.isfinite(values[b]) for b in bands):
+        return totals
+    table = pd.DataFrame([values[bands].to_numpy(dtype=float)], columns=bands)
+    table["total"] = table[bands].sum(axis=1)
+    done = suppress_counts(table, value_cols=bands, total_col="total", threshold=ctx.threshold)
+    hidden = [b for b in bands if done.flags[b].iloc[0] == SUPPRESSED]
+    if not hidden:
+        return totals
+    out = totals.copy()
+    rows = out["measure"].isin(hidden)
+    out.loc[rows, "value"] = np.nan
+    out.loc[rows, "flag"] = SUPPRESSED
+    return out
 
 
 def month_label(period: str) -> str:
@@ -242,6 +298,8 @@ def window_totals(ctx: FrontDoorContext) -> pd.DataFrame:
     counts = [m for m in (*LABELS, *AGE_BANDS) if m in ctx.measures]
     totals = rolling_12_months(ctx.monthly, counts, months=ctx.window)
     totals = totals[totals["period"] == ctx.last]
+    if ctx.audience == "publication":
+        totals = _suppress_window_bands(ctx, totals)
     parts = [totals]
     if not totals.empty:
         parts += [funnel_rates(totals, suffix=suffix), age_profile(totals, suffix=suffix)]

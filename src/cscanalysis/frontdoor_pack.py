@@ -169,6 +169,12 @@ def title(ctx: FrontDoorContext) -> tuple[str, str]:
 
 
 def banner(ctx: FrontDoorContext) -> str:
+    if ctx.audience == "publication":
+        return (
+            f"Built from {ctx.place}'s own monthly extract, not from published statistics. "
+            f"Counts from 1 to {ctx.threshold} are suppressed (c), and so is any figure that "
+            "would give one away."
+        )
     return (
         f"Built from {ctx.place}'s own monthly extract, not from published statistics: small "
         "numbers are not suppressed, so check them before publishing."
@@ -290,8 +296,13 @@ def data_notes(ctx: FrontDoorContext) -> list[str]:
             )
     mismatch = age_band_mismatches(ctx.monthly)
     if not mismatch.empty:
+        small = ctx.audience == "publication" and (
+            mismatch["age_band_total"].between(1, ctx.threshold).any()
+        )
         listed = "; ".join(
-            f"{month_label(r.period)}: {fmt_int(r.cla_starts)} entering care, "
+            month_label(r.period)
+            if small  # a small sum of the bands is not shown
+            else f"{month_label(r.period)}: {fmt_int(r.cla_starts)} entering care, "
             f"{fmt_int(r.age_band_total)} in the age bands"
             for r in mismatch.head(6).itertuples()
         )

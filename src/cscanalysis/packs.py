@@ -131,6 +131,10 @@ def execute(
         unexecuted.unlink(missing_ok=True)
 
 
+AUDITED = frozenset({"evidence_pack.py"})
+"""Notebooks whose pages are audited for disclosure before they are published."""
+
+
 def publish_notebook(
     source: Path,
     parameters: dict[str, object],
@@ -151,7 +155,10 @@ def publish_notebook(
     staging folder is removed and an existing pack at ``final`` is left as it was (with
     ``keep_failed``, the executed notebook, as far as it ran, is first moved to
     ``keep_failed/pack.ipynb`` for debugging). ``runner`` executes the notebook (default
-    :func:`execute`: a new kernel). Returns the seconds taken.
+    :func:`execute`: a new kernel). Returns the seconds taken. An evidence pack for publication
+    is audited before it is published (:func:`cscanalysis.disclosure_audit.check_pack`): if a
+    suppressed figure can be worked out from what it shows, the build fails and nothing is
+    replaced.
     """
     started = time.perf_counter()
     run = runner or execute
@@ -161,6 +168,10 @@ def publish_notebook(
     try:
         executed = run(source, staging / "pack.ipynb", parameters, cwd=staging, timeout=timeout)
         (staging / "index.html").write_text(render_html(executed, title), encoding="utf-8")
+        if source.name in AUDITED and parameters.get("audience", "publication") == "publication":
+            from cscanalysis.disclosure_audit import check_pack
+
+            check_pack(staging, name=final)  # nothing suppressed can be worked out, or no pack
         seconds = round(time.perf_counter() - started, 2)
         record = manifest | {
             "parameters": parameters,

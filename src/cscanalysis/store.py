@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -196,12 +197,17 @@ def read_local(path: Path) -> pd.DataFrame:
 
     The file must have the tidy columns; rows are validated by the same schema as the
     published table, so a bad code, period, measure id or flag is an error naming the column.
+    Then each row is checked, with its line in the file: the council code must be in the
+    register (as its current code), a value must not be negative, and a count of children
+    (:func:`is_count_measure`) must be a whole number. Each row's ``source`` is marked as the
+    council's own data (:data:`LOCAL_SOURCE`), so a page never credits it to DfE.
     """
-    from cscanalysis.sources.published import read_csv, require_columns
+    from cscanalysis.sources.published import LINE, read_csv, require_columns
 
     label = Path(path).name
     frame = read_csv(Path(path), label=label)
     require_columns(frame, COLUMNS, file=label)
+    lines = frame[LINE].to_numpy()
     rows = frame[COLUMNS].copy()
     try:
         rows["value"] = pd.to_numeric(rows["value"].replace("", np.nan))
@@ -214,7 +220,7 @@ def read_local(path: Path) -> pd.DataFrame:
         ) from error
     rows = rows.astype({c: str for c in COLUMNS if c != "value"} | {"value": float})
     try:
-        return SCHEMA.validate(rows, lazy=False)
+        rows = SCHEMA.validate(rows, lazy=False)
     except pa.errors.SchemaError as error:
         raise DataError(
             f"does not match the tidy table: {error.args[0].splitlines()[0]}",
@@ -222,20 +228,98 @@ def read_local(path: Path) -> pd.DataFrame:
             column=getattr(getattr(error, "schema", None), "name", None),
             expected="the columns and values of `cscanalysis data export`",
         ) from None
+    _check_local_rows(rows, lines, label)
+    return rows.assign(source=[local_source(s) for s in rows["source"]])
+
+
+LOCAL_SOURCE = "council's own data: "
+"""How the ``source`` of a council's own row starts (:func:`read_local`)."""
+
+
+def local_source(source: str) -> str:
+    """``source`` marked as the council's own data (once)."""
+    return source if is_local_source(source) else LOCAL_SOURCE + source
+
+
+def is_local_source(source: str) -> bool:
+    """True for the ``source`` of a row from the council's own data (:func:`read_local`)."""
+    return str(source).startswith(LOCAL_SOURCE)
+
+
+def is_count_measure(measure: str) -> bool:
+    """True when ``measure`` counts children (so its values are whole numbers)."""
+    from cscanalysis.disclosure import COUNT_MEASURES
+    from cscanalysis.measures import MEASURES
+
+    known = MEASURES.get(measure)
+    return (
+        (known is not None and known.kind == "count")
+        or measure in COUNT_MEASURES
+        or re.fullmatch(r"cla_31_march_\w+|cla_starts_age_\w+|cla_starts_reentry_12m", measure)
+        is not None
+    )
+
+
+def _check_local_rows(rows: pd.DataFrame, lines, label: str) -> None:
+    """One-line errors for a council's own rows: unknown council, negative or part counts."""
+    register = load_register()
+    for k, row in enumerate(rows.itertuples(index=False)):
+        code = row.council_code
+        area = register._area(code)
+        if area is None or area != code:
+            raise DataError(
+                "unknown council code" if area is None else f"an old code of {register.name(area)}",
+                file=label,
+                row=int(lines[k]),
+                column="council_code",
+                value=code,
+                expected="the current ONS code of a council in the register "
+                + ("(`cscanalysis councils`)" if area is None else f"({area})"),
+            )
+        value = row.value
+        if np.isfinite(value) and value < 0:
+            raise DataError(
+                "a negative value",
+                file=label,
+                row=int(lines[k]),
+                column="value",
+                value=value,
+                expected=f"0 or more for {row.measure}",
+            )
+        if np.isfinite(value) and is_count_measure(row.measure) and value != round(value):
+            raise DataError(
+                "a count of children that is not a whole number",
+                file=label,
+                row=int(lines[k]),
+                column="value",
+                value=value,
+                expected=f"a whole number of children for {row.measure}",
+            )
+        if not np.isfinite(value) and not np.isnan(value):
+            raise DataError(
+                "a value that is not finite",
+                file=label,
+                row=int(lines[k]),
+                column="value",
+                value=value,
+                expected="a number, or empty with a flag",
+            )
 
 
 def add_local(tidy: pd.DataFrame, local: pd.DataFrame) -> pd.DataFrame:
     """The published table plus a council's own figures where DfE has published none.
 
-    A published figure always wins: local rows only fill council, period and measure
-    combinations that are absent or not published (NaN), and keep their own ``source`` so the
-    pack says where each figure came from.
+    A published figure always wins, and so does a published symbol (``c``, ``x``, ``z``,
+    ``k``, ``u``, ``low``, ...): local rows only fill council, period and measure combinations
+    that are absent or published empty without a symbol, so local data never undoes DfE's
+    suppression. Local rows keep their own ``source`` (marked as the council's own data by
+    :func:`read_local`), so the pack says where each figure came from.
     """
     key = ["council_code", "period", "measure"]
     published = tidy.set_index(key)
     local = local.set_index(key)
-    has_value = published["value"].notna()
-    fill = local[~local.index.isin(published.index[has_value])]
+    stated = published["value"].notna() | (published["flag"].astype(str) != "")
+    fill = local[~local.index.isin(published.index[stated])]
     merged = pd.concat([published[~published.index.isin(fill.index)], fill])
     return merged.reset_index()[COLUMNS].sort_values(
         ["council_code", "measure", "period"], ignore_index=True

@@ -27,7 +27,7 @@ def test_unknown_council_suggests_the_closest(tidy, register):
 
 
 def test_period_outside_the_data(tidy, register):
-    with pytest.raises(ParameterError, match=r"2031.*2010 to 2023"):
+    with pytest.raises(ParameterError, match=r"2031.*2010 to 2025"):
         prepare(tidy, register, "Bristol", 2031)
 
 

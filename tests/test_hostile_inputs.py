@@ -657,3 +657,260 @@ def test_the_corpus_covers_every_command():
         "gallery",
     }
     assert len(CASES) >= 60
+
+
+# --------------------------------------------------------------------------- accepted inputs
+
+
+def _csv_cells(folder: Path) -> list[str]:
+    cells = []
+    for path in sorted(folder.rglob("*.csv")):
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            cells += [cell for row in csv.reader(handle) for cell in row]
+    return cells
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def assert_formula_safe(folder: Path) -> None:
+    """No cell of any CSV under ``folder`` would run as a spreadsheet formula."""
+    cells = _csv_cells(folder)
+    assert cells
+    for cell in cells:
+        assert not cell.startswith(("=", "@", "\t", "\r")), cell
+        assert not cell.startswith(("+", "-")) or _is_number(cell), cell
+
+
+def _summary(folder: Path) -> dict[str, str]:
+    with open(folder / "summary.csv", newline="", encoding="utf-8") as handle:
+        return {row["measure"]: row["central"] for row in csv.DictReader(handle)}
+
+
+def assert_bristol_2018_totals(folder: Path) -> None:
+    """Bristol's 2018 case (data/examples/bristol_2018_case.csv, £ thousands), by hand:
+    investment 230 + 80 + 1,371 + 455 + 214 + 1,017 x 4 = 6,418; savings 813 + 2,455 + 4,650
+    + 6,477 + 6,930 = 21,325; net 21,325 - 6,418 = 14,907. Simple payback: 2.68 years (the
+    Cabinet paper's own figure)."""
+    summary = _summary(folder)
+    assert float(summary["total_investment"]) == 6_418_000
+    assert float(summary["total_savings"]) == 21_325_000
+    assert float(summary["total_net"]) == 14_907_000
+    assert float(summary["simple_payback_years"]) == 2.68
+
+
+def test_windows_1252_case_file_gives_the_papers_numbers(tmp_path, capsys):
+    """Item names with an en dash (0x96) and a pound sign (0xa3) as Excel saves them."""
+    assert b"\x96" in (HOSTILE / "case_cp1252.csv").read_bytes()
+    result = run(
+        ["finance", "--case", str(HOSTILE / "case_cp1252.csv"), "--out", str(tmp_path)], capsys
+    )
+    assert result.code == 0, result.err
+    assert "£21,325,000" in result.out
+    assert_bristol_2018_totals(tmp_path)
+
+
+def test_formula_in_an_item_and_the_council_is_written_as_text(tmp_path, capsys):
+    argv = ["finance", "--case", str(HOSTILE / "case_formula_item.csv"), "--out", str(tmp_path)]
+    result = run([*argv, "--council", FORMULA], capsys)
+    assert result.code == 0, result.err
+    assert_bristol_2018_totals(tmp_path)
+    assert_formula_safe(tmp_path)
+    meta = json.loads((tmp_path / "01-invest-to-save.json").read_text(encoding="utf-8"))
+    assert meta["council"] == FORMULA  # JSON is data, not a formula: kept exactly
+
+
+def test_markup_in_the_council_cannot_leave_the_svg_comment(tmp_path, capsys):
+    hostile = "--><script>alert(1)</script><!--"
+    argv = ["finance", "--case", str(HOSTILE / "case_script_item.csv"), "--out", str(tmp_path)]
+    result = run([*argv, f"--council={hostile}"], capsys)
+    assert result.code == 0, result.err
+    assert_bristol_2018_totals(tmp_path)
+    for svg in tmp_path.glob("*.svg"):
+        text = svg.read_text(encoding="utf-8")
+        assert "<script" not in text and "alert(1)</script>" not in text
+    assert_formula_safe(tmp_path)
+
+
+def test_30_february_in_an_ssda903_return_is_reported_not_fatal(tmp_path, capsys):
+    out = tmp_path / "tidy.csv"
+    result = run(
+        ["ssda903", "--input", str(HOSTILE / "ssda903_impossible_date"), "--out", str(out)], capsys
+    )
+    assert result.code == 0, result.err
+    with open(tmp_path / "tidy_validation.csv", newline="", encoding="utf-8") as handle:
+        report = list(csv.DictReader(handle))
+    # row 2 of 2021-episodes.csv is child 62551's episode, its DECOM changed to 30/02/2021
+    hits = [r for r in report if r["file"] == "2021-episodes.csv" and r["row"] == "2"]
+    assert hits and hits[0]["child"] == "62551"
+    assert "30/02/2021" in " ".join(hits[0].values())
+
+
+def test_formula_as_a_child_id_is_written_as_text(tmp_path, capsys):
+    out = tmp_path / "tidy.csv"
+    result = run(
+        ["ssda903", "--input", str(HOSTILE / "ssda903_formula_child"), "--out", str(out)], capsys
+    )
+    assert result.code == 0, result.err
+    assert_formula_safe(tmp_path)
+
+
+def test_blanks_scattered_over_the_months_leave_totals_out_not_a_crash():
+    """Each measure has one blank month, so no measure has 12 complete months: the pack's
+    window totals are empty (a total of 11 months is never shown as 12) and nothing fails."""
+    from cscanalysis import frontdoor_pack as pack
+    from cscanalysis.sources.monthly import read_monthly_extracts
+
+    monthly = read_monthly_extracts([HOSTILE / "fd_scattered_blanks.csv"], council_code="E06000023")
+    ctx = pack.prepare(
+        monthly, council_code="E06000023", council_name="Bristol", place="Bristol", source="test"
+    )
+    assert pack.window_totals(ctx).empty
+    assert pack.window_total(ctx, pack.window_totals(ctx), "contacts") != 1  # NaN
+    assert pack.funnel_chart(ctx) is None
+    assert pack.key_facts(ctx)
+
+
+@pytest.mark.slow
+def test_front_door_pack_with_scattered_blanks_is_built(tmp_path, capsys):
+    argv = ["frontdoor", "--council", "Bristol", "--out", str(tmp_path)]
+    result = run([*argv, "--input", str(HOSTILE / "fd_scattered_blanks.csv")], capsys)
+    assert result.code == 0, result.err
+    assert (tmp_path / "front_door" / "E06000023" / "index.html").is_file()
+
+
+# --------------------------------------------------------------------------- outputs that fail
+
+
+def _refuse_mkdir(monkeypatch, under: Path, error: int) -> None:
+    """Make creating any folder at or under ``under`` fail as the operating system would."""
+    real = os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        target = Path(os.fsdecode(path))
+        if target == under or under in target.parents:
+            raise OSError(error, os.strerror(error), os.fsdecode(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "reason"),
+    [
+        (["pack", "--council", "Bristol"], errno.EROFS, "read-only"),
+        (["finance", "--case", CASE], errno.EACCES, "permission denied"),
+        (["frontdoor", "--council", "801", "--input", FRONT_DOOR], errno.ENOSPC, "no space"),
+        (["business-case", "--case", CASE], errno.EDQUOT, "quota"),
+        (["charts", "--council", "Bristol"], errno.EPERM, "does not allow"),
+    ],
+    ids=[
+        "pack-read-only",
+        "finance-no-permission",
+        "frontdoor-disk-full",
+        "bc-quota",
+        "charts-perm",
+    ],
+)
+def test_output_folder_the_system_refuses(command, code, reason, tmp_path, monkeypatch, capsys):
+    """A read-only file system or a folder without write permission (root ignores chmod, so
+    the refusal is made by replacing ``os.mkdir``, which every command creates folders with)."""
+    out = tmp_path / "locked" / "out"
+    _refuse_mkdir(monkeypatch, tmp_path / "locked", code)
+    result = run([*command, "--out", str(out)], capsys)
+    line = assert_one_line_error(result, "cannot write", str(tmp_path / "locked"), reason)
+    assert line.count("cannot write") == 1
+
+
+# --------------------------------------------------------------------------- never a traceback
+
+
+def _raising(error: BaseException):
+    def run_(*args, **kwargs):
+        raise error
+
+    return run_
+
+
+def test_ctrl_c_is_quiet_with_status_130(monkeypatch, capsys):
+    import cscanalysis.commands.councils as councils
+
+    monkeypatch.setattr(councils, "run", _raising(KeyboardInterrupt()))
+    result = run(["councils"], capsys)
+    assert (result.code, result.err) == (130, "cscanalysis: interrupted\n")
+
+
+def test_a_failing_notebook_is_one_line_internal_error(monkeypatch, capsys, tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    import cscanalysis.packs as packs
+
+    error = PapermillExecutionError(3, 4, "x = 1", "ValueError", "No objects\nto concatenate", [])
+    monkeypatch.setattr(packs, "publish_notebook", _raising(error))
+    result = run(["pack", "--council", "Bristol", "--out", str(tmp_path)], capsys)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.splitlines() == [
+        "cscanalysis: internal error: the notebook failed in cell 4 with ValueError: No objects "
+        "(please report it)"
+    ]
+
+
+def test_a_bug_is_one_line_unless_asked_for_the_traceback(monkeypatch, capsys):
+    import cscanalysis.commands.councils as councils
+
+    monkeypatch.setattr(councils, "run", _raising(ZeroDivisionError("division by zero")))
+    result = run(["councils"], capsys)
+    assert result.code == 1
+    assert result.err.startswith("cscanalysis: internal error: ZeroDivisionError: division by zero")
+    assert len(result.err.splitlines()) == 1
+    monkeypatch.setenv("CSCANALYSIS_TRACEBACK", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["councils"])
+
+
+def test_line_breaks_and_terminal_codes_in_a_name_stay_on_one_line(tmp_path, capsys):
+    name = "bad\nname\x1b[31m.csv"
+    result = run(
+        ["frontdoor", "--council", "801", "--out", str(tmp_path), "--input", str(tmp_path / name)],
+        capsys,
+    )
+    line = assert_one_line_error(result, "bad\\nname\\x1b[31m.csv")
+    assert "\x1b" not in line
+
+
+# --------------------------------------------------------------------------- as a user runs it
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["pack", "--council", "Bristol", "--target", "inf", "2027"], "target value inf"),
+        (["finance", "--case", CASE, "--out", "{file}"], "cannot write {file}"),
+        (
+            ["frontdoor", "--council", "801", "--out", "{tmp}", "--input", "{h}/fd_gap_middle.csv"],
+            "Dec 2016",
+        ),
+        (["data", "export", "--out", "/proc/tidy.csv"], "cannot write /proc/tidy.csv"),
+        (["pack", "--target", "519"], "--target"),
+    ],
+    ids=["target-inf", "finance-out-file", "frontdoor-gap", "export-proc", "usage"],
+)
+def test_subprocess_exit_2_and_no_traceback(argv, needle, tmp_path):
+    names = {"h": str(HOSTILE), "tmp": str(tmp_path), "file": str(tmp_path / "a_file")}
+    done = subprocess.run(
+        [sys.executable, "-m", "cscanalysis.cli", *expand(argv, tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")},
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cscanalysis: error:"), done.stderr
+    assert needle.format(**names) in lines[0]

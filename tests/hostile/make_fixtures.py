@@ -52,7 +52,7 @@ def front_door() -> None:
     write("fd_latin1.csv", changed(fd, 3, 1, "né"), encoding="latin-1")  # row 4: Oct-16
     write("fd_semicolon.csv", fd, delimiter=";")
     write("fd_tab.csv", fd, delimiter="\t")
-    write("fd_duplicate_column.csv", [r + [r[2]] for r in fd])  # Referrals twice
+    write("fd_duplicate_column.csv", [[*r, r[2]] for r in fd])  # Referrals twice
     write("fd_missing_month_column.csv", [r[1:] for r in fd])
     write("fd_word.csv", changed(fd, 5, 2, "n/a"))  # row 6: Dec-16 referrals
     write("fd_formula.csv", changed(fd, 2, 1, FORMULA))  # row 3: Sep-16 contacts
@@ -66,8 +66,8 @@ def front_door() -> None:
     write("fd_repeated_month.csv", changed(fd, 3, 0, "Sep-16"))  # row 4 repeats row 3
     write("fd_gap_middle.csv", fd[:5] + fd[6:])  # no Dec-16
     write("fd_gap_two_months.csv", fd[:5] + fd[8:])  # no Dec-16, Jan-17, Feb-17
-    write("fd_gap_before_last.csv", fd[:12] + [["Sep-17", *fd[12][1:]]])  # no Aug-17
-    write("fd_blank_last_month.csv", fd[:12] + [["Jul-17"] + [""] * 7])
+    write("fd_gap_before_last.csv", [*fd[:12], ["Sep-17", *fd[12][1:]]])  # no Aug-17
+    write("fd_blank_last_month.csv", [*fd[:12], ["Jul-17"] + [""] * 7])
     write(
         "fd_stray_value.csv",
         [r + ([""] if i == 0 else ["9"] if i == 3 else []) for i, r in enumerate(fd)],
@@ -92,7 +92,7 @@ def invest_to_save() -> None:
         r[1] = r[1].replace(" - ", " – ") + " (£)"
     write("case_cp1252.csv", latin, encoding="cp1252")  # en dash 0x96, pound 0xa3
     write("case_semicolon.csv", case, delimiter=";")
-    write("case_duplicate_column.csv", [r + [r[3]] for r in case])  # amount twice
+    write("case_duplicate_column.csv", [[*r, r[3]] for r in case])  # amount twice
     write("case_missing_column.csv", [r[:2] + r[3:] for r in case])  # no kind
     write("case_word_amount.csv", changed(case, 3, 3, "lots"))  # row 4: 2018/19 capital
     write("case_symbol_amount.csv", changed(case, 3, 3, "c"))
@@ -123,15 +123,15 @@ def local_data() -> None:
     good = ["E06000023", "Bristol, City of", "2022", "cla_31_march_fostering", "688", "", "own"]
 
     def local(name: str, value: str, columns: list[str] = header, row=good) -> None:
-        write(name, [columns, row[:4] + [value] + row[5:]])
+        write(name, [columns, [*row[:4], value, *row[5:]]])
 
     local("local_negative.csv", "-4")
     local("local_fraction.csv", "2.5")
     local("local_word.csv", "many")
     write("local_missing_column.csv", [header[:5] + header[6:], good[:5] + good[6:]])
-    write("local_duplicate_column.csv", [header + ["value"], good + ["688"]])
+    write("local_duplicate_column.csv", [[*header, "value"], [*good, "688"]])
     write("local_utf16.csv", [header, good], encoding="utf-16")
-    write("local_impossible_date.csv", [header, good[:2] + ["2023-02-30"] + good[3:]])
+    write("local_impossible_date.csv", [header, [*good[:2], "2023-02-30", *good[3:]]])
 
 
 def ssda903() -> None:
@@ -151,7 +151,7 @@ def ssda903() -> None:
     folder("ssda903_utf16", encodings={"episodes": "utf-16"})
     folder("ssda903_semicolon", episodes=[[";".join(r)] for r in episodes])
     folder("ssda903_missing_column", episodes=[r[:1] + r[2:] for r in episodes])  # no DECOM
-    folder("ssda903_duplicate_column", episodes=[r + [r[1]] for r in episodes])  # DECOM twice
+    folder("ssda903_duplicate_column", episodes=[[*r, r[1]] for r in episodes])  # DECOM twice
     folder("ssda903_impossible_date", episodes=changed(episodes, 1, 1, "30/02/2021"))
     folder(
         "ssda903_formula_child",

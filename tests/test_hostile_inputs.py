@@ -626,6 +626,8 @@ OTHER = [
     case("gallery-no-such-folder", ["gallery", "--out", "{tmp}/none", "--period", "2023"], "none"),
     case("gallery-period-path", ["gallery", "--out", "{tmp}", "--period", "../.."], "'../..'"),
     case("gallery-out-is-a-file", ["gallery", "--out", "{file}", "--period", "2023"], "a_file"),
+    case("export-out-empty", ["data", "export", "--out", ""], "--out is empty"),
+    case("903-out-empty", ["ssda903", "--input", SAMPLE_903, "--out", " "], "--out is empty"),
     case("no-command", [], "COMMAND"),
     case("unknown-command", ["packz"], "'packz'"),
 ]

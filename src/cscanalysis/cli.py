@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     args = None
     try:
         args = parser().parse_args(argv)
+        if getattr(args, "out", None) is not None and not str(args.out).strip():
+            raise UsageError("--out is empty: give the name of a folder or file to write")
         return args.run(args)
     except KeyboardInterrupt:
         print("cscanalysis: interrupted", file=sys.stderr)

@@ -120,3 +120,15 @@ def test_help_still_shows_the_usage(capsys):
         main(["pack", "--help"])
     assert done.value.code == 0
     assert "--target CHILDREN YEAR" in capsys.readouterr().out
+
+
+def test_an_input_inside_the_output_folder_is_read_not_written(tmp_path):
+    import errno
+
+    from cscanalysis.errors import os_error_message
+
+    case = tmp_path / "case.csv"
+    denied = PermissionError(errno.EACCES, "Permission denied", str(case))
+    assert os_error_message(denied, outputs=[tmp_path], inputs=[case]) == (
+        f"cannot read {case}: permission denied"
+    )

@@ -119,14 +119,13 @@ def os_error_message(
             for n in names
         ):
             names.insert(0, os.fspath(out))  # type: ignore[arg-type]
+    given = [_absolute(p) for p in inputs if p]
+    named = [n for n in names if _absolute(n) in given]  # an input named exactly is read
     written = [n for n in names if any(_within(_absolute(n), _absolute(p)) for p in outputs if p)]
-    read = [
-        n
-        for n in names
-        for p in inputs
-        if p and (_absolute(n) == _absolute(p) or _absolute(p) in _absolute(n).parents)
-    ]
-    if written:
+    read = [n for n in names if any(p in _absolute(n).parents for p in given)]
+    if named:
+        verb, name = "read", named[0]
+    elif written:
         verb, name = "write", written[0]
     elif read:
         verb, name = "read", read[0]

@@ -122,3 +122,47 @@ def test_unexpected_geographic_level(raw_copy):
 
 def test_register_is_the_one_the_readers_use():
     assert load_register().resolve("801").code == "E06000023"
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        ((float("inf"), 2027), "target value inf"),
+        ((float("nan"), 2027), "target value nan"),
+        ((-5.0, 2027), "target value -5"),
+        ((519.5, 2027), "target value 519.5"),
+        (("many", 2027), "target value 'many'"),
+        ((True, 2027), "target value True"),
+        ((519, float("inf")), "target year inf"),
+        ((519, float("nan")), "target year nan"),
+        ((519, 2027.5), "target year 2027.5"),
+        ((519, 2023), "target year 2023"),
+        ((519, 2044), "target year 2044"),
+        ((519, "2027x"), "target year '2027x'"),
+    ],
+)
+def test_target_is_a_whole_number_of_children_in_a_later_year(target, words):
+    """A target reaches the kernel only when finite, whole, 0 or more, and 1 to 20 years on."""
+    from cscanalysis.packs import check_target
+
+    with pytest.raises(ParameterError, match=words.replace("(", r"\(")):
+        check_target(target, 2023)
+
+
+def test_target_accepted_as_given():
+    from cscanalysis.packs import check_target
+
+    assert check_target((519, 2027), 2023) == (519.0, 2027)
+    assert check_target((0.0, 2043.0), 2023) == (0.0, 2043)
+
+
+def test_batch_parameters_are_checked_before_kernels(tmp_path):
+    from cscanalysis.packs import check_pack_parameters
+
+    with pytest.raises(ParameterError, match="target value inf"):
+        check_pack_parameters({"target_value": float("inf"), "target_year": 2027}, 2023)
+    with pytest.raises(ParameterError, match="both target_value and target_year"):
+        check_pack_parameters({"target_value": 519}, 2023)
+    with pytest.raises(ParameterError, match="does not exist"):
+        check_pack_parameters({"local_data": str(tmp_path / "none.csv")}, 2023)
+    check_pack_parameters({"target_value": 519, "target_year": 2027, "audience": "x"}, 2023)

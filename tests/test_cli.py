@@ -79,3 +79,56 @@ def test_pack_from_the_console_script(tmp_path):
     )
     assert f"{tmp_path}/2023/E06000023/index.html" in done.stdout
     assert (tmp_path / "2023" / "E06000023" / "index.html").stat().st_size > 100_000
+
+
+def test_os_error_names_the_path_and_whether_read_or_written(tmp_path):
+    import errno
+
+    from cscanalysis.errors import os_error_message
+
+    out = tmp_path / "out"
+    denied = PermissionError(errno.EACCES, "Permission denied", str(out / "2025"))
+    assert (
+        os_error_message(denied, outputs=[out]) == f"cannot write {out / '2025'}: permission denied"
+    )
+    gone = FileNotFoundError(errno.ENOENT, "No such file", str(tmp_path / "in.csv"))
+    message = os_error_message(gone, inputs=[tmp_path / "in.csv"], outputs=[out])
+    assert message == f"cannot read {tmp_path / 'in.csv'}: no such file or folder"
+    # a temporary file renamed onto the output: the output is named, not the temporary file
+    renamed = IsADirectoryError(errno.EISDIR, "Is a directory", str(tmp_path / ".f.csv.x.tmp"))
+    renamed.filename2 = str(tmp_path / "f.csv")
+    assert os_error_message(renamed, outputs=[tmp_path / "f.csv"]).startswith(
+        f"cannot write {tmp_path / 'f.csv'}: it is a folder"
+    )
+    assert os_error_message(OSError(errno.EROFS, "Read-only file system"), outputs=["o"]) == (
+        "cannot write o: the file system is read-only"
+    )
+    assert os_error_message(OSError(errno.ECONNREFUSED, "Connection refused")) == (
+        "Connection refused"
+    )
+
+
+def test_one_line_escapes_breaks_and_terminal_codes():
+    from cscanalysis.errors import one_line
+
+    assert one_line("a\nb\r\tc\x1b[2Jd\u2028") == "a\\nb\\r\\tc\\x1b[2Jd\\u2028"
+    assert one_line("£ café <script>") == "£ café <script>"
+
+
+def test_help_still_shows_the_usage(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["pack", "--help"])
+    assert done.value.code == 0
+    assert "--target CHILDREN YEAR" in capsys.readouterr().out
+
+
+def test_an_input_inside_the_output_folder_is_read_not_written(tmp_path):
+    import errno
+
+    from cscanalysis.errors import os_error_message
+
+    case = tmp_path / "case.csv"
+    denied = PermissionError(errno.EACCES, "Permission denied", str(case))
+    assert os_error_message(denied, outputs=[tmp_path], inputs=[case]) == (
+        f"cannot read {case}: permission denied"
+    )

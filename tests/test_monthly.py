@@ -331,3 +331,53 @@ def test_value_without_a_heading(tmp_path):
     assert (err.row, err.column, err.value) == (2, "column 3", "349")
     err = _error(_write(tmp_path, "Month,,Contacts\nAug-16,5,1916\n"))
     assert (err.row, err.column) == (1, "column 2")
+
+
+def test_a_missing_month_is_named(tmp_path):
+    """Bristol's Table 1 without December 2016 (the pack would otherwise total 11 months as a
+    year, or fail inside the notebook)."""
+    lines = FRONT_DOOR.read_text(encoding="utf-8").splitlines()
+    path = _write(tmp_path, "\n".join(line for line in lines if not line.startswith("Dec-16")))
+    err = _error(path)
+    assert (err.file, err.column, err.value) == ("extract.csv", "Month", "2016-12")
+    assert str(err).startswith("a month is missing: Dec 2016")
+    assert "from Aug 2016 to Jul 2017" in err.expected
+
+
+def test_months_missing_before_the_last_are_named(tmp_path):
+    path = _write(tmp_path, "Month,Contacts\nAug-16,1\nSep-16,2\nDec-16,3\n")
+    err = _error(path)
+    assert err.value == "2016-10, 2016-11"
+    assert "2 months are missing: Oct 2016 and Nov 2016" in str(err)
+
+
+def test_a_month_without_figures_is_refused(tmp_path):
+    path = _write(tmp_path, "Month,Contacts,Referrals\nAug-16,1916,349\nSep-16,,\n")
+    err = _error(path)
+    assert (err.row, err.column, err.value) == (3, "Month", "Sep-16")
+    assert str(err).startswith("the month has no figures")
+
+
+def test_a_month_of_symbols_is_data(tmp_path):
+    table = read_monthly_extract(_write(tmp_path, "Month,Contacts\nAug-16,1916\nSep-16,c\n"))
+    assert list(table["flag"]) == ["", "c"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    length=st.integers(min_value=3, max_value=36),
+    data=st.data(),
+)
+def test_every_gap_is_named_and_nothing_else(tmp_path_factory, length, data):
+    """Drop any months but the first and the last: the error lists exactly those dropped."""
+    months = [str(m) for m in MONTHS[:length]]
+    dropped = data.draw(st.sets(st.sampled_from(months[1:-1])), label="dropped")
+    kept = [m for m in months if m not in dropped]
+    path = tmp_path_factory.mktemp("gap") / "extract.csv"
+    path.write_text("Month,Referrals\n" + "".join(f"{m},1\n" for m in kept), encoding="utf-8")
+    if not dropped:
+        assert list(read_monthly_extract(path)["period"]) == months
+        return
+    with pytest.raises(DataError) as err:
+        read_monthly_extract(path)
+    assert err.value.value == ", ".join(sorted(dropped))

@@ -49,6 +49,7 @@ from cscanalysis.errors import CSCAnalysisError, ParameterError
 from cscanalysis.evidence import prepare, resolve_period
 from cscanalysis.packs import (
     NOTEBOOKS,
+    check_pack_parameters,
     code_key,
     file_sha256,
     notebook_parameters,
@@ -312,6 +313,7 @@ def plan_batch(
     tidy = load_tidy() if tidy is None else tidy
     register = register or load_register()
     year = resolve_period(tidy, period)
+    check_pack_parameters(extra, int(year))  # a target or local data the kernel would refuse
     if councils is None:
         queries: list[str | int] = [c.code for c in register.councils(int(year))]
     else:

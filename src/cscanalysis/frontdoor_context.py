@@ -194,8 +194,11 @@ def prepare(
     known = [m for m in LABELS if m in set(monthly["measure"])]
     if not known:
         found = ", ".join(sorted(set(monthly["measure"])))
+        sources = monthly["source"] if "source" in monthly.columns else []
+        files = sorted({str(s).removeprefix("council monthly extract ") for s in sources})
         raise DataError(
             "the extract has none of the front-door measures",
+            file=", ".join(files) or None,
             value=found,
             expected="columns such as Contacts, Referrals, s47, ICPCs, CP starts",
         )
@@ -298,11 +301,11 @@ def window_totals(ctx: FrontDoorContext) -> pd.DataFrame:
     counts = [m for m in (*LABELS, *AGE_BANDS) if m in ctx.measures]
     totals = rolling_12_months(ctx.monthly, counts, months=ctx.window)
     totals = totals[totals["period"] == ctx.last]
+    if totals.empty:  # no measure has every month of the window: no totals, no rates
+        return totals
     if ctx.audience == "publication":
         totals = _suppress_window_bands(ctx, totals)
-    parts = [totals]
-    if not totals.empty:
-        parts += [funnel_rates(totals, suffix=suffix), age_profile(totals, suffix=suffix)]
+    parts = [totals, funnel_rates(totals, suffix=suffix), age_profile(totals, suffix=suffix)]
     return pd.concat([p for p in parts if not p.empty], ignore_index=True)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -284,17 +285,54 @@ def build_pack(
     )
 
 
-def check_target(target: tuple[float, int], period: int) -> tuple[float, int]:
-    """A target of children looked after in a later year, as ``(value, year)``."""
-    value, year = target
-    if not value >= 0:
-        raise ParameterError(f"target value {value:g} is not a number of children (0 or more)")
-    if int(year) != year or not period < int(year) <= period + 20:
+def check_target(target: tuple[object, object], period: int) -> tuple[float, int]:
+    """A target of children looked after in a later year, as ``(value, year)``.
+
+    The value must be a whole number of children, 0 or more; the year a whole year after the
+    pack's and within 20 years of it. Infinity and NaN are neither.
+    """
+    value, year = (_number(v) for v in target)
+    if not (math.isfinite(value) and value >= 0 and value == int(value)):
         raise ParameterError(
-            f"target year {year:g} is not a whole year after the pack's ({period}) and within "
-            "20 years"
+            f"target value {_show(target[0])} is not a whole number of children (0 or more)"
+        )
+    if not (math.isfinite(year) and year == int(year) and period < int(year) <= period + 20):
+        raise ParameterError(
+            f"target year {_show(target[1])} is not a whole year after the pack's ({period}) "
+            "and within 20 years"
         )
     return float(value), int(year)
+
+
+def _number(value: object) -> float:
+    """``value`` as a float (NaN for anything that is not a number: a word, true/false)."""
+    if isinstance(value, bool) or value is None:
+        return math.nan
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _show(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else repr(value)
+
+
+def check_pack_parameters(parameters: dict[str, object], period: int) -> None:
+    """The evidence pack's own parameters, checked before any kernel starts: a target needs
+    both ``target_value`` and ``target_year`` (see :func:`check_target`) and ``local_data``
+    must be a readable file of tidy rows."""
+    value, year = parameters.get("target_value"), parameters.get("target_year")
+    if value is not None or year is not None:
+        if value is None or year is None:
+            raise ParameterError("a target needs both target_value and target_year")
+        check_target((value, year), period)
+    local = parameters.get("local_data")
+    if local is not None:
+        path = Path(str(local)).expanduser()
+        if not path.is_file():
+            raise ParameterError(f"local data file {path} does not exist (expected a CSV file)")
+        load_tidy(local=path.resolve())  # a bad file fails here, naming its row and column
 
 
 def pack_title(place: str, period: str) -> str:

@@ -206,6 +206,15 @@ def read_local(path: Path) -> pd.DataFrame:
 
     label = Path(path).name
     frame = read_csv(Path(path), label=label)
+    twice = [c for c in COLUMNS if f"{c}.1" in frame.columns]  # read_csv numbers repeats
+    if twice:
+        raise DataError(
+            "a column appears twice",
+            file=label,
+            row=1,
+            column=twice[0],
+            expected="each column once, as `cscanalysis data export` writes them",
+        )
     require_columns(frame, COLUMNS, file=label)
     lines = frame[LINE].to_numpy()
     rows = frame[COLUMNS].copy()

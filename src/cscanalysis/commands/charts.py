@@ -25,11 +25,12 @@ def run(args: argparse.Namespace) -> int:
     from cscanalysis.councils import load_register
     from cscanalysis.store import load_tidy
 
+    out = Path(args.out)
     ctx = evidence.prepare(
         load_tidy(), load_register(), args.council, args.period, audience=args.audience
     )
+    out.mkdir(parents=True, exist_ok=True)  # a folder that cannot be made fails before drawing
     charts = evidence.pack_charts(ctx, evidence.headline_table(ctx), evidence.outlook(ctx))
-    out = Path(args.out)
     number = 0
     for section in evidence.CHART_SECTIONS:
         for chart in charts[section]:

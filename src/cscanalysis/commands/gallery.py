@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 
@@ -14,7 +15,17 @@ def add(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cscanalysis.errors import ParameterError
     from cscanalysis.gallery import build_gallery
 
-    print(build_gallery(Path(args.out) / str(args.period)))
+    period = str(args.period).strip()
+    if not re.fullmatch(r"\d{4}", period):
+        raise ParameterError(f"--period must be a reporting year such as 2023, not {period!r}")
+    folder = Path(args.out) / period
+    if not folder.is_dir():
+        raise ParameterError(
+            f"no packs for {period} in {args.out}: expected the folder {folder} that "
+            "`cscanalysis packs` writes"
+        )
+    print(build_gallery(folder))
     return 0

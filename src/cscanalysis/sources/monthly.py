@@ -15,6 +15,7 @@ for the measures in ``MEASURE_ALIASES``), a blank (not recorded: NaN) or a publi
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -256,10 +257,11 @@ def tidy_monthly(
                 value=show(cells[stray[0]]),
                 expected=f"values only under the {len(headers)} headed columns",
             )
+        month_rows = []
         for i, mid in measures.items():
             cell = cells[i] if i < len(cells) else ""
             value, flag = _count(cell, measure=mid, file=file, row=number, column=headers[i])
-            out.append(
+            month_rows.append(
                 {
                     "council_code": council_code,
                     "council_name": council_name,
@@ -270,9 +272,53 @@ def tidy_monthly(
                     "source": f"council monthly extract {file}",
                 }
             )
+        if measures and all(math.isnan(r["value"]) and not r["flag"] for r in month_rows):
+            raise DataError(
+                "the month has no figures",
+                file=file,
+                row=number,
+                column=month_header,
+                value=show(raw_month),
+                expected="a figure (or a symbol such as c) for the month, or no row for a month "
+                "not yet reported at the end of the extract",
+            )
+        out.extend(month_rows)
+    check_months(first_seen, file=file, column=month_header)
     table = pd.DataFrame(out, columns=TIDY_COLUMNS)
     table["value"] = table["value"].astype(float)
     return table.sort_values(["period"], kind="stable").reset_index(drop=True)
+
+
+def check_months(months: Iterable[str], *, file: str, column: str) -> None:
+    """Raise :class:`DataError` naming the months missing between the first and the last."""
+    present = sorted(set(months))
+    if not present:
+        return
+    missing = [m for m in month_range(present[0], present[-1]) if m not in set(present)]
+    if missing:
+        labels = [month_name(m) for m in missing]
+        listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        raise DataError(
+            f"{'a month is' if len(missing) == 1 else f'{len(missing)} months are'} missing: "
+            f"{listed}",
+            file=file,
+            column=column,
+            value=", ".join(missing),
+            expected=f"a row for every month from {month_name(present[0])} to "
+            f"{month_name(present[-1])}",
+        )
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` (``2016-08``), both included."""
+    start = int(first[:4]) * 12 + int(first[5:7]) - 1
+    end = int(last[:4]) * 12 + int(last[5:7]) - 1
+    return [f"{o // 12}-{o % 12 + 1:02d}" for o in range(start, end + 1)]
+
+
+def month_name(period: str) -> str:
+    """``2016-12`` -> ``Dec 2016``."""
+    return f"{calendar.month_abbr[int(period[5:7])]} {period[:4]}"
 
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")

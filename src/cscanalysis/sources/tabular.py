@@ -73,7 +73,31 @@ def csv_rows(path: Path, *, label: str) -> list[Row]:
         if any(field.strip() for field in record):
             rows.append((start, list(record)))
         start = reader.line_num + 1
+    if rows:
+        check_delimiter(rows[0], label=label)
     return rows
+
+
+DELIMITERS = {";": "semicolons (';')", "\t": "tabs", "|": "vertical bars ('|')"}
+
+
+def check_delimiter(header: Row, *, label: str) -> None:
+    """Raise :class:`DataError` when a header read with commas is one cell split by another
+    delimiter (a CSV saved with semicolons, as Excel does in many European locales, or tabs)."""
+    number, cells = header
+    filled = [str(c) for c in cells if str(c).strip()]
+    if len(filled) != 1:
+        return
+    for delimiter, name in DELIMITERS.items():
+        if filled[0].count(delimiter) >= 1:
+            raise DataError(
+                f"the columns are separated by {name}, not commas",
+                file=label,
+                row=number,
+                value=filled[0],
+                expected="a CSV file with commas between the columns (save it again as "
+                "'CSV UTF-8 (comma delimited)')",
+            )
 
 
 def xlsx_rows(path: Path, *, sheet: str | int, label: str) -> list[Row]:

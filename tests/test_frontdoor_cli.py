@@ -106,3 +106,21 @@ def test_no_front_door_measures(tmp_path, capsys):
     code, err, _ = _run(tmp_path, ["Month,Apples", "Aug-16,3"], capsys)
     assert code == 2
     assert "none of the front-door measures" in err and "apples" in err
+
+
+def test_an_unknown_audience_is_refused_before_any_kernel(tmp_path, capsys):
+    code, err, out = _run(tmp_path, [HEADER, AUG, SEP, OCT], capsys, "--audience", "press")
+    assert code == 2
+    assert "--audience" in err and "press" in err
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_an_internal_front_door_pack_is_stamped_and_keeps_small_counts(tmp_path, capsys):
+    small = "Nov-16,1850,412,4"  # 4 section 47 enquiries: suppressed for publication
+    code, err, out = _run(
+        tmp_path, [HEADER, AUG, SEP, OCT, small], capsys, "--audience", "internal"
+    )
+    assert code == 0, err
+    page = next(out.glob("front_door/*/index.html")).read_text(encoding="utf-8")
+    assert "Not for publication" in page

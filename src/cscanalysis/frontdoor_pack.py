@@ -176,8 +176,8 @@ def banner(ctx: FrontDoorContext) -> str:
             "would give one away."
         )
     return (
-        f"Built from {ctx.place}'s own monthly extract, not from published statistics: small "
-        "numbers are not suppressed, so check them before publishing."
+        f"Not for publication: built from {ctx.place}'s own monthly extract, not from published "
+        "statistics, and small numbers are not suppressed."
     )
 
 

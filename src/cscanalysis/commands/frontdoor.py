@@ -29,6 +29,13 @@ def add(commands: argparse._SubParsersAction) -> None:
         "--horizon", type=int, default=6, help="months to forecast ahead (default 6, at most 24)"
     )
     parser.add_argument(
+        "--audience",
+        choices=("publication", "internal"),
+        default="publication",
+        help="publication (default): counts from 1 to 5 are suppressed; internal: they are not "
+        "and the pack is stamped 'Not for publication'",
+    )
+    parser.add_argument(
         "--source",
         default="",
         help="source line for the charts (default: the files' names, or the citation of the "
@@ -58,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         place=council.short_name,
         source=source,
         horizon=args.horizon,
+        audience=args.audience,
     )
     final = Path(args.out) / "front_door" / council.code
     seconds = publish_notebook(
@@ -67,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
             "council": council.code,
             "forecast_horizon": args.horizon,
             "source": source,
+            "audience": args.audience,
         },
         final,
         title=pack.title(ctx)[0],

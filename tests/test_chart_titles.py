@@ -76,3 +76,20 @@ def test_clause_only_names_values_beyond_both_ends(shift):
     values = [shift + v for v in (5, 1, 9, 3, 5)]
     out = charts.range_clause(YEARS[:5], values, shift + 5, shift + 5)
     assert "highest" in out and "lowest" in out
+
+
+def test_range_clause_writes_money_as_money():
+    from cscanalysis.charts import range_clause
+    from cscanalysis.measures import MEASURES
+
+    # Isles of Scilly, spending per child aged 0 to 17: 1,124 (2018-19) ... 635 (2021-22) ...
+    # 1,238 (2022-23): the low point lies below both ends
+    clause = range_clause(
+        ["2018-19", "2021-22", "2022-23"],
+        [1124.0, 635.0, 1238.0],
+        1124.0,
+        1238.0,
+        0,
+        MEASURES["spend_children_services_per_child"],
+    )
+    assert clause == " (lowest: £635 in 2021-22)"

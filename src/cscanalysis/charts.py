@@ -290,7 +290,12 @@ def movement(first: float, last: float) -> str:
 
 
 def range_clause(
-    periods: Sequence[str], values: Sequence[float], first: float, last: float, places: int = 0
+    periods: Sequence[str],
+    values: Sequence[float],
+    first: float,
+    last: float,
+    places: int = 0,
+    measure: Measure | None = None,
 ) -> str:
     """The whole range drawn, where a title's two end points would hide it.
 
@@ -312,6 +317,7 @@ def range_clause(
         at = ok[np.flatnonzero(y[ok] == value)[-1]]
         shown = show(value, places=places)
         if beyond(value) and shown not in {show(first, places=places), show(last, places=places)}:
+            shown = figure_text(value, measure) if measure else shown  # money as £1,124
             parts.append(f"{word}: {shown} in {period_label(str(periods[at]))}")
     return f" ({'; '.join(parts)})" if parts else ""
 
@@ -380,6 +386,7 @@ def trend_line(
             float(first["council"]),
             float(last["council"]),
             measure.places,
+            measure,
         )
         england_last = frame.loc[frame["period"] == last["period"], "england"].iloc[0]
         alt = f"Line chart: {title}"

@@ -538,6 +538,13 @@ FORECAST = [
     case("forecast-horizon-0", [*FC, "--horizon", "0", "--out", "{tmp}/f.csv"], "horizon", "0"),
     case("forecast-horizon-negative", [*FC, "--horizon", "-3", "--out", "{tmp}/f.csv"], "-3"),
     case(
+        "forecast-horizon-1000",
+        [*FC, "--horizon", "1000", "--out", "{tmp}/f.csv"],
+        "horizon",
+        "1000",
+        "1 to 10",
+    ),
+    case(
         "forecast-until-1900",
         ["forecast", "--measure", "cla_31_march", "--until", "1900", "--out", "{tmp}/f.csv"],
         "1900",

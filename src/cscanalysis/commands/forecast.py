@@ -45,7 +45,7 @@ def add(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--until", type=int, required=True, help="use data up to and including this reporting year"
     )
-    parser.add_argument("--horizon", type=int, default=2, help="years ahead (default 2)")
+    parser.add_argument("--horizon", type=int, default=2, help="years ahead, 1 to 10 (default 2)")
     parser.add_argument("--council", help="only this council (name, code or DfE number)")
     parser.add_argument("--out", required=True, help="CSV file to write")
     parser.add_argument(
@@ -64,8 +64,11 @@ def run(args: argparse.Namespace) -> int:
     from cscanalysis.safe_export import write_csv
     from cscanalysis.store import load_tidy
 
-    if args.horizon < 1:
-        raise ParameterError(f"--horizon must be 1 or more, not {args.horizon}")
+    if not 1 <= args.horizon <= 10:
+        raise ParameterError(
+            f"--horizon must be 1 to 10 years: backtests cover at most a few years ahead, "
+            f"not {args.horizon}"
+        )
     register = load_register()
     table = forecast_table(
         load_tidy(), register, args.measure, args.until, args.horizon, audience=args.audience

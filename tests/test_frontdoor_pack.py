@@ -363,3 +363,20 @@ def test_small_age_band_totals_over_the_window_are_suppressed_so_none_can_be_wor
     assert ranges[(0, bands[0])] == (1, 5) and ranges[(0, bands[1])] == (41, 45)
     internal = _prepare(monthly, audience="internal")
     assert pack.window_totals(internal).set_index("measure").loc[bands[0], "value"] == 5
+
+
+def test_a_hidden_month_of_entrants_hides_the_window_age_bands():
+    # Oct-16 entrants set to 4 (c). The 12-month age bands add up to the window's entrants
+    # whose band was recorded; with the other 11 months shown (272 in the reviewer's copy),
+    # 276 - 272 = 4 would give the hidden month back. So every band's total is hidden.
+    monthly = _with(_bristol_monthly(), "2016-10", "cla_starts", 4)
+    ctx = _prepare(monthly)
+    assert pack.monthly_table(ctx).set_index("Month").loc["Oct 2016"].isin(["c"]).any()
+    totals = pack.window_totals(ctx).set_index("measure")
+    bands = [f"{b}_rolling_12m" for b in pack.AGE_LABELS]
+    assert totals.loc[bands, "flag"].eq("c").all() and totals.loc[bands, "value"].isna().all()
+    assert pack.age_chart(ctx) is None
+    assert "whose age band was recorded" not in " ".join(pack.key_facts(ctx))
+    internal = _prepare(monthly, audience="internal")
+    assert internal.monthly is not None
+    assert pack.window_totals(internal).set_index("measure").loc[bands, "value"].notna().all()

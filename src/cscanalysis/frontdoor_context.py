@@ -241,6 +241,10 @@ def _suppress_window_bands(ctx: FrontDoorContext, totals: pd.DataFrame) -> pd.Da
     table["total"] = table[bands].sum(axis=1)
     done = suppress_counts(table, value_cols=bands, total_col="total", threshold=ctx.threshold)
     hidden = [b for b in bands if done.flags[b].iloc[0] == SUPPRESSED]
+    if _window_has_hidden_starts(ctx):
+        # The bands add up to the window's entrants: with the other months shown, their sum
+        # would give a suppressed month's starts back.
+        hidden = bands
     if not hidden:
         return totals
     out = totals.copy()
@@ -248,6 +252,17 @@ def _suppress_window_bands(ctx: FrontDoorContext, totals: pd.DataFrame) -> pd.Da
     out.loc[rows, "value"] = np.nan
     out.loc[rows, "flag"] = SUPPRESSED
     return out
+
+
+def _window_has_hidden_starts(ctx: FrontDoorContext) -> bool:
+    """True when a month of the summary window has its children entering care suppressed."""
+    first = shift_month(ctx.last, -(ctx.window - 1))
+    rows = ctx.monthly[
+        (ctx.monthly["measure"] == "cla_starts")
+        & (ctx.monthly["period"] >= first)
+        & (ctx.monthly["period"] <= ctx.last)
+    ]
+    return bool((rows["flag"] == SUPPRESSED).any())
 
 
 def month_label(period: str) -> str:

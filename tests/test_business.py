@@ -505,3 +505,22 @@ def test_yearly_money_is_whole_pounds(bc):
     values = bc.yearly[["investment", "gross_savings", "net_position"]].to_numpy()
     assert np.array_equal(values, np.round(values)) and not math.isnan(values.sum())
     assert isinstance(bc.case, pd.DataFrame)
+
+
+def test_case_with_savings_and_no_spending(tmp_path):
+    # No capital, one-off or ongoing cost: nothing to pay back; 200 + 300 = £500,000 saved.
+    path = tmp_path / "case.csv"
+    path.write_text(
+        "year,item,kind,amount,unit\n"
+        "2024-25,Saving,saving,200,thousands\n"
+        "2025-26,Saving,saving,300,thousands\n"
+    )
+    bc = business.assemble(read_case(path), council="Testshire")
+    c = business.cumulative_chart(bc.yearly, bc.summary, place="Testshire", source="test")
+    try:
+        assert c.title == (
+            "Savings cover the spending from the start; the cumulative net saving reaches "
+            "£500,000 by 2025-26"
+        )
+    finally:
+        c.close()

@@ -206,15 +206,15 @@ def cumulative_chart(
     axes.set_ylabel(unit)
     axes.grid(axis="x", visible=False)
     last = years[-1]
-    if crossing is None:
-        title = (
-            f"The cumulative net saving is still {money(cumulative[-1])} at the end of {last}: "
-            "the case does not pay back within its years"
-        )
-    elif summary.spend_start_year is None:
+    if summary.spend_start_year is None:
         title = (
             f"Savings cover the spending from the start; the cumulative net saving reaches "
             f"{money(cumulative[-1])} by {last}"
+        )
+    elif crossing is None:
+        title = (
+            f"The cumulative net saving is still {money(cumulative[-1])} at the end of {last}: "
+            "the case does not pay back within its years"
         )
     else:
         title = (

@@ -128,6 +128,7 @@ def write_together(files: dict[Path, bytes]) -> None:
     :class:`~cscanalysis.errors.ParameterError` naming the path and the reason.
     """
     from cscanalysis.errors import ParameterError
+    from cscanalysis.safe_export import umask
 
     temps: dict[Path, str] = {}
     path = next(iter(files))
@@ -143,7 +144,9 @@ def write_together(files: dict[Path, bytes]) -> None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(temps[path], path.stat().st_mode & 0o7777 if path.exists() else 0o644)
+            os.chmod(
+                temps[path], path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~umask()
+            )
         for path, temp in temps.items():
             os.replace(temp, path)
     except OSError as error:

@@ -234,3 +234,19 @@ def test_audit_reads_the_pages_chart_tables_when_there_are_no_chart_files(tmp_pa
         ("cla_31_march_other", 1, 1),
     }
     assert all(f.where == "the page's table 'Placements'" for f in findings)
+
+
+def test_an_audit_finding_reads_as_one_plain_line():
+    from cscanalysis.disclosure_audit import Finding
+
+    read_back = Finding(
+        "cla_starts", "2025", float("nan"), float("nan"), "its rate is shown", "a.csv"
+    )
+    assert (
+        str(read_back)
+        == "cla_starts 2025 (shown as c in a.csv) can be read back: its rate is shown"
+    )
+    pinned = Finding("cla_31_march_other", "2022", 1, 1, "690 - 688 - 0 - 1", "placements.csv")
+    assert str(pinned).startswith("cla_31_march_other 2022 (shown as c in placements.csv) is 1: ")
+    ranged = Finding("x", "2022", 1, 2, "bounds", "b.csv")
+    assert "is 1 to 2: bounds" in str(ranged)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -102,8 +103,11 @@ class Finding:
     where: str
 
     def __str__(self) -> str:
+        where = f"{self.measure} {self.period} (shown as c in {self.where})"
+        if math.isnan(self.low) or math.isnan(self.high):  # read back, e.g. from a rate
+            return f"{where} can be read back: {self.how}"
         span = f"{self.low:g}" if self.low == self.high else f"{self.low:g} to {self.high:g}"
-        return f"{self.measure} {self.period} (shown as c in {self.where}) is {span}: {self.how}"
+        return f"{where} is {span}: {self.how}"
 
 
 # --------------------------------------------------------------------------- reading a pack

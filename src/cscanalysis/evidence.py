@@ -666,12 +666,16 @@ def spending_table(ctx: PackContext) -> pd.DataFrame:
     rows = []
     for measure_id in SPENDING:
         meta = MEASURES[measure_id]
+        if not _has_row(ctx, measure_id, year):
+            continue  # e.g. RO3's lines, bundled for 2024-25 only
         value, flag = _value(ctx, ctx.code, measure_id, year)
         previous, previous_flag = _value(ctx, ctx.code, measure_id, before)
         row = {
             "Measure": f"{meta.label} ({meta.unit})",
             f"{ctx.place} {year}": fmt_money(value, flag=flag),
-            before: fmt_money(previous, flag=previous_flag),
+            before: fmt_money(previous, flag=previous_flag)
+            if _has_row(ctx, measure_id, before)
+            else "",
             "Change": _money_change(value, previous),
             "Neighbours (mean)": "",
             "England": "",
@@ -686,11 +690,16 @@ def spending_table(ctx: PackContext) -> pd.DataFrame:
             pos = benchmark.position(ctx.tidy, ctx.code, measure_id, year, ctx.register)
             if np.isfinite(pos["rank"]):
                 row["Rank (1 = lowest)"] = f"{int(pos['rank'])} of {int(pos['of'])}"
-        elif measure_id != "spend_uasc":
+        elif _has_row(ctx, measure_id, year, ENGLAND_CODE):
             england, england_flag = _value(ctx, ENGLAND_CODE, measure_id, year)
             row["England"] = fmt_money(england, flag=england_flag)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _has_row(ctx: PackContext, measure: str, period: str, code: str | None = None) -> bool:
+    """True when the table has a row (a figure or a symbol) for the council, or ``code``."""
+    return period in benchmark.council_rows(ctx.tidy, measure, code or ctx.code).index
 
 
 def _money_change(value: float, previous: float) -> str:

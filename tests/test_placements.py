@@ -113,3 +113,16 @@ def test_an_abolished_council_gets_no_forecast_past_its_abolition(tidy, register
     assert found.status == "ended" and found.forecast.empty
     text = " ".join(evidence.outlook_facts(ctx, found))
     assert "Cumberland and Westmorland and Furness" in text and "past 2023" in text
+
+
+def test_a_renamed_breakdown_is_an_error_not_a_lost_measure(raw_copy):
+    import pytest
+
+    from cscanalysis.errors import DataError
+
+    path = raw_copy / STABILITY
+    text = path.read_bytes().decode("utf-8-sig")
+    path.write_text(text.replace("With 3 or more placements during the year", "Three or more"))
+    with pytest.raises(DataError) as caught:
+        read_placements(raw_copy)
+    assert caught.value.file == STABILITY and "cla_3_plus_placements" in str(caught.value)

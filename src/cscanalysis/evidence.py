@@ -815,12 +815,12 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
     if found.status == "ended":
         return [f"No forecast: {found.note}."]
     if found.status != "ok" or found.forecast.empty:
-        return [f"No forecast: {found.status} ({found.note}).", *successor_history(ctx)]
+        return [f"No forecast: {found.status} ({found.note})."]
     facts = [
         outlook_words.forecast_sentence(found, ctx.place),
         outlook_words.method_sentence(found) + " " + track_record(found),
     ]
-    facts += successor_history(ctx)
+    facts += successor_history(ctx, found)
     if found.calibrated:
         facts.append(
             "The intervals were scaled so that, in the last three years tested, 80% intervals "
@@ -841,12 +841,13 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
     return facts
 
 
-def successor_history(ctx: PackContext) -> list[str]:
+def successor_history(ctx: PackContext, found: Outlook) -> list[str]:
     """How a council formed by a reorganisation is forecast: from its own figures only."""
     council = ctx.council
     if not council.predecessors or council.first_year is None:
         return []
-    years = int(ctx.period) - council.first_year + 1
+    history = found.history
+    years = int(np.isfinite(history[history.index >= council.first_year]).sum())
     names = [ctx.register.name(c) for c in council.predecessors]
     before = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return [

@@ -555,15 +555,24 @@ def _discard(paths, folders: list[Path]) -> None:
 # --------------------------------------------------------------------------- the command
 
 
-def current_tidy() -> pd.DataFrame:
-    """The tidy table of the files as they are, from the cache if it is there (nothing written)."""
+def _is_project_raw(raw: Path) -> bool:
+    """True when ``raw`` is the project's own ``data/raw`` (the one the table cache is for)."""
+    from cscanalysis.paths import raw_dir
+
+    return raw.resolve() == raw_dir().resolve()
+
+
+def current_tidy(raw: Path) -> pd.DataFrame:
+    """The tidy table of the files in ``raw`` as they are (the project's from its cache if it is
+    there); nothing is written."""
     from cscanalysis.paths import cache_dir
     from cscanalysis.store import build_tidy, inputs_key
 
-    cached = cache_dir() / f"tidy-{inputs_key()}.parquet"
-    if cached.exists():
-        return pd.read_parquet(cached).astype({"value": float})
-    return build_tidy()
+    if _is_project_raw(raw):
+        cached = cache_dir() / f"tidy-{inputs_key()}.parquet"
+        if cached.exists():
+            return pd.read_parquet(cached).astype({"value": float})
+    return build_tidy(raw)
 
 
 def update(
@@ -589,7 +598,7 @@ def update(
         raise UpdateError(f"two data sets would write the same file; {NOTHING_CHANGED}")
     if not changed:
         return report
-    old = current_tidy()
+    old = current_tidy(raw)
     with tempfile.TemporaryDirectory(prefix="cscanalysis-update-") as work:
         tree = overlay(raw, changed, Path(work))
         try:
@@ -615,7 +624,8 @@ def update(
     commit(raw, files)
     report.written = paths
     try:
-        load_tidy(rebuild=True)
+        if _is_project_raw(raw):  # another folder has no cache to refresh
+            load_tidy(rebuild=True)
     except OSError as error:  # the files are in and logged; only the cache could not be written
         report.cache_error = _describe(error)
     return report

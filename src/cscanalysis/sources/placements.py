@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cscanalysis.errors import DataError
 from cscanalysis.sources.ees import read_ees
 from cscanalysis.sources.published import Release, tidy_rows
 
@@ -72,6 +73,13 @@ def _rows(
 ) -> pd.DataFrame:
     group = frame[mask]
     count_measure, percent_measure = measures
+    if group.empty:  # DfE renamed a group or breakdown: say so rather than lose the measure
+        raise DataError(
+            f"no rows for {count_measure}",
+            file=file,
+            expected="the group and breakdown this reader looks for (see cscanalysis.sources."
+            "placements)",
+        )
     columns = {count: count_measure} | ({percent: percent_measure} if percent_measure else {})
     return tidy_rows(
         group,

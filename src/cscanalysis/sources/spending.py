@@ -4,7 +4,8 @@ Periods are financial years (``2024-25``); values are gross expenditure in nomin
 returned by councils (no inflation adjustment). Three publications, each for the years it
 covers:
 
-* the S251 outturn files, 2008-09 to 2013-14 (``expenditure/s251_outturn/``), whole pounds;
+* the S251 outturn files, 2008-09 to 2013-14 (``expenditure/s251_outturn/``), pounds (2009-10
+  and 2010-11 carry pence);
 * LAIT's S251 indicators, 2016-17 to 2024-25 outturn (``lait/bds_long_0.parquet``, the years
   marked ``(OT)``), whole pounds, ``-`` for missing or suppressed;
 * RO3 2024-25 (``expenditure/revenue_outturn/``), in thousands of pounds, for the lines LAIT
@@ -31,6 +32,7 @@ from cscanalysis.sources.published import (
     LINE,
     Release,
     area_codes,
+    at_line,
     pick_column,
     read_csv,
     tidy_rows,
@@ -137,17 +139,21 @@ def _codes(frame: pd.DataFrame, *, number: str, file: str) -> pd.Series:
 def read_lait_spending(raw: Path) -> pd.DataFrame:
     """S251 outturn indicators from LAIT (years ``YYYY-YY (OT)``), whole pounds."""
     frame = pd.read_parquet(raw / LAIT, columns=["Short Desc", "Years", "Values", "LA Number"])
+    # The parquet has no lines: a record is named by its position, counted as a CSV's would be.
+    frame[LINE] = np.arange(2, len(frame) + 2)
     frame = frame[frame["Short Desc"].isin(LAIT_MEASURES)]
     years = frame["Years"].astype(str).str.strip()
     outturn = years.str.fullmatch(r"\d{4}-\d{2} \(OT\)")
     frame = frame[outturn].assign(period=years[outturn].str[:7]).reset_index(drop=True)
-    frame[LINE] = frame.index + 2  # the parquet has no lines: name the record by its position
     number = frame["LA Number"].map(lambda n: "" if pd.isna(n) else str(int(n)))
     frame = frame.assign(number=number)
     register = load_register()
-    codes = register.canonical_codes(
-        pd.Series([""] * len(frame)), numbers=frame["number"], file=LAIT, first_row=2
-    )
+    try:
+        codes = register.canonical_codes(
+            pd.Series([""] * len(frame)), numbers=frame["number"], file=LAIT, first_row=0
+        )
+    except DataError as error:
+        raise at_line(error, frame) from None
     release = Release("DfE LAIT, Section 251 outturn indicators", 2025.5)
     parts = []
     for short, measure in LAIT_MEASURES.items():

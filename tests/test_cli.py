@@ -132,3 +132,23 @@ def test_an_input_inside_the_output_folder_is_read_not_written(tmp_path):
     assert os_error_message(denied, outputs=[tmp_path], inputs=[case]) == (
         f"cannot read {case}: permission denied"
     )
+
+
+def test_a_closed_pipe_exits_as_a_shell_reports_sigpipe(monkeypatch, capsys):
+    import cscanalysis.cli as cli
+
+    def gone(_args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "parser", lambda: _parser_running(gone))
+    assert cli.main(["councils"]) == 141
+    assert capsys.readouterr().err == ""
+
+
+def _parser_running(run):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command")
+    parser.set_defaults(run=run)
+    return parser

@@ -3,8 +3,9 @@
 Every way a command can fail ends here as one line on standard error, never a traceback:
 ``cscanalysis: error: ...`` with exit status 2 for a bad input, option or path (the package's
 own errors, operating-system errors such as an output folder that cannot be written, and
-mistakes in the options), 130 for Ctrl-C, and 1 with ``internal error`` for anything else (a
-bug: set ``CSCANALYSIS_TRACEBACK=1`` to see where it happened).
+mistakes in the options), 130 for Ctrl-C, 141 when the reader of a pipe has gone (``| head``,
+as a shell reports SIGPIPE), and 1 with ``internal error`` for anything else (a bug: set
+``CSCANALYSIS_TRACEBACK=1`` to see where it happened).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from cscanalysis.errors import CSCAnalysisError, one_line, os_error_message
 BAD_INPUT = 2
 INTERNAL = 1
 INTERRUPTED = 130
+CLOSED_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a reader that went away
 # Options that name files or folders a command writes, and ones it reads.
-OUTPUT_OPTIONS = ("out",)
+OUTPUT_OPTIONS = ("out", "changes")
 INPUT_OPTIONS = (
     "input",
+    "risk_matrix",
     "case",
     "kpis",
     "risks",
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return INTERRUPTED
     except BrokenPipeError:  # e.g. `cscanalysis councils | head`: the reader has gone
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (Python's advice for a closed pipe)
-        return INTERNAL
+        return CLOSED_PIPE
     except Exception as error:
         if os.environ.get("CSCANALYSIS_TRACEBACK") and not isinstance(
             error, UsageError | CSCAnalysisError

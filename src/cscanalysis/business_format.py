@@ -19,7 +19,6 @@ __all__ = [
     "payback_facts",
     "period_span",
     "pounds",
-    "spending_start",
     "years_text",
 ]
 
@@ -45,11 +44,6 @@ def years_text(value: float) -> str:
 def first_saving_index(yearly: pd.DataFrame) -> int | None:
     positive = np.flatnonzero(yearly["gross_savings"].to_numpy() > 0)
     return int(positive[0]) if len(positive) else None
-
-
-def spending_start(yearly: pd.DataFrame) -> int:
-    spending = np.flatnonzero(yearly["investment"].to_numpy() > 0)
-    return int(spending[0]) if len(spending) else 0
 
 
 def horizon_end(yearly: pd.DataFrame, years: int) -> int | None:

@@ -375,6 +375,8 @@ def trend_line(
     if len(own):
         first, last = own.iloc[0], own.iloc[-1]
         unit = unit_suffix(measure)
+        if unit.strip() and unit.strip() in noun:  # "spending per child looked after": said
+            unit = ""
         title = (
             f"{place}'s {noun} {movement(first['council'], last['council'])} from "
             f"{figure_text(first['council'], measure)} to "

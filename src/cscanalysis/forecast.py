@@ -722,11 +722,6 @@ def _blend(base: ModelFn, weight: float) -> ModelFn:
 BLEND_SEPARATOR = "@"
 
 
-def blend_name(base: str, weight: float) -> str:
-    """Name of the blend of ``base`` with naive: ``"reversion_pooled@0.5"``."""
-    return f"{base}{BLEND_SEPARATOR}{weight:g}"
-
-
 @dataclass(frozen=True)
 class ModelSpec:
     """A forecasting model: its function and the points it needs by default and at least.

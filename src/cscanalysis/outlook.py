@@ -251,8 +251,6 @@ def track_record(outlook: Outlook) -> str:
 # words: the forecast and the flows-held projection are two different things, named apart
 # --------------------------------------------------------------------------------------
 
-FORECAST_NAME = "forecast"
-
 
 def flows_held_name(year: int) -> str:
     """The what-ifs' starting line: not a forecast."""
@@ -293,7 +291,7 @@ def flows_sentence(outlook: Outlook, place: str) -> str | None:
     end = outlook.forecast.iloc[-1]
     steps = int(end["period"]) - year
     held = f["stock"] + steps * net
-    change = "no change" if net == 0 else f"{'+' if net > 0 else '-'}{fmt_number(abs(net), dp=0)}"
+    change = "no change" if net == 0 else f"{'+' if net > 0 else '−'}{fmt_number(abs(net), dp=0)}"
     return (
         f"The what-ifs start from a different line: {flows_held_name(year)} "
         f"({fmt_number(f['starts'], dp=0)} started and {fmt_number(f['ceased'], dp=0)} ceased "

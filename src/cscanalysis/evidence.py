@@ -771,19 +771,19 @@ def outlook(
     if last is not None and last <= int(ctx.period):
         successors = " and ".join(ctx.register.name(c) for c in ctx.council.successors)
         return Outlook(
-            "cla_31_march",
-            pd.Series(dtype=float),
-            pd.DataFrame(),
-            "",
-            "",
-            "ended",
-            f"{ctx.council.name} was replaced"
+            measure="cla_31_march",
+            history=pd.Series(dtype=float),
+            forecast=pd.DataFrame(),
+            model="",
+            model_description="",
+            status="ended",
+            note=f"{ctx.council.name} was replaced"
             + (f" by {successors}" if successors else "")
             + f" after the year ending 31 March {last}, so nothing is forecast past {last}",
-            False,
-            np.nan,
-            0,
-            np.nan,
+            calibrated=False,
+            backtest_mape=np.nan,
+            backtest_n=0,
+            coverage80=np.nan,
         )
     return build_outlook(
         ctx.tidy,

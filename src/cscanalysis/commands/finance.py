@@ -46,16 +46,15 @@ def run(args: argparse.Namespace) -> int:
     from cscanalysis.sources.casefiles import read_case
 
     rate = business.check_discount_rate(args.discount_rate)
-    business.case_years(args.years)  # a bad value stops before the case is read
+    years = business.case_years(args.years)  # a bad value stops before the case is read
     case = read_case(Path(args.case), savings_basis=args.savings_basis)
-    years = business.case_years(args.years)
     summary, yearly = summarise_case(case, discount_rate=rate, extend_to_years=years)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)  # an unwritable folder fails before anything prints
     for line in business.summary_lines(
         summary, yearly, source=Path(args.case).name, basis=args.savings_basis
     ):
         print(line)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     written = [
         write_csv(yearly, out / "yearly_position.csv"),
         write_csv(business.finance_summary_data(summary), out / "summary.csv"),

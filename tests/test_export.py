@@ -32,7 +32,7 @@ def tidy_value(tidy, code, measure, period):
 
 def test_every_chart_has_all_its_files(exported):
     stems = sorted(p.stem for p in exported.glob("*.json"))
-    assert len(stems) == 11
+    assert len(stems) == 16
     for stem in stems:
         for suffix in (".png", "-half.png", ".svg"):
             assert (exported / f"{stem}{suffix}").stat().st_size > 10_000
@@ -88,9 +88,10 @@ def test_neighbour_mean_in_csv_is_the_mean_of_the_neighbours(exported, tidy, reg
 def test_counts_csv_keeps_what_was_not_published(exported, tidy):
     rows = {r["period"]: r for r in read_csv(exported / "02-cla-numbers.csv")}
     assert rows["2023"]["Looked after at 31 March (children)"] == "732"
-    # no ceased figure for 2018 in any bundled release: not published, never 0
-    assert tidy_value(tidy, BRISTOL, "cla_ceased", "2018") is None
-    assert rows["2018"]["Ceased (children)"] == "not published"
+    # 2018 ceased from the RY2022 file la_children_who_ceased_during_year.csv: Bristol's
+    # "Age on ceasing, Total" row reads 286
+    assert tidy_value(tidy, BRISTOL, "cla_ceased", "2018").value == 286
+    assert rows["2018"]["Ceased (children)"] == "286"
 
 
 def test_gallery_lists_every_chart_with_escaped_text(exported, tmp_path):
@@ -98,6 +99,6 @@ def test_gallery_lists_every_chart_with_escaped_text(exported, tmp_path):
     (period_dir / BRISTOL).mkdir(parents=True)
     (period_dir / BRISTOL / "charts").symlink_to(exported, target_is_directory=True)
     page = build_gallery(period_dir).read_text()
-    assert page.count("<li>") == 11
+    assert page.count("<li>") == 16
     assert f'src="{BRISTOL}/charts/01-cla-rate.png"' in page
     assert "<script" not in page

@@ -799,8 +799,15 @@ def league_strip(
         title = f"{place} has no published value in {period}, so it is not ranked"
     subtitle = f"{measure.label} ({measure.unit}), all councils, {period}"
     finish(figure, axes, subtitle, source)
-    data = ranked[["council_code", "value", "rank", "quartile"]].rename(
-        columns={"value": f"value ({measure.unit})"}
+    data = pd.DataFrame(
+        {
+            "council": ranked.get("council_name", ranked["council_code"]),
+            "council code": ranked["council_code"],
+            f"{measure.label} ({measure.unit})": ranked["value"].round(measure.places),
+            "rank (1 = lowest)": ranked["rank"].astype(int),
+            "of": ranked["of"].astype(int),
+            "quarter (1 = lowest, 4 = highest)": ranked["quartile"].astype(int),
+        }
     )
     alt = f"Dot chart of {len(ranked)} councils ranked by {measure.label.lower()}: {title}" + (
         f"; England's figure is {show(england, places=measure.places)}."

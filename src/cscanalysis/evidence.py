@@ -488,6 +488,8 @@ def placement_charts(ctx: PackContext) -> list[charts.Chart]:
 
 def league_chart(ctx: PackContext, measure_id: str = "cla_rate_per_10k") -> charts.Chart:
     league = benchmark.league_table(ctx.tidy, measure_id, ctx.period, ctx.register)
+    names = {c.code: c.name for c in ctx.register.councils(int(ctx.period[:4]))}
+    league["council_name"] = [names.get(code, code) for code in league["council_code"]]
     england, _ = _value(ctx, ENGLAND_CODE, measure_id, ctx.period)
     return charts.league_strip(
         league,

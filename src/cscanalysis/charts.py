@@ -110,6 +110,15 @@ class Chart:
         plt.close(self.figure)
 
 
+def in_words(chart: Chart, title: str, sentence: str) -> Chart:
+    """The chart said in words instead of drawn (a series too small or suppressed to show): the
+    page shows ``sentence`` and the data table, not the figure; the files keep the data."""
+    chart.title = title
+    chart.alt = sentence
+    chart.meta["in_words"] = sentence
+    return chart
+
+
 def save(figure: Figure, format: str, **options: object) -> bytes:
     """The figure as PNG or SVG bytes (no software version or date in either).
 

@@ -17,7 +17,7 @@ from cscanalysis import benchmark, charts
 from cscanalysis.councils import ENGLAND_CODE, Council, CouncilRegister
 from cscanalysis.disclosure import SUPPRESSED, suppress_counts, suppress_tidy
 from cscanalysis.errors import ParameterError
-from cscanalysis.fmt import describe_flag, fmt_money
+from cscanalysis.fmt import describe_flag, fmt_money, is_missing
 from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS, S251
 from cscanalysis.metrics import financial_to_reporting_year
 from cscanalysis.outlook import Outlook, build_outlook, track_record
@@ -269,21 +269,25 @@ def key_facts(ctx: PackContext, table: pd.DataFrame) -> list[str]:
     t = table.set_index("measure")
     place, year = ctx.place, ctx.period
 
-    def v(measure: str, column: str = "value") -> str:
+    def v(measure: str, column: str = "value", unit: str = "") -> str:
+        """The figure with ``unit`` after it, or "not published (suppressed)" and no unit."""
         row = t.loc[measure]
         flag = (
             row["flag"]
             if column == "value"
             else (row["previous_flag"] if column == "previous" else "")
         )
-        return charts.show(row[column], flag, places=MEASURES[measure].places)
+        text = charts.show(row[column], flag, places=MEASURES[measure].places)
+        if is_missing(row[column]):
+            return f"not published ({text})" if text != "not published" else text
+        return text + unit
 
     facts = []
     cla = t.loc["cla_31_march"]
     if np.isfinite(cla["value"]):
         text = (
             f"At 31 March {year}, {place} looked after {v('cla_31_march')} children, "
-            f"{v('cla_rate_per_10k')} per 10,000 children, against "
+            f"{v('cla_rate_per_10k', unit=' per 10,000 children')}, against "
             f"{v('cla_rate_per_10k', 'england')} "
             f"in England and {v('cla_rate_per_10k', 'neighbours')} on average among its "
             "statistical neighbours."
@@ -311,23 +315,23 @@ def key_facts(ctx: PackContext, table: pd.DataFrame) -> list[str]:
     if np.isfinite(t.loc["referrals", "value"]):
         facts.append(
             f"In the year to 31 March {year} there were {v('referrals')} referrals to "
-            f"children's social care ({v('referrals_rate_per_10k')} per 10,000 "
+            f"children's social care ({v('referrals_rate_per_10k', unit=' per 10,000')} "
             f"children; England {v('referrals_rate_per_10k', 'england')}); "
-            f"{v('rereferral_pct')}% were re-referrals within 12 months (England "
-            f"{v('rereferral_pct', 'england')}%)."
+            f"re-referrals within 12 months: {v('rereferral_pct', unit='%')} (England "
+            f"{v('rereferral_pct', 'england', '%')})."
         )
     if np.isfinite(t.loc["cpp_31_march", "value"]):
         facts.append(
             f"{v('cpp_31_march')} children were on a child protection plan at 31 March "
-            f"{year}, {v('cpp_rate_per_10k')} per 10,000 children (England "
+            f"{year}, {v('cpp_rate_per_10k', unit=' per 10,000 children')} (England "
             f"{v('cpp_rate_per_10k', 'england')})."
         )
     if np.isfinite(t.loc["sw_caseload", "value"]):
         facts.append(
             f"At 30 September {int(year) - 1}, social workers held on average "
             f"{v('sw_caseload')} cases each (England {v('sw_caseload', 'england')}); "
-            f"the vacancy rate was {v('sw_vacancy_rate')}% (England "
-            f"{v('sw_vacancy_rate', 'england')}%)."
+            f"the vacancy rate was {v('sw_vacancy_rate', unit='%')} (England "
+            f"{v('sw_vacancy_rate', 'england', '%')})."
         )
     return facts
 
@@ -379,7 +383,7 @@ def trend_chart(
     comparison["council_flag"] = comparison["council_flag"].fillna("")
     comparison["neighbours_n"] = comparison["neighbours_n"].fillna(0).astype(int)
     comparison = _trim_to_england_run(comparison.reset_index())
-    return charts.trend_line(
+    chart = charts.trend_line(
         comparison,
         slug=slug,
         place=ctx.place,
@@ -388,6 +392,55 @@ def trend_chart(
         source=source,
         region_name=ctx.region_name,
     )
+    words = too_small_to_chart(
+        ctx.place, noun, comparison["period"], comparison["council"], comparison["council_flag"]
+    )
+    return charts.in_words(chart, *words) if words else chart
+
+
+def _years_text(periods: list[str]) -> str:
+    """``['2017', '2018', '2019', '2022']`` -> ``'2017 to 2019 and 2022'`` (runs joined)."""
+    runs: list[list[str]] = []
+    for period in periods:
+        if runs and int(period[:4]) == int(runs[-1][-1][:4]) + 1:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    parts = [run[0] if len(run) == 1 else f"{run[0]} to {run[-1]}" for run in runs]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def too_small_to_chart(
+    place: str, noun: str, periods: Iterable[str], values: Iterable[float], flags: Iterable[str]
+) -> tuple[str, str] | None:
+    """A title and a sentence saying what the council's figures are when none of them is above
+    zero (every year 0 or not published: the smallest councils), else ``None``: such a series
+    is said in words, not drawn as a flat line or an empty chart."""
+    rows = list(zip(periods, values, flags, strict=True))
+    if any(not is_missing(v) and v > 0 for _, v, _ in rows):
+        return None
+    zeros = [p for p, v, _ in rows if not is_missing(v)]
+    reasons: dict[str, list[str]] = {}
+    for period, value, flag in rows:
+        if is_missing(value):
+            reasons.setdefault(describe_flag(flag), []).append(period)
+    parts = [f"0 in {_years_text(zeros)}"] if zeros else []
+    parts += [
+        f"not published{'' if why == 'not published' else f' ({why})'} in {_years_text(ps)}"
+        for why, ps in reasons.items()
+    ]
+    span = f"{rows[0][0]} to {rows[-1][0]}" if rows else ""
+    small = bool(zeros) or "suppressed" in reasons
+    title = f"{place}'s {noun}: " + (
+        f"too few children to chart, {span}" if small else f"not published, {span}"
+    )
+    sentence = (
+        f"{place}'s {noun} was "
+        + "; ".join(parts)
+        + (". The numbers are too small to chart" if small else ", so there is nothing to chart")
+        + "; the data table gives every year's figure with its neighbours, region and England."
+    )
+    return title, sentence
 
 
 def _yearly_rows(ctx: PackContext, measures: Iterable[str]) -> pd.DataFrame:
@@ -415,7 +468,7 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
     for column in series:
         frame[column] = wide[column].to_numpy() if column in wide else np.nan
         frame[f"{column}_flag"] = flags[column].fillna("").to_numpy() if column in flags else ""
-    return charts.counts_line(
+    chart = charts.counts_line(
         frame,
         slug="cla-numbers",
         place=ctx.place,
@@ -424,6 +477,18 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
         unit="children",
         source=f"{CLA}, 2010 to {ctx.period}",
     )
+    if all(
+        too_small_to_chart("", "", frame["period"], frame[c], frame[f"{c}_flag"]) for c in series
+    ):
+        words = too_small_to_chart(
+            ctx.place,
+            "number of children looked after at 31 March",
+            frame["period"],
+            frame["cla_31_march"],
+            frame["cla_31_march_flag"],
+        )
+        return charts.in_words(chart, *words)
+    return chart
 
 
 PLACEMENTS = {

@@ -55,8 +55,13 @@ def figure(
     return (
         f'<figure class="chart" id="figure-{esc(chart.slug)}">'
         f'<h3 class="chart-title">{esc(label + chart.title)}</h3>'
-        f'<img src="data:image/svg+xml;base64,{chart.svg_base64()}" alt="{esc(chart.alt)}">'
-        f'<figcaption>{esc(chart.caption)} <span class="source">Source: {esc(chart.source)}.'
+        + (
+            f'<p class="in-words">{esc(chart.meta["in_words"])}</p>'
+            if chart.meta.get("in_words")
+            else f'<img src="data:image/svg+xml;base64,{chart.svg_base64()}" '
+            f'alt="{esc(chart.alt)}">'
+        )
+        + f'<figcaption>{esc(chart.caption)} <span class="source">Source: {esc(chart.source)}.'
         f"</span></figcaption>{downloads}"
         f"<details><summary>Data table for this chart</summary>"
         f"{table(chart.data, caption=chart.subtitle)}</details></figure>"

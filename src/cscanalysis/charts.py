@@ -14,6 +14,7 @@ import calendar
 import io
 import itertools
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -102,9 +103,26 @@ class Chart:
             self.meta["_svg"] = save(self.figure, "svg")
         return self.meta["_svg"]
 
-    def svg_base64(self) -> str:
+    def svg_narrow(self) -> bytes:
+        """The figure laid out at half a page's width (:data:`HALF_WIDTH_IN`) as SVG, for a
+        phone's screen; the figure is then laid out at its own width again."""
+        if "_svg_narrow" not in self.meta:
+            self.meta["_svg_narrow"] = self.narrow(lambda figure: save(figure, "svg"))
+        return self.meta["_svg_narrow"]
+
+    def narrow(self, render: Callable[[Figure], bytes]) -> bytes:
+        """``render(figure)`` with the figure laid out at half a page's width."""
+        width, height = self.figure.get_size_inches()
+        self.svg()  # the full-width files first, so that they keep their own layout
+        resize(self.figure, HALF_WIDTH_IN, height * 1.2)
+        try:
+            return render(self.figure)
+        finally:
+            resize(self.figure, width, height)
+
+    def svg_base64(self, *, narrow: bool = False) -> str:
         """The SVG base64-encoded, for embedding in a self-contained HTML page."""
-        return base64.b64encode(self.svg()).decode("ascii")
+        return base64.b64encode(self.svg_narrow() if narrow else self.svg()).decode("ascii")
 
     def close(self) -> None:
         plt.close(self.figure)
@@ -177,10 +195,12 @@ def show(value: object, flag: str = "", places: int = 0, *, symbol: bool = False
 
 
 def figure_text(value: object, measure: Measure, flag: str = "") -> str:
-    """A measure's figure in a sentence: money as ``£1.8m`` or ``£52,000``, else :func:`show`."""
+    """A measure's figure in a sentence: money as ``£1.8m`` or ``£52,000``, a percentage as
+    ``23.2%``, else :func:`show`."""
     if measure.kind == "money":
         return fmt_money(value, flag=flag)
-    return show(value, flag, places=measure.places)
+    text = show(value, flag, places=measure.places)
+    return f"{text}%" if measure.unit == "%" and not is_missing(value) else text
 
 
 def unit_suffix(measure: Measure) -> str:
@@ -189,6 +209,24 @@ def unit_suffix(measure: Measure) -> str:
         rest = measure.unit.removeprefix("£").strip()
         return f" {rest}" if rest else ""
     return "" if measure.unit in {"children", "%"} else f" {measure.unit.replace(' children', '')}"
+
+
+def label_with_unit(label: str, unit: str) -> str:
+    """``Referrals`` and ``referrals`` -> ``Referrals``; ``Caseload`` and ``cases`` ->
+    ``Caseload (cases)``: the unit in brackets unless the label already says it."""
+    if not unit or unit.lower() in label.lower():
+        return label
+    return f"{label} ({unit})"
+
+
+def period_words(period: str) -> str:
+    """``2017-09`` -> ``September 2017``; other periods as they are."""
+    try:
+        if period_kind(period) == "month":
+            return f"{calendar.month_name[int(period[5:])]} {period[:4]}"
+    except ValueError:
+        pass
+    return period
 
 
 def new_figure(width: float = FULL_WIDTH_IN, height: float = 3.4) -> tuple[Figure, plt.Axes]:
@@ -575,8 +613,8 @@ def trend_line(
         title = f"{place} has no published {noun} in these years"
         alt = f"Line chart: {title}; England and comparators are shown."
     subtitle = (
-        f"{measure.label} ({measure.unit}), {place} and comparators, "
-        f"{first_period} to {last_period}"
+        f"{label_with_unit(measure.label, measure.unit)}, {place} and comparators, "
+        f"{period_words(first_period)} to {period_words(last_period)}"
     )
     finish(figure, axes, subtitle, source)
     data = pd.DataFrame(
@@ -806,7 +844,7 @@ def league_strip(
         )
     else:
         title = f"{place} has no published value in {period}, so it is not ranked"
-    subtitle = f"{measure.label} ({measure.unit}), all councils, {period}"
+    subtitle = f"{label_with_unit(measure.label, measure.unit)}, all councils, {period}"
     finish(figure, axes, subtitle, source)
     data = pd.DataFrame(
         {
@@ -918,7 +956,8 @@ def fan_chart(
         f"{show(end['hi80'])})"
     )
     subtitle = (
-        f"{measure.label} ({measure.unit}), {place}: published to {history.index[-1]}, "
+        f"{label_with_unit(measure.label, measure.unit)}, {place}: published to "
+        f"{history.index[-1]}, "
         f"forecast to {end['period']}"
     )
     finish(figure, axes, subtitle, source)

@@ -7,6 +7,7 @@ comes from :func:`headline_table`, so each sentence can be traced to the table b
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -249,7 +250,7 @@ def headline_display(table: pd.DataFrame, place: str) -> pd.DataFrame:
         )
         out.append(
             {
-                "Measure": row.label + (f" ({unit})" if unit else ""),
+                "Measure": charts.label_with_unit(row.label, unit),
                 "Period": row.period if "-" not in row.period else f"30 Sep {row.period[:4]}",
                 place: charts.show(row.value, row.flag, places=places),
                 "Previous year": charts.show(row.previous, row.previous_flag, places=places),
@@ -716,7 +717,7 @@ def spending_table(ctx: PackContext) -> pd.DataFrame:
         value, flag = _value(ctx, ctx.code, measure_id, year)
         previous, previous_flag = _value(ctx, ctx.code, measure_id, before)
         row = {
-            "Measure": f"{meta.label} ({meta.unit})",
+            "Measure": charts.label_with_unit(meta.label, meta.unit),
             f"{ctx.place} {year}": fmt_money(value, flag=flag),
             before: fmt_money(previous, flag=previous_flag),
             "Change": _money_change(value, previous),
@@ -846,6 +847,22 @@ def outlook_chart(ctx: PackContext, found: Outlook) -> charts.Chart:
     )
 
 
+# Forecasting methods in plain words for council-facing pages (the code names stay in the data)
+PLAIN_METHODS = {
+    "naive": "the latest published figure carried forward",
+    "drift": "the straight-line trend from the first to the latest published year",
+    "drift_pooled": "the council's straight-line trend, pulled toward the typical trend of "
+    "all councils",
+    "ses": "a weighted average of past years, recent years counting most",
+    "ses_pooled": "a weighted average of past years, recent years counting most, weighted "
+    "alike for all councils",
+    "damped": "a trend that levels off over time",
+    "damped_pooled": "a trend that levels off over time, set alike for all councils",
+    "ets": "an exponential smoothing model chosen by how well it fits past years",
+    "arima": "a time-series (ARIMA) model chosen by how well it fits past years",
+}
+
+
 def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
     """The forecast, its method and track record, and the target gap, in plain words."""
     if found.status == "suppressed":
@@ -859,7 +876,8 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
         f"If recent trends continue, {ctx.place} would look after about "
         f"{charts.show(end['mean'])} children at 31 March {end['period']}; the 80% interval "
         f"runs from {charts.show(end['lo80'])} to {charts.show(end['hi80'])}.",
-        f"Method: {found.model_description} ({found.model}), chosen because it forecast past "
+        f"Method: {PLAIN_METHODS.get(found.model, found.model_description)}, chosen because "
+        "it forecast past "
         "years best across all councils. " + track_record(found),
     ]
     facts += successor_history(ctx)
@@ -923,7 +941,7 @@ def ranks_table(ctx: PackContext) -> pd.DataFrame:
         meta = MEASURES[measure_id]
         rows.append(
             {
-                "Measure": f"{meta.label} ({meta.unit})",
+                "Measure": charts.label_with_unit(meta.label, meta.unit),
                 ctx.place: charts.show(value, flag, places=meta.places),
                 "Rank (1 = lowest)": f"{int(pos['rank'])} of {int(pos['of'])}"
                 if np.isfinite(pos["rank"])
@@ -939,8 +957,31 @@ def ranks_table(ctx: PackContext) -> pd.DataFrame:
 def sources_used(ctx: PackContext) -> pd.DataFrame:
     """The releases behind this council's figures, with the measures each supplied."""
     rows = ctx.tidy[ctx.tidy["council_code"] == ctx.code]
-    grouped = rows.groupby("source")["measure"].agg(lambda s: ", ".join(sorted(set(s))))
-    return grouped.reset_index().rename(columns={"source": "Release (file)", "measure": "Measures"})
+    grouped = rows.groupby("source")["measure"].agg(
+        lambda s: "; ".join(sorted({_measure_words(m) for m in s}))
+    )
+    table = grouped.reset_index()
+    table["source"] = [_source_words(text) for text in table["source"]]
+    return table.rename(columns={"source": "Release (file)", "measure": "Measures"})
+
+
+def _measure_words(measure_id: str) -> str:
+    measure = MEASURES.get(measure_id)
+    return measure.label if measure is not None else measure_id.replace("_", " ")
+
+
+def _source_words(source: str) -> str:
+    """A computed rate's source in words: ``computed by cscanalysis: cin_31_march /
+    population_0_17 x 10,000`` -> ``computed by cscanalysis from children in need at 31 March
+    and ONS mid-year population aged 0 to 17, per 10,000 children``."""
+    found = re.fullmatch(r"computed by cscanalysis: (\w+) / population_0_17 x 10,000", source)
+    if not found:
+        return source
+    label = _measure_words(found.group(1))
+    return (
+        f"computed by cscanalysis from {label[:1].lower()}{label[1:]} and ONS mid-year "
+        "population aged 0 to 17, per 10,000 children"
+    )
 
 
 CHART_SECTIONS = ("cla", "placements", "cin", "workforce", "spending", "outlook")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cscanalysis.charts import HALF_WIDTH_IN, Chart, resize, save
+from cscanalysis.charts import Chart, save
 from cscanalysis.safe_export import atomic_write_bytes, atomic_write_text, write_csv
 
 
@@ -69,13 +69,8 @@ def write_chart_files(
         meta["in_words"] = chart.meta["in_words"]
     if half_width and drawn:
         files["PNG, half page width"] = f"{stem}-half.png"
-        width, height = chart.figure.get_size_inches()
-        resize(chart.figure, HALF_WIDTH_IN, height * 1.2)
-        try:
-            half = save(chart.figure, "png", dpi=300)
-            atomic_write_bytes(folder / files["PNG, half page width"], half)
-        finally:
-            resize(chart.figure, width, height)
+        half = chart.narrow(lambda figure: save(figure, "png", dpi=300))
+        atomic_write_bytes(folder / files["PNG, half page width"], half)
     meta["files"] = dict(files)
     atomic_write_text(
         folder / files["caption and alt text (JSON)"],

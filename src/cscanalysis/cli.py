@@ -10,7 +10,8 @@ from cscanalysis.errors import CSCAnalysisError
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="cscanalysis", description=__doc__)
+    main = argparse.ArgumentParser(prog="cscanalysis", description=__doc__.replace("``", ""))
+    main.add_argument("--version", action="version", version=sys.modules["cscanalysis"].__version__)
     commands = main.add_subparsers(dest="command", required=True)
     for module in modules():
         module.add(commands)

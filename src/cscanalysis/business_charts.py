@@ -96,7 +96,7 @@ def investment_chart(
         for xi, value in zip(xs, values, strict=True):
             if value > 0:
                 axes.annotate(
-                    money(value),
+                    money(value) if divisor != 1e6 else f"£{value / 1e6:.1f}m",  # one scale
                     (xi, value / divisor),
                     xytext=(0, 3),
                     textcoords="offset points",
@@ -194,7 +194,7 @@ def cumulative_chart(
             zorder=4,
         )
         axes.annotate(
-            f"Pays back after {fmt_number(payback, dp=2)} years",
+            f"Pays back after\n{fmt_number(payback, dp=2)} years",
             (point, 0),
             xytext=(-10, 28),
             textcoords="offset points",
@@ -401,7 +401,7 @@ def risk_heatmap_chart(scored: pd.DataFrame, *, place: str, source: str) -> Char
         axes.text(
             x + 0.05,
             y + 0.93,
-            f"{cell.band} ({cell.score})",
+            f"{cell.band}\n({cell.score})",
             fontsize=6.5,
             va="top",
             color=DARK_GREY,

@@ -26,7 +26,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FixedFormatter, FuncFormatter
 
 from cscanalysis.clean import period_kind
 from cscanalysis.fmt import fmt_money, fmt_number, is_missing
@@ -270,6 +270,7 @@ def finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
     for each in figure.axes:
         _wrap_axis_labels(figure, each, width_in, height_in)
         _tick_sizes(each, narrow)
+        _wrap_category_labels(figure, each, width_in)
     labelled = [each for each in figure.axes if getattr(each, "csc_labels", None)]
     handles, texts = [], []
     for each in labelled:
@@ -285,6 +286,15 @@ def finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
         if getattr(each, "csc_legend", None):
             handles += each.csc_legend[0]
             texts += each.csc_legend[1]
+    for legend in list(figure.legends):  # a legend a builder put above the plot moves below
+        if legend not in figure.csc_artists:
+            figure.__dict__.setdefault("csc_legends", []).append(
+                (legend.legend_handles, [text.get_text() for text in legend.get_texts()])
+            )
+            legend.remove()
+    for found in getattr(figure, "csc_legends", []):
+        handles += found[0]
+        texts += found[1]
     if handles:
         bottom += _bottom_legend(figure, handles, texts, bottom)
     engine = figure.get_layout_engine()
@@ -294,6 +304,29 @@ def finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
         _space_labels(figure, each)
     for each in figure.axes:
         _thin_ticks(figure, each)
+        _fit_annotations(figure, each)
+
+
+def _fit_annotations(figure: Figure, axes: plt.Axes) -> None:
+    """Wrap a note on the plot (a bar's value and share) that would run off the figure's right
+    edge, so it stays on the figure (:func:`resize` restores the text first)."""
+    renderer = figure.canvas.get_renderer()
+    right = figure.bbox.x1 - renderer.points_to_pixels(2)
+    title = axes.xaxis.label
+    if title.get_text():
+        box = title.get_window_extent(renderer)
+        if box.x0 < 0 or box.x1 > right:
+            room = max(axes.get_window_extent(renderer).width / figure.dpi, 1.0)
+            title.set_text(wrap_text(figure, title.get_text(), room, title.get_fontsize()))
+    for text in axes.texts:
+        if not text.get_visible() or not text.get_text() or text in figure.csc_artists:
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x1 <= right or box.x0 >= right:
+            continue
+        text.csc_text = getattr(text, "csc_text", None) or text.get_text()
+        room = (right - box.x0) / figure.dpi
+        text.set_text(wrap_text(figure, text.csc_text, room, text.get_fontsize()))
 
 
 def legend_below(axes: plt.Axes) -> None:
@@ -372,13 +405,33 @@ def set_subtitle(axes: plt.Axes, subtitle: str, width: int = 0) -> None:
 
 def _wrap_axis_labels(figure: Figure, axes: plt.Axes, width_in: float, height_in: float) -> None:
     """Axis titles wrapped to the room they have (unwrapped first, so a resize re-wraps)."""
-    for label, room in ((axes.xaxis.label, width_in - 0.9), (axes.yaxis.label, height_in - 1.4)):
+    wide = width_in - 0.9 if width_in >= NARROW_IN else width_in * 0.5
+    for label, room in ((axes.xaxis.label, wide), (axes.yaxis.label, height_in - 1.4)):
         original = getattr(label, "csc_text", None) or label.get_text()
         label.csc_text = original
         if original:
             size = 8.5 if width_in < NARROW_IN else label.get_fontsize()
             label.set_fontsize(size)
             label.set_text(wrap_text(figure, original, max(room, 1.0), size))
+
+
+def _wrap_category_labels(figure: Figure, axes: plt.Axes, width_in: float) -> None:
+    """Long category names on the y axis wrapped to a third of a narrow figure's width."""
+    formatter = axes.yaxis.get_major_formatter()
+    if not isinstance(formatter, FixedFormatter):
+        return
+    if not hasattr(axes, "csc_ylabels"):
+        axes.csc_ylabels = list(formatter.seq)
+    size = next((t.get_fontsize() for t in axes.get_yticklabels()), 8)
+    room = width_in * 0.36
+    axes.yaxis.set_major_formatter(
+        FixedFormatter(
+            [
+                wrap_text(figure, " ".join(t.split()), room, size) if width_in < NARROW_IN else t
+                for t in axes.csc_ylabels
+            ]
+        )
+    )
 
 
 def _tick_sizes(axes: plt.Axes, narrow: bool) -> None:

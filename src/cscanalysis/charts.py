@@ -16,6 +16,7 @@ import itertools
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import matplotlib
 
@@ -76,6 +77,9 @@ SAVE_STYLE = {"svg.hashsalt": "cscanalysis", "svg.fonttype": "none"}
 NO_AUTO_LAYOUT = {"figure.autolayout": False, "figure.constrained_layout.use": False}
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class Chart:
     """A chart and everything needed to publish it responsibly."""
@@ -110,7 +114,7 @@ class Chart:
             self.meta["_svg_narrow"] = self.narrow(lambda figure: save(figure, "svg"))
         return self.meta["_svg_narrow"]
 
-    def narrow(self, render: Callable[[Figure], bytes]) -> bytes:
+    def narrow(self, render: Callable[[Figure], T]) -> T:
         """``render(figure)`` with the figure laid out at half a page's width."""
         width, height = self.figure.get_size_inches()
         self.svg()  # the full-width files first, so that they keep their own layout

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cscanalysis import benchmark, charts
+from cscanalysis import __version__, benchmark, charts
 from cscanalysis.councils import ENGLAND_CODE, Council, CouncilRegister
 from cscanalysis.disclosure import SUPPRESSED, suppress_counts, suppress_tidy
 from cscanalysis.errors import ParameterError
@@ -23,6 +23,7 @@ from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS, S251
 from cscanalysis.metrics import financial_to_reporting_year
 from cscanalysis.outlook import Outlook, build_outlook, track_record
 from cscanalysis.store import reporting_years
+from cscanalysis.workbook import Sheet
 
 HEADLINES = [
     "cla_31_march",
@@ -1028,6 +1029,62 @@ NOTES = [
     "the neighbours with a published value.",
     "Contains public sector information licensed under the Open Government Licence v3.0.",
 ]
+
+
+def workbook_sheets(
+    ctx: PackContext,
+    headlines: pd.DataFrame,
+    chart_sections: dict[str, list[charts.Chart]],
+    found: Outlook | None = None,
+) -> list[Sheet]:
+    """Every table of the pack and every chart's data, in page order, for ``tables.xlsx``."""
+    sheets = [
+        Sheet("Headlines", headline_caption(ctx), headline_display(headlines, ctx.place), CLA),
+    ]
+    number = 0
+    for section in CHART_SECTIONS:
+        if section == "spending":
+            sheets.append(
+                Sheet(
+                    "Spending",
+                    f"Spending, {ctx.financial_year}, with the year before",
+                    spending_table(ctx),
+                    S251,
+                )
+            )
+        if section == "outlook" and found is not None and found.status == "ok":
+            sheets.append(
+                Sheet(
+                    "What-ifs",
+                    "What-ifs: starts and ceasing held at their latest level",
+                    what_if_table(found),
+                    f"{CLA}; forecast by cscanalysis",
+                )
+            )
+        for chart in chart_sections.get(section, []):
+            number += 1
+            sheets.append(
+                Sheet(
+                    f"Fig {number} {chart.slug}",
+                    f"Figure {number}: {chart.title}. Data: {chart.subtitle}",
+                    chart.data,
+                    chart.source,
+                )
+            )
+    sheets.append(Sheet("Ranks", ranks_caption(ctx), ranks_table(ctx), CLA))
+    sheets.append(Sheet("Sources", "Releases used in this pack", sources_used(ctx), "DfE; ONS"))
+    return sheets
+
+
+def workbook_notes(ctx: PackContext) -> list[str]:
+    """The notes sheet of ``tables.xlsx``: what the workbook is, then the pack's notes."""
+    return [
+        f"Tables and chart data from the evidence pack for {ctx.place} ({ctx.code}), "
+        f"reporting year {ctx.period}, built by cscanalysis {__version__}.",
+        "Each sheet gives its title and units on row 1, its source on row 2 and its table "
+        "from row 4. Published symbols are kept as symbols, never as 0.",
+        *NOTES,
+    ]
 
 
 def banner(ctx: PackContext) -> str:

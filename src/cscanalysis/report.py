@@ -95,6 +95,11 @@ def figure(
     )
 
 
+def download(href: str, text: str) -> str:
+    """A paragraph linking a file beside the page."""
+    return f'<p class="downloads"><a href="{esc(href)}">{esc(text)}</a></p>'
+
+
 def section(anchor: str, title: str, intro: str = "") -> str:
     """A numbered-section heading with an anchor the contents list links to."""
     text = f'<h2 id="{esc(anchor)}">{esc(title)}</h2>'

@@ -865,13 +865,17 @@ def league_strip(
     axes.scatter(
         x[own], ranked.loc[own, "value"], s=70, color=DARK_BLUE, marker="D", zorder=3, label=place
     )
+    # Ranked from lowest, the dots leave the top left and the bottom right empty: the council's
+    # name goes top left (a line to its dot) and England's label bottom right, under its line.
     if np.isfinite(england):
         axes.axhline(england, color=ORANGE, linestyle="--", linewidth=1.2)
         axes.annotate(
             f"England {show(england, places=measure.places)}",
-            (0, england),
-            xytext=(2, 4),
+            (len(ranked) - 1, england),
+            xytext=(0, -4),
             textcoords="offset points",
+            ha="right",
+            va="top",
             color=ORANGE,
             fontsize=8,
         )
@@ -885,9 +889,11 @@ def league_strip(
         axes.annotate(
             place,
             (x[own][0], r["value"]),
-            xytext=(0, 10),
-            textcoords="offset points",
-            ha="center",
+            xytext=(0.03, 0.95),
+            textcoords="axes fraction",
+            ha="left",
+            va="top",
+            arrowprops={"arrowstyle": "-", "color": DARK_BLUE, "linewidth": 0.8},
             color=DARK_BLUE,
             fontweight="bold",
             fontsize=8.5,

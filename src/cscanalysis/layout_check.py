@@ -37,7 +37,8 @@ def drawn_texts(figure: Figure) -> list[tuple[str, Bbox]]:
             continue
         if any(not parent.get_visible() for parent in _parents(text)):
             continue
-        found.append((text.get_text(), text.get_window_extent(renderer)))
+        # the text's own box (an annotation's includes its arrow, which may cross other text)
+        found.append((text.get_text(), Text.get_window_extent(text, renderer)))
     return found
 
 

@@ -230,7 +230,7 @@ def test_ranking_data_names_each_council(pack_charts):
     _, chart_sections = pack_charts["Bristol"]
     ranking = next(c for c in chart_sections["cla"] if c.slug == "cla-rate-ranking")
     row = ranking.data[ranking.data["council code"] == "E06000023"].iloc[0]
-    assert row["council"] == "Bristol"
+    assert row["council"] == "Bristol, City of"  # as the council register names it
     assert "Children looked after at 31 March, rate (per 10,000 children)" in ranking.data
     assert int(row["rank (1 = lowest)"]) >= 1 and int(row["of"]) >= 140
 

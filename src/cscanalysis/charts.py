@@ -13,6 +13,7 @@ import base64
 import calendar
 import io
 import itertools
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -156,7 +157,7 @@ def save(figure: Figure, format: str, **options: object) -> bytes:
             metadata = PNG_METADATA if format == "png" else SVG_METADATA
             figure.savefig(buffer, format=format, **{"metadata": metadata, **options})
     if format == "svg":  # text kept as text, in a font stack any editor or browser has
-        svg = buffer.getvalue().replace(b"font-family: 'DejaVu Sans'", SVG_FONTS)
+        svg = re.sub(rb'font-family: [^;"]*', SVG_FONTS, buffer.getvalue())
         buffer = io.BytesIO(svg)
     engine = figure.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
@@ -302,7 +303,8 @@ def finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
     if handles:
         bottom += _bottom_legend(figure, handles, texts, bottom)
     engine = figure.get_layout_engine()
-    engine.set(rect=(0, bottom, 1, 1 - bottom))
+    # 5 points of padding (not 3): room above the subtitle for a browser's taller text box
+    engine.set(rect=(0, bottom, 1, 1 - bottom), h_pad=5 / 72)
     engine.execute(figure)
     for each in labelled:
         _space_labels(figure, each)
@@ -381,7 +383,9 @@ def text_width(figure: Figure, text: str, size: float, weight: str = "normal") -
 def wrap_text(
     figure: Figure, text: str, width_in: float, size: float, weight: str = "normal"
 ) -> str:
-    """``text`` wrapped so that no line is wider than ``width_in`` inches (measured)."""
+    """``text`` wrapped so that no line is wider than ``width_in`` inches (measured, with 6% to
+    spare for renderers that set text a little wider, such as a browser at small sizes)."""
+    width_in *= 0.94
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
@@ -492,7 +496,6 @@ def _draw_labels(axes: plt.Axes) -> None:
             va="center",
             fontweight=weight,
             annotation_clip=False,
-            linespacing=1.0,
         )
         label["artist"] = artist
         figure.csc_artists.append(artist)
@@ -507,7 +510,10 @@ def _space_labels(figure: Figure, axes: plt.Axes) -> None:
     box = axes.get_window_extent(renderer)
     gap = renderer.points_to_pixels(1.5)
     wanted = [axes.transData.transform((lab["x"], lab["y"]))[1] for lab in placed]
-    heights = [lab["artist"].get_window_extent(renderer).height for lab in placed]
+    # a browser's box for a line of text is its font's full height, a little taller than the
+    # glyphs matplotlib measures: pad each label by a quarter of its size
+    pad = renderer.points_to_pixels(0.25 * LABEL_SIZE)
+    heights = [lab["artist"].get_window_extent(renderer).height + pad for lab in placed]
     centres = _spread(wanted, heights, box.y0, box.y1, gap)
     for label, want, centre in zip(placed, wanted, centres, strict=True):
         label["artist"].xyann = (6, (centre - want) * 72 / figure.dpi)
@@ -887,7 +893,7 @@ def league_strip(
     if len(row):
         r = row.iloc[0]
         axes.annotate(
-            place,
+            textwrap.fill(place, 24),  # fits half a page's width
             (x[own][0], r["value"]),
             xytext=(0.03, 0.95),
             textcoords="axes fraction",

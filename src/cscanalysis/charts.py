@@ -554,10 +554,11 @@ def _label_handles(axes: plt.Axes) -> tuple[list, list[str]]:
 
 
 def _thin_ticks(figure: Figure, axes: plt.Axes) -> None:
-    """Hide category labels on the x axis (keeping the latest) until no two touch."""
+    """Hide category labels on the x axis (keeping the latest) until no two touch; a builder
+    that already left some labels blank (months) is thinned among the labels it kept."""
     ticks = axes.xaxis.get_major_ticks()[: len(axes.get_xticks())]
-    labels = [tick.label1 for tick in ticks]
-    if len(labels) < 2 or not all(label.get_text() for label in labels):
+    labels = [tick.label1 for tick in ticks if tick.label1.get_text()]
+    if len(labels) < 2 or len(ticks) != len(axes.get_xticks()):
         return
     renderer = figure.canvas.get_renderer()
     pad = renderer.points_to_pixels(4)

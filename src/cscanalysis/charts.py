@@ -358,6 +358,7 @@ def _bottom_legend(figure: Figure, handles: list, texts: list[str], bottom: floa
         handlelength=2.2,
         borderaxespad=0,
         borderpad=0,
+        frameon=False,
     )
     legend.set_in_layout(False)
     figure.csc_artists.append(legend)

@@ -26,7 +26,9 @@ def table(frame: pd.DataFrame, *, caption: str | None = None, index_header: bool
     """An accessible table: caption, column headers with scope, first column as row header.
 
     Columns holding words (not figures) are marked ``class="text"``: left-aligned and wrapped,
-    so a long list reads within the page instead of running off it.
+    so a long list reads within the page instead of running off it. A table with such a column
+    is ``class="data stack"``: on a phone each row is shown as a card, every cell under its
+    column's name (``data-label``), rather than a table wider than the screen.
     """
     rows = []
     for row in frame.itertuples(index=False):
@@ -45,21 +47,26 @@ def table(frame: pd.DataFrame, *, caption: str | None = None, index_header: bool
         f'<th scope="col"{TEXT if wordy[i] else ""}>{esc(c)}</th>'
         for i, c in enumerate(frame.columns)
     )
+    stack = any(wordy)
+    names = [esc(c) for c in frame.columns]
     body = []
     for cells in rows:
         body.append(
             "<tr>"
             + "".join(
-                f'<th scope="row">{esc(text)}</th>'
+                f'<th scope="row"{TEXT if wordy[i] else ""}>{esc(text)}</th>'
                 if i == 0 and index_header
-                else f"<td{TEXT if wordy[i] else ''}>{esc(text)}</td>"
+                else f"<td{TEXT if wordy[i] else ''}"
+                + (f' data-label="{names[i]}"' if stack else "")
+                + f">{esc(text)}</td>"
                 for i, text in enumerate(cells)
             )
             + "</tr>"
         )
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    css = "data stack" if stack else "data"
     return (
-        f'<div class="table-wrap"><table class="data">{cap}<thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"><table class="{css}">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 

@@ -36,7 +36,7 @@ def test_every_chart_has_all_its_files(exported):
     for stem in stems:
         for suffix in (".png", "-half.png", ".svg"):
             assert (exported / f"{stem}{suffix}").stat().st_size > 10_000
-        assert len(read_csv(exported / f"{stem}.csv")) >= 5
+        assert len(read_csv(exported / f"{stem}.csv")) >= 3  # placement stability: 2021 on
         meta = json.loads((exported / f"{stem}.json").read_text())
         assert {"title", "subtitle", "alt", "caption", "source", "period", "council"} <= set(meta)
         assert meta["period"] == "2023" and meta["council"] == "Bristol"

@@ -338,3 +338,53 @@ def test_page_fits_and_its_charts_read(browser, pages, name, width):
         chart.close()
     page.close()
     assert problems == {}
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_batch_index_fits_a_phone(browser, tmp_path):
+    from cscanalysis.batch import index_html
+
+    pack = {
+        "status": "built",
+        "path": "E06000023/index.html",
+        "council_name": "Bournemouth, Christchurch and Poole",
+        "council_code": "E06000058",
+        "reason": "",
+        "failure": "",
+        "previous_pack": "",
+        "seconds": 12.3,
+        "built_at": "2026-11-30T02:00:00Z",
+        "action": "built",
+        "why": "inputs changed since the last build of this pack",
+    }
+    record = {
+        "counts": {
+            "built": 1,
+            "councils": 1,
+            "built_this_run": 1,
+            "unchanged": 0,
+            "failed": 0,
+            "not_run": 0,
+        },
+        "packs": [pack],
+        "complete": True,
+        "started_at": "2026-11-30T02:00:00Z",
+        "seconds": 12.3,
+        "workers": 2,
+        "scheduler": "processes",
+        "notebook": "/a/long/path/to/the/notebooks/folder/evidence_pack.py",
+        "notebook_sha256": "0" * 64,
+        "parameters": {"audience": "publication", "local_data": "/a/long/path/to/local.csv"},
+        "version": "0.1.0",
+        "data_key": "b5945d65e7bcc229",
+        "period": "2025",
+    }
+    page_file = tmp_path / "index.html"
+    page_file.write_text(index_html(record), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(page_file.as_uri(), wait_until="load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # was 634 px
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "batch-index-375.png"), full_page=True)
+    page.close()

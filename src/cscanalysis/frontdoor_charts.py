@@ -203,7 +203,8 @@ def trend_chart(ctx: FrontDoorContext, measure: str) -> Chart | None:
                 f"; {fmt_number(average[last_p], dp=0)} a month on average over the 12 months"
             )
     subtitle = (
-        f"{label} each month and 12-month average ({noun}), {ctx.place}, "
+        f"{charts.label_with_unit(f'{label} each month and 12-month average', noun)}, "
+        f"{ctx.place}, "
         f"{month_label(ctx.first)} to {month_label(ctx.last)}"
     )
     _finish(figure, axes, subtitle, ctx.source)

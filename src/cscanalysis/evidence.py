@@ -259,7 +259,7 @@ def headline_display(table: pd.DataFrame, place: str) -> pd.DataFrame:
                 "Statistical neighbours": charts.show(row.neighbours, places=places),
                 "England": charts.show(row.england, places=places),
                 "Rank (1 = lowest)": (
-                    f"{int(row.rank)} of {int(row.of)}" if np.isfinite(row.rank) else ""
+                    f"{int(row.rank)} of {int(row.of)}" if np.isfinite(row.rank) else "not ranked"
                 ),
             }
         )

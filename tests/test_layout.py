@@ -397,3 +397,19 @@ def test_batch_index_fits_a_phone(browser, tmp_path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "batch-index-375.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["Bristol", "Isles of Scilly", "front door"])
+def test_workbook_beside_the_pack(pages, name):
+    import openpyxl
+
+    page = pages[name]
+    book = openpyxl.load_workbook(page.parent / "tables.xlsx")
+    assert 'href="tables.xlsx"' in page.read_text(encoding="utf-8")
+    assert book.sheetnames[0] == "Notes"
+    figures = [s for s in book.sheetnames if s.startswith("Fig ")]
+    shown = len(re.findall(r'<figure class="chart"', page.read_text(encoding="utf-8")))
+    assert len(figures) == shown  # every chart's data, drawn or said in words
+    for sheet in book.worksheets[1:]:
+        assert sheet["A1"].value and str(sheet["A2"].value).startswith("Source: ")

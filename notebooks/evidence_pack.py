@@ -32,7 +32,7 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
-from cscanalysis import __version__, evidence, export, report
+from cscanalysis import __version__, evidence, export, report, workbook
 from cscanalysis.councils import load_register
 from cscanalysis.store import load_tidy
 
@@ -97,6 +97,14 @@ display(HTML(report.table(evidence.ranks_table(ctx), caption=evidence.ranks_capt
 # %%
 display(HTML(report.section("sources", evidence.CONTENTS["sources"], evidence.INTROS["sources"])))
 display(HTML(report.table(evidence.sources_used(ctx), caption="Releases used in this pack")))
+if chart_files:
+    workbook.write_workbook(
+        Path("tables.xlsx"),
+        evidence.workbook_sheets(ctx, headlines, charts, outlook),
+        evidence.workbook_notes(ctx),
+    )
+    display(HTML(report.download("tables.xlsx", "Every table and chart's data as an Excel "
+                                 "workbook (tables.xlsx), with units, sources and notes")))
 display(HTML(report.bullet_list(evidence.NOTES, css="notes")))
 display(
     HTML(

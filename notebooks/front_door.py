@@ -37,10 +37,11 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # statsmodels' small fits run faster
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from IPython.display import HTML, display
 
-from cscanalysis import __version__, report
+from cscanalysis import __version__, report, workbook
 from cscanalysis import frontdoor_pack as pack
 from cscanalysis.councils import load_register
 from cscanalysis.paths import REPO_ROOT
@@ -60,6 +61,13 @@ ctx = pack.prepare(
 )
 charts = pack.pack_charts(ctx)
 forecasts = pack.forecasts(ctx)
+sheets = []  # every table and chart's data, for tables.xlsx
+
+
+def figure_sheet(chart, number):
+    return workbook.Sheet(f"Fig {number} {chart.slug}", f"Figure {number}: {chart.title}. "
+                          f"Data: {chart.subtitle}", chart.data, chart.source)
+
 display(HTML(report.header(*pack.title(ctx), pack.CONTENTS, banner=pack.banner(ctx))))
 
 # %%
@@ -72,6 +80,7 @@ for section in ("funnel", "trends", "ages"):
     display(HTML(report.section(section, pack.CONTENTS[section], pack.INTROS[section])))
     for chart in charts[section]:
         number += 1
+        sheets.append(figure_sheet(chart, number))
         display(HTML(report.figure(chart, number=number)))
 
 # %%
@@ -82,19 +91,27 @@ for fc in forecasts:
     if chart is not None:
         number += 1
         forecast_charts.append(chart)
+        sheets.append(figure_sheet(chart, number))
         display(HTML(report.figure(chart, number=number)))
     display(HTML(report.bullet_list(pack.forecast_statement(ctx, fc), css="notes")))
     accuracy = pack.accuracy_table(fc)
     if not accuracy.empty:
+        sheets.append(workbook.Sheet(f"Accuracy {fc.measure}", pack.accuracy_caption(ctx, fc),
+                                     accuracy, ctx.source))
         display(HTML(report.table(accuracy, caption=pack.accuracy_caption(ctx, fc))))
 
 # %%
 display(HTML(report.section("table", pack.CONTENTS["table"], pack.INTROS["table"])))
 display(HTML(report.table(pack.monthly_table(ctx), caption=pack.monthly_caption(ctx))))
+sheets.append(workbook.Sheet("Monthly", pack.monthly_caption(ctx), pack.monthly_table(ctx),
+                             ctx.source))
 
 # %%
 display(HTML(report.section("notes", pack.CONTENTS["notes"], pack.INTROS["notes"])))
 display(HTML(report.bullet_list(pack.data_notes(ctx), css="notes")))
+workbook.write_workbook(Path("tables.xlsx"), sheets, pack.data_notes(ctx))
+display(HTML(report.download("tables.xlsx", "Every table and chart's data as an Excel workbook "
+                             "(tables.xlsx), with units, sources and notes")))
 display(
     HTML(
         report.footer(

@@ -93,7 +93,7 @@ def test_pack_renders_cleanly(browser, page_path, width):
         "els => els.map(e => [e.complete && e.naturalWidth > 0, e.alt.length, "
         "e.getBoundingClientRect().width])",
     )
-    assert len(images) == 16
+    assert len(images) == 16  # 16 charts in a 2023 pack, each an <img> in a <picture>
     assert all(loaded and alt > 40 for loaded, alt, _ in images)
     assert all(shown <= width for _, _, shown in images)  # charts fit the viewport
     # nothing but scrollable tables may be wider than the screen

@@ -93,3 +93,23 @@ def test_range_clause_writes_money_as_money():
         MEASURES["spend_children_services_per_child"],
     )
     assert clause == " (lowest: £635 in 2021-22)"
+
+
+def test_one_published_year_is_stated_not_compared(tidy, register):
+    from cscanalysis import evidence
+
+    # Cumberland's first financial year is 2024-25: LAIT has one spending figure for it
+    ctx = evidence.prepare(tidy, register, "Cumberland", "2025")
+    chart = evidence.trend_chart(
+        ctx,
+        "spend_per_child_looked_after",
+        "spending per child looked after",
+        "spend-per-child-looked-after",
+        "test",
+        financial=True,
+    )
+    try:
+        assert "unchanged" not in chart.title and " was £" in chart.title
+        assert chart.title.endswith("in 2024-25")
+    finally:
+        chart.close()

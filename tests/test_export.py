@@ -32,12 +32,11 @@ def tidy_value(tidy, code, measure, period):
 
 def test_every_chart_has_all_its_files(exported):
     stems = sorted(p.stem for p in exported.glob("*.json"))
-    assert len(stems) == 16  # 11, plus 3 on placements and 2 on spending
+    assert len(stems) == 16
     for stem in stems:
         for suffix in (".png", "-half.png", ".svg"):
             assert (exported / f"{stem}{suffix}").stat().st_size > 10_000
-        # placement stability and distance are published from 2021: 3 years to 2023
-        assert len(read_csv(exported / f"{stem}.csv")) >= 3
+        assert len(read_csv(exported / f"{stem}.csv")) >= 3  # placement stability: 2021 on
         meta = json.loads((exported / f"{stem}.json").read_text())
         assert {"title", "subtitle", "alt", "caption", "source", "period", "council"} <= set(meta)
         assert meta["period"] == "2023" and meta["council"] == "Bristol"
@@ -89,7 +88,8 @@ def test_neighbour_mean_in_csv_is_the_mean_of_the_neighbours(exported, tidy, reg
 def test_counts_csv_keeps_what_was_not_published(exported, tidy):
     rows = {r["period"]: r for r in read_csv(exported / "02-cla-numbers.csv")}
     assert rows["2023"]["Looked after at 31 March (children)"] == "732"
-    # ceased 2018 comes from the RY2022 ceased file (Bristol 286, per its SOURCE_README)
+    # 2018 ceased from the RY2022 file la_children_who_ceased_during_year.csv: Bristol's
+    # "Age on ceasing, Total" row reads 286
     assert tidy_value(tidy, BRISTOL, "cla_ceased", "2018").value == 286
     assert rows["2018"]["Ceased (children)"] == "286"
 

@@ -884,15 +884,18 @@ thead th {{ border-bottom: 2px solid #0b0c0c; }}
 tr.failed th, tr.failed td:nth-child(3) {{ color: #801650; font-weight: bold; }}
 tr.not-run td:nth-child(3) {{ color: #3d3d3d; font-style: italic; }}
 dl {{ display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }}
-dt {{ font-weight: bold; }} dd {{ margin: 0; }}
+dt {{ font-weight: bold; }} dd {{ margin: 0; overflow-wrap: anywhere; min-width: 0; }}
 a {{ color: #12436d; }}
+.table-wrap {{ overflow-x: auto; max-width: 100%; }}
+@media (max-width: 40rem) {{ body {{ margin: 1rem auto; padding: 0 0.75rem; }}
+  dl {{ grid-template-columns: 1fr; }} dd {{ margin-bottom: 0.4rem; }} }}
 </style>
 </head>
 <body>
 <h1>{e(title)}</h1>
 <p class="summary"><strong>{e(state.capitalize())}:</strong> {e(summary)}.</p>
 <dl>{facts}</dl>
-<table>
+<div class="table-wrap"><table>
 <caption>Every council in this run: status of its pack, what this run did, when the pack was
 built and how long it took, and for a failure the reason</caption>
 <thead><tr><th scope="col">Council</th><th scope="col">Code</th><th scope="col">Status</th>
@@ -901,7 +904,7 @@ built and how long it took, and for a failure the reason</caption>
 <tbody>
 {chr(10).join(rows)}
 </tbody>
-</table>
+</table></div>
 </body>
 </html>
 """

@@ -79,7 +79,7 @@ def investment_chart(
         for xi, value in zip(xs, values, strict=True):
             if value > 0:
                 axes.annotate(
-                    money(value),
+                    money(value) if divisor != 1e6 else f"£{value / 1e6:.1f}m",  # one scale
                     (xi, value / divisor),
                     xytext=(0, 3),
                     textcoords="offset points",
@@ -180,7 +180,7 @@ def cumulative_chart(
             zorder=4,
         )
         axes.annotate(
-            f"Pays back {fmt_number(payback, dp=2)} years after spending starts",
+            f"Pays back {fmt_number(payback, dp=2)} years\nafter spending starts",
             (point, 0),
             xytext=(-10, 28),
             textcoords="offset points",

@@ -158,7 +158,7 @@ def risk_heatmap_chart(
         axes.text(
             x + 0.05,
             y + 0.93,
-            f"{cell.band} ({cell.score})",
+            f"{cell.band}\n({cell.score})",
             fontsize=6.5,
             va="top",
             color=DARK_GREY,

@@ -12,10 +12,12 @@ from __future__ import annotations
 import base64
 import calendar
 import io
-import math
+import itertools
+import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import matplotlib
 
@@ -26,7 +28,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FixedFormatter, FuncFormatter
 
 from cscanalysis.clean import period_kind
 from cscanalysis.fmt import fmt_money, fmt_number, is_missing
@@ -71,9 +73,13 @@ STYLE = {
     "savefig.dpi": 300,
 }
 # Read when a figure is saved, not when it is drawn: clip-path ids made from the content, so
-# the same chart gives the same SVG bytes in every run.
-SAVE_STYLE = {"svg.hashsalt": "cscanalysis"}
+# the same chart gives the same SVG bytes in every run; SVG text kept as text (a bid writer can
+# edit and search it), set in a common font stack (see :func:`save`).
+SAVE_STYLE = {"svg.hashsalt": "cscanalysis", "svg.fonttype": "none"}
 NO_AUTO_LAYOUT = {"figure.autolayout": False, "figure.constrained_layout.use": False}
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -103,12 +109,38 @@ class Chart:
             self.meta["_svg"] = save(self.figure, "svg")
         return self.meta["_svg"]
 
-    def svg_base64(self) -> str:
+    def svg_narrow(self) -> bytes:
+        """The figure laid out at half a page's width (:data:`HALF_WIDTH_IN`) as SVG, for a
+        phone's screen; the figure is then laid out at its own width again."""
+        if "_svg_narrow" not in self.meta:
+            self.meta["_svg_narrow"] = self.narrow(lambda figure: save(figure, "svg"))
+        return self.meta["_svg_narrow"]
+
+    def narrow(self, render: Callable[[Figure], T]) -> T:
+        """``render(figure)`` with the figure laid out at half a page's width."""
+        width, height = self.figure.get_size_inches()
+        self.svg()  # the full-width files first, so that they keep their own layout
+        resize(self.figure, HALF_WIDTH_IN, height * 1.2)
+        try:
+            return render(self.figure)
+        finally:
+            resize(self.figure, width, height)
+
+    def svg_base64(self, *, narrow: bool = False) -> str:
         """The SVG base64-encoded, for embedding in a self-contained HTML page."""
-        return base64.b64encode(self.svg()).decode("ascii")
+        return base64.b64encode(self.svg_narrow() if narrow else self.svg()).decode("ascii")
 
     def close(self) -> None:
         plt.close(self.figure)
+
+
+def in_words(chart: Chart, title: str, sentence: str) -> Chart:
+    """The chart said in words instead of drawn (a series too small or suppressed to show): the
+    page shows ``sentence`` and the data table, not the figure; the files keep the data."""
+    chart.title = title
+    chart.alt = sentence
+    chart.meta["in_words"] = sentence
+    return chart
 
 
 def save(figure: Figure, format: str, **options: object) -> bytes:
@@ -125,6 +157,9 @@ def save(figure: Figure, format: str, **options: object) -> bytes:
         else:
             metadata = PNG_METADATA if format == "png" else SVG_METADATA
             figure.savefig(buffer, format=format, **{"metadata": metadata, **options})
+    if format == "svg":  # text kept as text, in a font stack any editor or browser has
+        svg = re.sub(rb'font-family: [^;"]*', SVG_FONTS, buffer.getvalue())
+        buffer = io.BytesIO(svg)
     engine = figure.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
         figure.csc_layout = engine
@@ -166,10 +201,12 @@ def show(value: object, flag: str = "", places: int = 0, *, symbol: bool = False
 
 
 def figure_text(value: object, measure: Measure, flag: str = "") -> str:
-    """A measure's figure in a sentence: money as ``£1.8m`` or ``£52,000``, else :func:`show`."""
+    """A measure's figure in a sentence: money as ``£1.8m`` or ``£52,000``, a percentage as
+    ``23.2%``, else :func:`show`."""
     if measure.kind == "money":
         return fmt_money(value, flag=flag)
-    return show(value, flag, places=measure.places)
+    text = show(value, flag, places=measure.places)
+    return f"{text}%" if measure.unit == "%" and not is_missing(value) else text
 
 
 def unit_suffix(measure: Measure) -> str:
@@ -180,6 +217,24 @@ def unit_suffix(measure: Measure) -> str:
     return "" if measure.unit in {"children", "%"} else f" {measure.unit.replace(' children', '')}"
 
 
+def label_with_unit(label: str, unit: str) -> str:
+    """``Referrals`` and ``referrals`` -> ``Referrals``; ``Caseload`` and ``cases`` ->
+    ``Caseload (cases)``: the unit in brackets unless the label already says it."""
+    if not unit or unit.lower() in label.lower():
+        return label
+    return f"{label} ({unit})"
+
+
+def period_words(period: str) -> str:
+    """``2017-09`` -> ``September 2017``; other periods as they are."""
+    try:
+        if period_kind(period) == "month":
+            return f"{calendar.month_name[int(period[5:])]} {period[:4]}"
+    except ValueError:
+        pass
+    return period
+
+
 def new_figure(width: float = FULL_WIDTH_IN, height: float = 3.4) -> tuple[Figure, plt.Axes]:
     with plt.rc_context(STYLE):
         figure, axes = plt.subplots(figsize=(width, height), layout="constrained")
@@ -187,86 +242,350 @@ def new_figure(width: float = FULL_WIDTH_IN, height: float = 3.4) -> tuple[Figur
 
 
 def finish(figure: Figure, axes: plt.Axes, subtitle: str, source: str) -> None:
-    """Subtitle above the plot and the source line inside the figure's bottom margin.
+    """Lay the chart out for the figure's width: subtitle, source line, direct labels, ticks.
 
-    Both are wrapped to the figure's width, so nothing is cut off at half-page width; calling
-    it again after a resize (:func:`resize`) re-wraps them.
+    The subtitle sits above the plot and the source line in the bottom margin, both wrapped to
+    the figure's measured width, so nothing is cut off; a legend (:func:`legend_below`) sits
+    between the plot and the source line. A narrow figure (half a page) gets a layout of its
+    own: its direct labels become that legend (in the labels' vertical order), its legends
+    take one column and its year labels are thinned until none touch. Calling it again after a
+    resize (:func:`resize`) lays the chart out afresh.
     """
     width_in, height_in = figure.get_size_inches()
-    set_subtitle(axes, subtitle, int((width_in - 0.9) * 14))
-    source_text = textwrap.fill(f"Source: {source}", int(width_in * 17))
-    margin = (0.08 + 0.13 * (source_text.count("\n") + 1)) / height_in
-    figure.get_layout_engine().set(rect=(0, margin, 1, 1 - margin))
-    previous = getattr(figure, "csc_source", None)
-    if previous is not None:
-        previous.remove()
-    figure.csc_source = figure.text(
-        0.01,
-        0.01,
-        source_text,
-        fontsize=7.5,
-        color=DARK_GREY,
-        ha="left",
-        va="bottom",
-        transform=figure.transFigure,
-    )
     figure.csc_finish = (axes, subtitle, source)
-    _fit_to_width(figure, axes, width_in)
+    for old in getattr(figure, "csc_artists", []):
+        old.remove()
+    figure.csc_artists = []
+    narrow = width_in < NARROW_IN
+    source_size = 7 if narrow else 7.5
+    source_text = wrap_text(figure, f"Source: {source}", width_in - 0.15, source_size)
+    bottom = (0.08 + source_size / 55 * (source_text.count("\n") + 1)) / height_in
+    figure.csc_artists.append(
+        figure.text(
+            0.01,
+            0.01,
+            source_text,
+            fontsize=source_size,
+            color=DARK_GREY,
+            ha="left",
+            va="bottom",
+            transform=figure.transFigure,
+        )
+    )
+    set_subtitle(axes, subtitle, 0)
+    for each in figure.axes:
+        _wrap_axis_labels(figure, each, width_in, height_in)
+        _tick_sizes(each, narrow)
+        _wrap_category_labels(figure, each, width_in)
+    labelled = [each for each in figure.axes if getattr(each, "csc_labels", None)]
+    handles, texts = [], []
+    for each in labelled:
+        for label in each.csc_labels:
+            label.pop("artist", None)
+        if narrow:
+            found = _label_handles(each)
+            handles += found[0]
+            texts += found[1]
+        else:
+            _draw_labels(each)
+    for each in figure.axes:
+        if getattr(each, "csc_legend", None):
+            handles += each.csc_legend[0]
+            texts += each.csc_legend[1]
+    for legend in list(figure.legends):  # a legend a builder put above the plot moves below
+        if legend not in figure.csc_artists:
+            figure.__dict__.setdefault("csc_legends", []).append(
+                (legend.legend_handles, [text.get_text() for text in legend.get_texts()])
+            )
+            legend.remove()
+    for found in getattr(figure, "csc_legends", []):
+        handles += found[0]
+        texts += found[1]
+    if handles:
+        bottom += _bottom_legend(figure, handles, texts, bottom)
+    engine = figure.get_layout_engine()
+    # 5 points of padding (not 3): room above the subtitle for a browser's taller text box
+    engine.set(rect=(0, bottom, 1, 1 - bottom), h_pad=5 / 72)
+    engine.execute(figure)
+    for each in labelled:
+        _space_labels(figure, each)
+    for each in figure.axes:
+        _thin_ticks(figure, each)
+        _fit_annotations(figure, each)
 
 
-def set_subtitle(axes: plt.Axes, subtitle: str, width: int) -> None:
-    """The subtitle above the plot, left-aligned in house style, wrapped at ``width`` characters
-    (for charts whose plotting area is narrower than the figure)."""
-    axes.set_title(textwrap.fill(subtitle, width), loc="left", fontsize=9.5, color=DARK_GREY, pad=8)
+def _fit_annotations(figure: Figure, axes: plt.Axes) -> None:
+    """Wrap a note on the plot (a bar's value and share) that would run off the figure's right
+    edge, so it stays on the figure (:func:`resize` restores the text first)."""
+    renderer = figure.canvas.get_renderer()
+    right = figure.bbox.x1 - renderer.points_to_pixels(2)
+    title = axes.xaxis.label
+    if title.get_text():
+        box = title.get_window_extent(renderer)
+        if box.x0 < 0 or box.x1 > right:
+            room = max(axes.get_window_extent(renderer).width / figure.dpi, 1.0)
+            title.set_text(wrap_text(figure, title.get_text(), room, title.get_fontsize()))
+    for text in axes.texts:
+        if not text.get_visible() or not text.get_text() or text in figure.csc_artists:
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x1 <= right or box.x0 >= right:
+            continue
+        text.csc_text = getattr(text, "csc_text", None) or text.get_text()
+        room = (right - box.x0) / figure.dpi
+        text.set_text(wrap_text(figure, text.csc_text, room, text.get_fontsize()))
 
 
-def _fit_to_width(figure: Figure, axes: plt.Axes, width_in: float) -> None:
-    """Thin crowded year labels (keeping the latest) and stack legends on narrow figures."""
-    labels = axes.get_xticklabels()
-    if labels and all(label.get_text() for label in labels):
-        step = math.ceil(len(labels) / max(1, int(width_in * 1.6)))
-        for i, label in enumerate(labels):
-            label.set_visible((len(labels) - 1 - i) % step == 0)
-            label.set_rotation(0)
-    for legend in figure.legends:
-        legend.set_ncols(3 if width_in > 5 else 1)
+def legend_below(axes: plt.Axes) -> None:
+    """Show the axes' legend between the plot and the source line (laid out by :func:`finish`,
+    in as many columns as the figure's width allows)."""
+    axes.csc_legend = axes.get_legend_handles_labels()
+
+
+def _bottom_legend(figure: Figure, handles: list, texts: list[str], bottom: float) -> float:
+    """A legend above the source line, as wide as the figure; returns its share of the height."""
+    width_in, height_in = figure.get_size_inches()
+    wrapped = [wrap_text(figure, text, width_in - 0.75, 8) for text in texts]
+    widest = max(text_width(figure, line, 8) for text in wrapped for line in text.split("\n"))
+    columns = max(1, min(len(texts), int((width_in - 0.2) // (widest + 0.7))))
+    legend = figure.legend(
+        handles,
+        wrapped,
+        loc="lower left",
+        bbox_to_anchor=(0.01, bottom),
+        bbox_transform=figure.transFigure,
+        ncols=columns,
+        fontsize=8,
+        handlelength=2.2,
+        borderaxespad=0,
+        borderpad=0,
+        frameon=False,
+    )
+    legend.set_in_layout(False)
+    figure.csc_artists.append(legend)
+    height = legend.get_window_extent(figure.canvas.get_renderer()).height / figure.dpi
+    return (height + 0.08) / height_in
+
+
+NARROW_IN = 4.5  # narrower than this (half a page), a chart gets its own layout
+SVG_FONTS = b"font-family: 'DejaVu Sans', Arial, Helvetica, sans-serif"
+LABEL_SIZE = 8.5
+
+
+def text_width(figure: Figure, text: str, size: float, weight: str = "normal") -> float:
+    """The width of one line of ``text`` in inches, measured with the figure's font."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = figure.canvas.get_renderer()
+    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
+    width, _, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
+    return width / renderer.points_to_pixels(72)
+
+
+def wrap_text(
+    figure: Figure, text: str, width_in: float, size: float, weight: str = "normal"
+) -> str:
+    """``text`` wrapped so that no line is wider than ``width_in`` inches (measured, with 6% to
+    spare for renderers that set text a little wider, such as a browser at small sizes)."""
+    width_in *= 0.94
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and text_width(figure, candidate, size, weight) > width_in:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def set_subtitle(axes: plt.Axes, subtitle: str, width: int = 0) -> None:
+    """The subtitle above the plot, left-aligned in house style, wrapped to the figure's
+    measured width (``width``, a count of characters, is no longer needed: kept for callers)."""
+    figure = axes.get_figure(root=True)
+    width_in = figure.get_size_inches()[0]
+    size = 9 if width_in < NARROW_IN else 9.5
+    text = wrap_text(figure, subtitle, width_in - 0.2, size)
+    axes.set_title("")
+    figure.suptitle(text, x=0.01, ha="left", fontsize=size, color=DARK_GREY, fontweight="normal")
+
+
+def _wrap_axis_labels(figure: Figure, axes: plt.Axes, width_in: float, height_in: float) -> None:
+    """Axis titles wrapped to the room they have (unwrapped first, so a resize re-wraps)."""
+    wide = width_in - 0.9 if width_in >= NARROW_IN else width_in * 0.5
+    for label, room in ((axes.xaxis.label, wide), (axes.yaxis.label, height_in - 1.4)):
+        original = getattr(label, "csc_text", None) or label.get_text()
+        label.csc_text = original
+        if original:
+            size = 8.5 if width_in < NARROW_IN else label.get_fontsize()
+            label.set_fontsize(size)
+            label.set_text(wrap_text(figure, original, max(room, 1.0), size))
+
+
+def _wrap_category_labels(figure: Figure, axes: plt.Axes, width_in: float) -> None:
+    """Long category names on the y axis wrapped to a third of a narrow figure's width."""
+    formatter = axes.yaxis.get_major_formatter()
+    if not isinstance(formatter, FixedFormatter):
+        return
+    if not hasattr(axes, "csc_ylabels"):
+        axes.csc_ylabels = list(formatter.seq)
+    size = next((t.get_fontsize() for t in axes.get_yticklabels()), 8)
+    room = width_in * 0.36
+    axes.yaxis.set_major_formatter(
+        FixedFormatter(
+            [
+                wrap_text(figure, " ".join(t.split()), room, size) if width_in < NARROW_IN else t
+                for t in axes.csc_ylabels
+            ]
+        )
+    )
+
+
+def _tick_sizes(axes: plt.Axes, narrow: bool) -> None:
+    """Tick labels at 8 points on a narrow figure, as they were made on a wide one."""
+    if not hasattr(axes, "csc_ticksize"):
+        axes.csc_ticksize = [
+            next((t.get_fontsize() for t in axis.get_ticklabels()), STYLE["font.size"])
+            for axis in (axes.xaxis, axes.yaxis)
+        ]
+    for name, size in zip(("x", "y"), axes.csc_ticksize, strict=True):
+        axes.tick_params(axis=name, labelsize=min(size, 8) if narrow else size)
+
+
+def direct_label(
+    axes: plt.Axes, x: object, y: np.ndarray, text: str, color: str, used: object = None
+) -> None:
+    """Label a line at its last value. Labels are drawn by :func:`finish`: beside the lines in
+    the data's vertical order, spaced so none overlap and kept within the plot's height (never
+    on the subtitle); on a narrow figure they become a legend below the plot in the same order.
+    ``x`` and ``used`` are not needed (kept for callers)."""
+    y = np.asarray(y, dtype=float)
+    finite = np.flatnonzero(np.isfinite(y))
+    if not len(finite):
+        return
+    labels = axes.__dict__.setdefault("csc_labels", [])
+    labels.append(
+        {
+            "x": float(finite[-1]),
+            "y": float(y[finite[-1]]),
+            "text": text,
+            "color": color,
+            "order": len(labels),
+        }
+    )
+
+
+def _label_order(axes: plt.Axes) -> list[dict]:
+    """Labels from the top of the chart down (ties in the order they were added)."""
+    return sorted(axes.csc_labels, key=lambda label: (-label["y"], label["order"]))
+
+
+def _draw_labels(axes: plt.Axes) -> None:
+    figure = axes.get_figure(root=True)
+    width = 1.25 if figure.get_size_inches()[0] >= 6 else 1.0
+    for label in axes.csc_labels:
+        weight = "bold" if label["color"] == DARK_BLUE else "normal"
+        artist = axes.annotate(
+            wrap_text(figure, label["text"], width, LABEL_SIZE, weight),
+            (label["x"], label["y"]),
+            xytext=(6, 0),
+            textcoords="offset points",
+            color=label["color"],
+            fontsize=LABEL_SIZE,
+            va="center",
+            fontweight=weight,
+            annotation_clip=False,
+        )
+        label["artist"] = artist
+        figure.csc_artists.append(artist)
+
+
+def _space_labels(figure: Figure, axes: plt.Axes) -> None:
+    """Move the labels apart vertically, in the data's order, within the plot's height."""
+    placed = [label for label in _label_order(axes) if "artist" in label]
+    if not placed:
+        return
+    renderer = figure.canvas.get_renderer()
+    box = axes.get_window_extent(renderer)
+    gap = renderer.points_to_pixels(1.5)
+    wanted = [axes.transData.transform((lab["x"], lab["y"]))[1] for lab in placed]
+    # a browser's box for a line of text is its font's full height, a little taller than the
+    # glyphs matplotlib measures: pad each label by a quarter of its size
+    pad = renderer.points_to_pixels(0.25 * LABEL_SIZE)
+    heights = [lab["artist"].get_window_extent(renderer).height + pad for lab in placed]
+    centres = _spread(wanted, heights, box.y0, box.y1, gap)
+    for label, want, centre in zip(placed, wanted, centres, strict=True):
+        label["artist"].xyann = (6, (centre - want) * 72 / figure.dpi)
+
+
+def _spread(
+    wanted: list[float], heights: list[float], bottom: float, top: float, gap: float
+) -> list[float]:
+    """Centres (pixels, top first) as near ``wanted`` as they can be without overlapping,
+    keeping their order and staying between ``bottom`` and ``top`` where there is room."""
+    centres: list[float] = []
+    for i, (want, height) in enumerate(zip(wanted, heights, strict=True)):
+        centre = min(want, top - height / 2)
+        if i:
+            centre = min(centre, centres[-1] - (heights[i - 1] + height) / 2 - gap)
+        centres.append(centre)
+    for i in range(len(centres) - 1, -1, -1):
+        floor = bottom + heights[i] / 2
+        if i < len(centres) - 1:
+            floor = max(floor, centres[i + 1] + (heights[i + 1] + heights[i]) / 2 + gap)
+        centres[i] = max(centres[i], floor)
+    return centres
+
+
+def _label_handles(axes: plt.Axes) -> tuple[list, list[str]]:
+    """Legend entries standing in for the direct labels on a narrow chart, in their order."""
+    from matplotlib.lines import Line2D
+
+    lines = dict(zip(*reversed(axes.get_legend_handles_labels()), strict=True))
+    handles, texts = [], []
+    for label in _label_order(axes):
+        line = lines.get(label["text"])
+        if line is None:
+            line = Line2D([], [], color=label["color"], linewidth=2)
+        handles.append(line)
+        texts.append(label["text"])
+    return handles, texts
+
+
+def _thin_ticks(figure: Figure, axes: plt.Axes) -> None:
+    """Hide category labels on the x axis (keeping the latest) until no two touch; a builder
+    that already left some labels blank (months) is thinned among the labels it kept."""
+    ticks = axes.xaxis.get_major_ticks()[: len(axes.get_xticks())]
+    labels = [tick.label1 for tick in ticks if tick.label1.get_text()]
+    if len(labels) < 2 or len(ticks) != len(axes.get_xticks()):
+        return
+    renderer = figure.canvas.get_renderer()
+    pad = renderer.points_to_pixels(4)
+    for label in labels:
+        label.set_rotation(0)
+        label.set_visible(True)
+    boxes = [label.get_window_extent(renderer) for label in labels]
+    for step in range(1, len(labels) + 1):
+        shown = [i for i in range(len(labels)) if (len(labels) - 1 - i) % step == 0]
+        if all(boxes[a].x1 + pad < boxes[b].x0 for a, b in itertools.pairwise(shown)):
+            break
+    for i, label in enumerate(labels):
+        label.set_visible((len(labels) - 1 - i) % step == 0)
 
 
 def resize(figure: Figure, width: float, height: float) -> None:
-    """Resize a finished figure and re-wrap its subtitle and source line."""
+    """Resize a finished figure and lay it out afresh for its new width."""
     frozen = getattr(figure, "csc_layout", None)
     if frozen is not None:  # lay it out again at the new size
         figure.set_layout_engine(frozen)
         figure.csc_layout = None
+    for label in figure.findobj(lambda artist: hasattr(artist, "csc_text")):
+        label.set_text(label.csc_text)
     figure.set_size_inches(width, height)
     finish(figure, *figure.csc_finish)
-
-
-def direct_label(
-    axes: plt.Axes, x: list[str], y: np.ndarray, text: str, color: str, used: list[float]
-) -> None:
-    """Label a line at its last value, nudged so labels do not overlap."""
-    finite = np.flatnonzero(np.isfinite(y))
-    if not len(finite):
-        return
-    last = finite[-1]
-    span = np.diff(axes.get_ylim())[0] or 1.0
-    ypos = y[last]
-    for other in sorted(used):
-        if abs(ypos - other) < 0.06 * span:
-            ypos = other + 0.06 * span
-    used.append(ypos)
-    axes.annotate(
-        text,
-        (last, y[last]),
-        xytext=(6, (ypos - y[last]) / span * 200),
-        textcoords="offset points",
-        color=color,
-        fontsize=8.5,
-        va="center",
-        fontweight="bold" if color == DARK_BLUE else "normal",
-        annotation_clip=False,
-    )
 
 
 _direct_label = direct_label  # the old private name, kept for callers that still use it
@@ -365,7 +684,7 @@ def trend_line(
     axes.set_ylabel(measure.unit)
     if measure.kind == "money":
         axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_money(v)))
-    axes.set_xlim(-0.4, len(periods) - 0.4 + 1.8)
+    axes.set_xlim(-0.4, len(periods) - 0.6)
     for label, values, color, _, _ in lines:
         direct_label(axes, periods, values.to_numpy(dtype=float), label, color, used)
 
@@ -377,12 +696,17 @@ def trend_line(
         unit = unit_suffix(measure)
         if unit.strip() and unit.strip() in noun:  # "spending per child looked after": said
             unit = ""
-        title = (
-            f"{place}'s {noun} {movement(first['council'], last['council'])} from "
-            f"{figure_text(first['council'], measure)} to "
-            f"{figure_text(last['council'], measure)}{unit} between "
-            f"{period_label(first['period'])} and {period_label(last['period'])}"
-        ) + range_clause(
+        if len(own) == 1:  # one published year (a new council): nothing to compare
+            change = f"was {figure_text(last['council'], measure)}{unit} in "
+            change += period_label(last["period"])
+        else:
+            change = (
+                f"{movement(first['council'], last['council'])} from "
+                f"{figure_text(first['council'], measure)} to "
+                f"{figure_text(last['council'], measure)}{unit} between "
+                f"{period_label(first['period'])} and {period_label(last['period'])}"
+            )
+        title = f"{place}'s {noun} {change}" + range_clause(
             periods,
             frame["council"].to_numpy(dtype=float),
             float(first["council"]),
@@ -402,8 +726,8 @@ def trend_line(
         title = f"{place} has no published {noun} in these years"
         alt = f"Line chart: {title}; England and comparators are shown."
     subtitle = (
-        f"{measure.label} ({measure.unit}), {place} and comparators, "
-        f"{first_period} to {last_period}"
+        f"{label_with_unit(measure.label, measure.unit)}, {place} and comparators, "
+        f"{period_words(first_period)} to {period_words(last_period)}"
     )
     finish(figure, axes, subtitle, source)
     data = pd.DataFrame(
@@ -462,7 +786,7 @@ def counts_line(
     axes.set_xticks(x, [period_label(p) for p in periods])
     axes.set_ylim(bottom=0)
     axes.set_ylabel(unit)
-    axes.set_xlim(-0.4, len(periods) - 0.4 + 2.2)
+    axes.set_xlim(-0.4, len(periods) - 0.6)
     for (column, label), color in zip(series.items(), PALETTE, strict=False):
         direct_label(axes, periods, frame[column].to_numpy(dtype=float), label, color, used)
     first_col = next(iter(series))
@@ -548,7 +872,7 @@ def comparison_bars(
     axes.grid(axis="x", visible=True)
     top = np.nanmax(frame[["council", "neighbours", "england"]].to_numpy(dtype=float))
     axes.set_xlim(0, (top if np.isfinite(top) else 1) * 1.2)
-    figure.legend(loc="outside upper center", ncol=3, fontsize=8)
+    legend_below(axes)
     subtitle = f"Social work workforce, {place}, neighbours and England, {period_label}"
     finish(figure, axes, subtitle, source)
     data = pd.DataFrame(
@@ -599,13 +923,17 @@ def league_strip(
     axes.scatter(
         x[own], ranked.loc[own, "value"], s=70, color=DARK_BLUE, marker="D", zorder=3, label=place
     )
+    # Ranked from lowest, the dots leave the top left and the bottom right empty: the council's
+    # name goes top left (a line to its dot) and England's label bottom right, under its line.
     if np.isfinite(england):
         axes.axhline(england, color=ORANGE, linestyle="--", linewidth=1.2)
         axes.annotate(
             f"England {show(england, places=measure.places)}",
-            (0, england),
-            xytext=(2, 4),
+            (len(ranked) - 1, england),
+            xytext=(0, -4),
             textcoords="offset points",
+            ha="right",
+            va="top",
             color=ORANGE,
             fontsize=8,
         )
@@ -617,11 +945,13 @@ def league_strip(
     if len(row):
         r = row.iloc[0]
         axes.annotate(
-            place,
+            textwrap.fill(place, 24),  # fits half a page's width
             (x[own][0], r["value"]),
-            xytext=(0, 10),
-            textcoords="offset points",
-            ha="center",
+            xytext=(0.03, 0.95),
+            textcoords="axes fraction",
+            ha="left",
+            va="top",
+            arrowprops={"arrowstyle": "-", "color": DARK_BLUE, "linewidth": 0.8},
             color=DARK_BLUE,
             fontweight="bold",
             fontsize=8.5,
@@ -635,10 +965,17 @@ def league_strip(
         )
     else:
         title = f"{place} has no published value in {period}, so it is not ranked"
-    subtitle = f"{measure.label} ({measure.unit}), all councils, {period}"
+    subtitle = f"{label_with_unit(measure.label, measure.unit)}, all councils, {period}"
     finish(figure, axes, subtitle, source)
-    data = ranked[["council_code", "value", "rank", "quartile"]].rename(
-        columns={"value": f"value ({measure.unit})"}
+    data = pd.DataFrame(
+        {
+            "council": ranked.get("council_name", ranked["council_code"]),
+            "council code": ranked["council_code"],
+            f"{measure.label} ({measure.unit})": ranked["value"].round(measure.places),
+            "rank (1 = lowest)": ranked["rank"].astype(int),
+            "of": ranked["of"].astype(int),
+            "quarter (1 = lowest, 4 = highest)": ranked["quartile"].astype(int),
+        }
     )
     alt = f"Dot chart of {len(ranked)} councils ranked by {measure.label.lower()}: {title}" + (
         f"; England's figure is {show(england, places=measure.places)}."
@@ -687,15 +1024,12 @@ def fan_chart(
             linewidth=0,
             label=label,
         )
-        axes.annotate(
-            label,
-            (fx[-1], float(forecast[hi].iloc[-1])),
-            xytext=(4, 0),
-            textcoords="offset points",
-            fontsize=8,
-            color=DARK_GREY,
-            va="center",
-        )
+        at_end(label, float(forecast[hi].iloc[-1]), fx[-1], DARK_GREY)
+
+    def at_end(label: str, value: float, position: int, color: str) -> None:
+        y = np.full(len(years), np.nan)
+        y[position] = value
+        direct_label(axes, years, y, label, color)
 
     band("lo95", "hi95", 0.12, "95% interval")
     band("lo80", "hi80", 0.25, "80% interval")
@@ -730,16 +1064,10 @@ def fan_chart(
             linewidth=1.6,
             label="Target",
         )
-        axes.annotate(
-            "Target",
-            (x[int(target.index[-1])], float(target.iloc[-1])),
-            xytext=(4, -8),
-            textcoords="offset points",
-            color=ORANGE,
-            fontsize=8.5,
-        )
+        at_end("Target", float(target.iloc[-1]), x[int(target.index[-1])], ORANGE)
+    at_end("Forecast", float(forecast["mean"].iloc[-1]), fx[-1], DARK_BLUE)
     axes.set_xticks(range(len(years)), [str(y) for y in years])
-    axes.set_xlim(-0.4, len(years) - 0.4 + 1.6)
+    axes.set_xlim(-0.4, len(years) - 0.6)
     axes.set_ylim(bottom=0)
     axes.set_ylabel(measure.unit)
     end = forecast.iloc[-1]
@@ -749,7 +1077,8 @@ def fan_chart(
         f"{show(end['hi80'])})"
     )
     subtitle = (
-        f"{measure.label} ({measure.unit}), {place}: published to {history.index[-1]}, "
+        f"{label_with_unit(measure.label, measure.unit)}, {place}: published to "
+        f"{history.index[-1]}, "
         f"forecast to {end['period']}"
     )
     finish(figure, axes, subtitle, source)

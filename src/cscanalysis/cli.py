@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from cscanalysis import __version__
 from cscanalysis.commands import modules
 from cscanalysis.errors import CSCAnalysisError, one_line, os_error_message
 
@@ -49,7 +50,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    main = Parser(prog="cscanalysis", description=__doc__.split("\n\n")[0])
+    main = Parser(prog="cscanalysis", description=__doc__.split("\n\n")[0].replace("``", ""))
+    main.add_argument("--version", action="version", version=f"cscanalysis {__version__}")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in modules():
         module.add(commands)

@@ -7,22 +7,24 @@ comes from :func:`headline_table`, so each sentence can be traced to the table b
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from cscanalysis import benchmark, charts
+from cscanalysis import __version__, benchmark, charts
 from cscanalysis import outlook as outlook_words
 from cscanalysis.councils import ENGLAND_CODE, Council, CouncilRegister
 from cscanalysis.disclosure import SUPPRESSED, suppress_counts, suppress_tidy
 from cscanalysis.errors import ParameterError
-from cscanalysis.fmt import describe_flag, fmt_money
+from cscanalysis.fmt import describe_flag, fmt_money, is_missing
 from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS, S251
 from cscanalysis.metrics import financial_to_reporting_year
 from cscanalysis.outlook import Outlook, build_outlook, track_record
 from cscanalysis.store import LOCAL_SOURCE, is_local_source, reporting_years
+from cscanalysis.workbook import Sheet
 
 HEADLINES = [
     "cla_31_march",
@@ -250,7 +252,7 @@ def headline_display(table: pd.DataFrame, place: str) -> pd.DataFrame:
         )
         out.append(
             {
-                "Measure": row.label + (f" ({unit})" if unit else ""),
+                "Measure": charts.label_with_unit(row.label, unit),
                 "Period": row.period if "-" not in row.period else f"30 Sep {row.period[:4]}",
                 place: charts.show(row.value, row.flag, places=places),
                 "Previous year": charts.show(row.previous, row.previous_flag, places=places),
@@ -258,7 +260,7 @@ def headline_display(table: pd.DataFrame, place: str) -> pd.DataFrame:
                 "Statistical neighbours": charts.show(row.neighbours, places=places),
                 "England": charts.show(row.england, places=places),
                 "Rank (1 = lowest)": (
-                    f"{int(row.rank)} of {int(row.of)}" if np.isfinite(row.rank) else ""
+                    f"{int(row.rank)} of {int(row.of)}" if np.isfinite(row.rank) else "not ranked"
                 ),
             }
         )
@@ -270,21 +272,25 @@ def key_facts(ctx: PackContext, table: pd.DataFrame) -> list[str]:
     t = table.set_index("measure")
     place, year = ctx.place, ctx.period
 
-    def v(measure: str, column: str = "value") -> str:
+    def v(measure: str, column: str = "value", unit: str = "") -> str:
+        """The figure with ``unit`` after it, or "not published (suppressed)" and no unit."""
         row = t.loc[measure]
         flag = (
             row["flag"]
             if column == "value"
             else (row["previous_flag"] if column == "previous" else "")
         )
-        return charts.show(row[column], flag, places=MEASURES[measure].places)
+        text = charts.show(row[column], flag, places=MEASURES[measure].places)
+        if is_missing(row[column]):
+            return f"not published ({text})" if text != "not published" else text
+        return text + unit
 
     facts = []
     cla = t.loc["cla_31_march"]
     if np.isfinite(cla["value"]):
         text = (
             f"At 31 March {year}, {place} looked after {v('cla_31_march')} children, "
-            f"{v('cla_rate_per_10k')} per 10,000 children, against "
+            f"{v('cla_rate_per_10k', unit=' per 10,000 children')}, against "
             f"{v('cla_rate_per_10k', 'england')} "
             f"in England and {v('cla_rate_per_10k', 'neighbours')} on average among its "
             "statistical neighbours."
@@ -312,23 +318,23 @@ def key_facts(ctx: PackContext, table: pd.DataFrame) -> list[str]:
     if np.isfinite(t.loc["referrals", "value"]):
         facts.append(
             f"In the year to 31 March {year} there were {v('referrals')} referrals to "
-            f"children's social care ({v('referrals_rate_per_10k')} per 10,000 "
+            f"children's social care ({v('referrals_rate_per_10k', unit=' per 10,000')} "
             f"children; England {v('referrals_rate_per_10k', 'england')}); "
-            f"{v('rereferral_pct')}% were re-referrals within 12 months (England "
-            f"{v('rereferral_pct', 'england')}%)."
+            f"re-referrals within 12 months: {v('rereferral_pct', unit='%')} (England "
+            f"{v('rereferral_pct', 'england', '%')})."
         )
     if np.isfinite(t.loc["cpp_31_march", "value"]):
         facts.append(
             f"{v('cpp_31_march')} children were on a child protection plan at 31 March "
-            f"{year}, {v('cpp_rate_per_10k')} per 10,000 children (England "
+            f"{year}, {v('cpp_rate_per_10k', unit=' per 10,000 children')} (England "
             f"{v('cpp_rate_per_10k', 'england')})."
         )
     if np.isfinite(t.loc["sw_caseload", "value"]):
         facts.append(
             f"At 30 September {int(year) - 1}, social workers held on average "
             f"{v('sw_caseload')} cases each (England {v('sw_caseload', 'england')}); "
-            f"the vacancy rate was {v('sw_vacancy_rate')}% (England "
-            f"{v('sw_vacancy_rate', 'england')}%)."
+            f"the vacancy rate was {v('sw_vacancy_rate', unit='%')} (England "
+            f"{v('sw_vacancy_rate', 'england', '%')})."
         )
     return facts
 
@@ -380,7 +386,7 @@ def trend_chart(
     comparison["council_flag"] = comparison["council_flag"].fillna("")
     comparison["neighbours_n"] = comparison["neighbours_n"].fillna(0).astype(int)
     comparison = _trim_to_england_run(comparison.reset_index())
-    return charts.trend_line(
+    chart = charts.trend_line(
         comparison,
         slug=slug,
         place=ctx.place,
@@ -389,6 +395,55 @@ def trend_chart(
         source=source,
         region_name=ctx.region_name,
     )
+    words = too_small_to_chart(
+        ctx.place, noun, comparison["period"], comparison["council"], comparison["council_flag"]
+    )
+    return charts.in_words(chart, *words) if words else chart
+
+
+def _years_text(periods: list[str]) -> str:
+    """``['2017', '2018', '2019', '2022']`` -> ``'2017 to 2019 and 2022'`` (runs joined)."""
+    runs: list[list[str]] = []
+    for period in periods:
+        if runs and int(period[:4]) == int(runs[-1][-1][:4]) + 1:
+            runs[-1].append(period)
+        else:
+            runs.append([period])
+    parts = [run[0] if len(run) == 1 else f"{run[0]} to {run[-1]}" for run in runs]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def too_small_to_chart(
+    place: str, noun: str, periods: Iterable[str], values: Iterable[float], flags: Iterable[str]
+) -> tuple[str, str] | None:
+    """A title and a sentence saying what the council's figures are when none of them is above
+    zero (every year 0 or not published: the smallest councils), else ``None``: such a series
+    is said in words, not drawn as a flat line or an empty chart."""
+    rows = list(zip(periods, values, flags, strict=True))
+    if any(not is_missing(v) and v > 0 for _, v, _ in rows):
+        return None
+    zeros = [p for p, v, _ in rows if not is_missing(v)]
+    reasons: dict[str, list[str]] = {}
+    for period, value, flag in rows:
+        if is_missing(value):
+            reasons.setdefault(describe_flag(flag), []).append(period)
+    parts = [f"0 in {_years_text(zeros)}"] if zeros else []
+    parts += [
+        f"not published{'' if why == 'not published' else f' ({why})'} in {_years_text(ps)}"
+        for why, ps in reasons.items()
+    ]
+    span = f"{rows[0][0]} to {rows[-1][0]}" if rows else ""
+    small = bool(zeros) or "suppressed" in reasons
+    title = f"{place}'s {noun}: " + (
+        f"too few children to chart, {span}" if small else f"not published, {span}"
+    )
+    sentence = (
+        f"{place}'s {noun} was "
+        + "; ".join(parts)
+        + (". The numbers are too small to chart" if small else ", so there is nothing to chart")
+        + "; the data table gives every year's figure with its neighbours, region and England."
+    )
+    return title, sentence
 
 
 def _yearly_rows(ctx: PackContext, measures: Iterable[str]) -> pd.DataFrame:
@@ -417,7 +472,7 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
         frame[column] = wide[column].to_numpy() if column in wide else np.nan
         frame[f"{column}_flag"] = flags[column].fillna("").to_numpy() if column in flags else ""
     origin, source = _local_origin(ctx, rows, series, f"{CLA}, 2010 to {ctx.period}")
-    return charts.counts_line(
+    chart = charts.counts_line(
         frame,
         slug="cla-numbers",
         place=ctx.place,
@@ -427,6 +482,18 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
         source=source,
         origin=origin,
     )
+    if all(
+        too_small_to_chart("", "", frame["period"], frame[c], frame[f"{c}_flag"]) for c in series
+    ):
+        words = too_small_to_chart(
+            ctx.place,
+            "number of children looked after at 31 March",
+            frame["period"],
+            frame["cla_31_march"],
+            frame["cla_31_march_flag"],
+        )
+        return charts.in_words(chart, *words)
+    return chart
 
 
 def _local_origin(
@@ -508,6 +575,8 @@ def placement_charts(ctx: PackContext) -> list[charts.Chart]:
 
 def league_chart(ctx: PackContext, measure_id: str = "cla_rate_per_10k") -> charts.Chart:
     league = benchmark.league_table(ctx.tidy, measure_id, ctx.period, ctx.register)
+    names = {c.code: c.name for c in ctx.register.councils(int(ctx.period[:4]))}
+    league["council_name"] = [names.get(code, code) for code in league["council_code"]]
     england, _ = _value(ctx, ENGLAND_CODE, measure_id, ctx.period)
     return charts.league_strip(
         league,
@@ -671,7 +740,7 @@ def spending_table(ctx: PackContext) -> pd.DataFrame:
         value, flag = _value(ctx, ctx.code, measure_id, year)
         previous, previous_flag = _value(ctx, ctx.code, measure_id, before)
         row = {
-            "Measure": f"{meta.label} ({meta.unit})",
+            "Measure": charts.label_with_unit(meta.label, meta.unit),
             f"{ctx.place} {year}": fmt_money(value, flag=flag),
             before: fmt_money(previous, flag=previous_flag)
             if _has_row(ctx, measure_id, before)
@@ -890,7 +959,7 @@ def ranks_table(ctx: PackContext) -> pd.DataFrame:
         meta = MEASURES[measure_id]
         rows.append(
             {
-                "Measure": f"{meta.label} ({meta.unit})",
+                "Measure": charts.label_with_unit(meta.label, meta.unit),
                 ctx.place: charts.show(value, flag, places=meta.places),
                 "Rank (1 = lowest)": f"{int(pos['rank'])} of {int(pos['of'])}"
                 if np.isfinite(pos["rank"])
@@ -906,8 +975,31 @@ def ranks_table(ctx: PackContext) -> pd.DataFrame:
 def sources_used(ctx: PackContext) -> pd.DataFrame:
     """The releases behind this council's figures, with the measures each supplied."""
     rows = ctx.tidy[ctx.tidy["council_code"] == ctx.code]
-    grouped = rows.groupby("source")["measure"].agg(lambda s: ", ".join(sorted(set(s))))
-    return grouped.reset_index().rename(columns={"source": "Release (file)", "measure": "Measures"})
+    grouped = rows.groupby("source")["measure"].agg(
+        lambda s: "; ".join(sorted({_measure_words(m) for m in s}))
+    )
+    table = grouped.reset_index()
+    table["source"] = [_source_words(text) for text in table["source"]]
+    return table.rename(columns={"source": "Release (file)", "measure": "Measures"})
+
+
+def _measure_words(measure_id: str) -> str:
+    measure = MEASURES.get(measure_id)
+    return measure.label if measure is not None else measure_id.replace("_", " ")
+
+
+def _source_words(source: str) -> str:
+    """A computed rate's source in words: ``computed by cscanalysis: cin_31_march /
+    population_0_17 x 10,000`` -> ``computed by cscanalysis from children in need at 31 March
+    and ONS mid-year population aged 0 to 17, per 10,000 children``."""
+    found = re.fullmatch(r"computed by cscanalysis: (\w+) / population_0_17 x 10,000", source)
+    if not found:
+        return source
+    label = _measure_words(found.group(1))
+    return (
+        f"computed by cscanalysis from {label[:1].lower()}{label[1:]} and ONS mid-year "
+        "population aged 0 to 17, per 10,000 children"
+    )
 
 
 CHART_SECTIONS = ("cla", "placements", "cin", "workforce", "spending", "outlook")
@@ -956,6 +1048,62 @@ NOTES = [
     "the neighbours with a published value.",
     "Contains public sector information licensed under the Open Government Licence v3.0.",
 ]
+
+
+def workbook_sheets(
+    ctx: PackContext,
+    headlines: pd.DataFrame,
+    chart_sections: dict[str, list[charts.Chart]],
+    found: Outlook | None = None,
+) -> list[Sheet]:
+    """Every table of the pack and every chart's data, in page order, for ``tables.xlsx``."""
+    sheets = [
+        Sheet("Headlines", headline_caption(ctx), headline_display(headlines, ctx.place), CLA),
+    ]
+    number = 0
+    for section in CHART_SECTIONS:
+        if section == "spending":
+            sheets.append(
+                Sheet(
+                    "Spending",
+                    f"Spending, {ctx.financial_year}, with the year before",
+                    spending_table(ctx),
+                    S251,
+                )
+            )
+        if section == "outlook" and found is not None and found.status == "ok":
+            sheets.append(
+                Sheet(
+                    "What-ifs",
+                    "What-ifs: starts and ceasing held at their latest level",
+                    what_if_table(found),
+                    f"{CLA}; forecast by cscanalysis",
+                )
+            )
+        for chart in chart_sections.get(section, []):
+            number += 1
+            sheets.append(
+                Sheet(
+                    f"Fig {number} {chart.slug}",
+                    f"Figure {number}: {chart.title}. Data: {chart.subtitle}",
+                    chart.data,
+                    chart.source,
+                )
+            )
+    sheets.append(Sheet("Ranks", ranks_caption(ctx), ranks_table(ctx), CLA))
+    sheets.append(Sheet("Sources", "Releases used in this pack", sources_used(ctx), "DfE; ONS"))
+    return sheets
+
+
+def workbook_notes(ctx: PackContext) -> list[str]:
+    """The notes sheet of ``tables.xlsx``: what the workbook is, then the pack's notes."""
+    return [
+        f"Tables and chart data from the evidence pack for {ctx.place} ({ctx.code}), "
+        f"reporting year {ctx.period}, built by cscanalysis {__version__}.",
+        "Each sheet gives its title and units on row 1, its source on row 2 and its table "
+        "from row 4. Published symbols are kept as symbols, never as 0.",
+        *NOTES,
+    ]
 
 
 def banner(ctx: PackContext) -> str:

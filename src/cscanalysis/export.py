@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cscanalysis.charts import HALF_WIDTH_IN, Chart, resize, save
+from cscanalysis.charts import Chart, save
 from cscanalysis.safe_export import atomic_write_bytes, atomic_write_text, write_csv
 
 
@@ -52,27 +52,25 @@ def write_chart_files(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = chart_stem(number, chart)
+    drawn = not chart.meta.get("in_words")  # a series too small to chart is said in words
     files = {
-        "PNG": f"{stem}.png",
-        "SVG": f"{stem}.svg",
+        **({"PNG": f"{stem}.png", "SVG": f"{stem}.svg"} if drawn else {}),
         "data (CSV)": f"{stem}.csv",
         "caption and alt text (JSON)": f"{stem}.json",
     }
-    atomic_write_bytes(folder / files["PNG"], chart.png(300))
-    atomic_write_bytes(folder / files["SVG"], chart.svg())
+    if drawn:
+        atomic_write_bytes(folder / files["PNG"], chart.png(300))
+        atomic_write_bytes(folder / files["SVG"], chart.svg())
     write_csv(chart.data, folder / files["data (CSV)"])
     meta = chart_metadata(
         chart, number=number, council=council, council_code=council_code, period=period
     )
-    if half_width:
+    if not drawn:
+        meta["in_words"] = chart.meta["in_words"]
+    if half_width and drawn:
         files["PNG, half page width"] = f"{stem}-half.png"
-        width, height = chart.figure.get_size_inches()
-        resize(chart.figure, HALF_WIDTH_IN, height * 1.2)
-        try:
-            half = save(chart.figure, "png", dpi=300)
-            atomic_write_bytes(folder / files["PNG, half page width"], half)
-        finally:
-            resize(chart.figure, width, height)
+        half = chart.narrow(lambda figure: save(figure, "png", dpi=300))
+        atomic_write_bytes(folder / files["PNG, half page width"], half)
     meta["files"] = dict(files)
     atomic_write_text(
         folder / files["caption and alt text (JSON)"],

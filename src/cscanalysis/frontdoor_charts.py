@@ -153,7 +153,15 @@ def trend_chart(ctx: FrontDoorContext, measure: str) -> Chart | None:
     average = _avg_12(ctx, measure)
     x = np.arange(len(ctx.months))
     figure, axes = new_figure()
-    axes.plot(x, monthly.to_numpy(), color=DARK_BLUE, marker="o", linewidth=2, markersize=4.5)
+    axes.plot(
+        x,
+        monthly.to_numpy(),
+        color=DARK_BLUE,
+        marker="o",
+        linewidth=2,
+        markersize=4.5,
+        label="Each month",
+    )
     has_avg = bool(average.notna().any())
     if has_avg:
         axes.plot(
@@ -164,11 +172,12 @@ def trend_chart(ctx: FrontDoorContext, measure: str) -> Chart | None:
             linestyle="--",
             linewidth=2,
             markersize=5,
+            label="12-month average",  # the legend of a narrow chart shows the dashed line
         )
     _x_months(axes, ctx.months)
     axes.set_ylim(bottom=0)
     axes.set_ylabel(noun)
-    axes.set_xlim(-0.5, len(x) - 0.5 + 2.6)
+    axes.set_xlim(-0.5, len(x) - 0.5)  # direct labels sit in the right margin
     used: list[float] = []
     charts.direct_label(axes, ctx.months, monthly.to_numpy(), "Each month", DARK_BLUE, used)
     if has_avg:
@@ -194,7 +203,8 @@ def trend_chart(ctx: FrontDoorContext, measure: str) -> Chart | None:
                 f"; {fmt_number(average[last_p], dp=0)} a month on average over the 12 months"
             )
     subtitle = (
-        f"{label} each month and 12-month average ({noun}), {ctx.place}, "
+        f"{charts.label_with_unit(f'{label} each month and 12-month average', noun)}, "
+        f"{ctx.place}, "
         f"{month_label(ctx.first)} to {month_label(ctx.last)}"
     )
     _finish(figure, axes, subtitle, ctx.source)
@@ -278,7 +288,7 @@ def rates_chart(ctx: FrontDoorContext) -> Chart | None:
             if not rolling_rates.empty
             else pd.Series(np.nan, index=ctx.months)
         )
-        axes.plot(x, s["value"].to_numpy(), color=color, marker=marker, linewidth=2)
+        axes.plot(x, s["value"].to_numpy(), color=color, marker=marker, linewidth=2, label=words)
         if r12.notna().any():
             axes.plot(
                 x,
@@ -302,7 +312,7 @@ def rates_chart(ctx: FrontDoorContext) -> Chart | None:
     _x_months(axes, ctx.months)
     axes.set_ylim(0, 100)
     axes.set_ylabel("% of contacts")
-    axes.set_xlim(-0.5, len(x) - 0.5 + 3.2)
+    axes.set_xlim(-0.5, len(x) - 0.5)  # direct labels sit in the right margin
     title_text = f"In {month_label(ctx.last)}, " + join_and(latest)
     title_text = title_text.replace("% ", f"% of {ctx.place}'s contacts ", 1)
     subtitle = (

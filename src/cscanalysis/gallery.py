@@ -33,8 +33,13 @@ def gallery_html(records: list[dict], period: str) -> str:
             for label, name in files.items()
         )
         png = files.get("PNG", "")
+        picture = (
+            f'<img loading="lazy" src="{esc(r["folder"])}/{esc(png)}" alt="{esc(r["alt"])}">'
+            if png
+            else f"<p>{esc(r.get('in_words', r['alt']))}</p>"
+        )
         items.append(
-            f'<li><img loading="lazy" src="{esc(r["folder"])}/{esc(png)}" alt="{esc(r["alt"])}">'
+            f"<li>{picture}"
             f"<p><strong>{esc(r['title'])}</strong></p><p>{esc(r['council'])}, {esc(r['period'])}"
             f"</p><p>{links}</p></li>"
         )

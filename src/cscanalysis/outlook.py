@@ -267,6 +267,35 @@ def forecast_sentence(outlook: Outlook, place: str) -> str:
     )
 
 
+# Forecasting methods in plain words for council-facing pages (the code names stay in the data)
+PLAIN_METHODS = {
+    "naive": "the latest published figure carried forward",
+    "drift": "the straight-line trend from the first to the latest published year",
+    "drift_pooled": "the council's straight-line trend, pulled toward the typical trend of "
+    "all councils",
+    "ses": "a weighted average of past years, recent years counting most",
+    "ses_pooled": "a weighted average of past years, recent years counting most, weighted "
+    "alike for all councils",
+    "reversion_pooled": "last year's change carried on in part and pulled back toward the "
+    "council's five-year average, the same pull for all councils and no trend",
+    "damped": "a trend that levels off over time",
+    "damped_pooled": "a trend that levels off over time, set alike for all councils",
+    "ets": "an exponential smoothing model chosen by how well it fits past years",
+    "arima": "a time-series (ARIMA) model chosen by how well it fits past years",
+}
+_SHARES = {0.25: "a quarter", 0.5: "half", 0.75: "three quarters"}
+
+
+def plain_method(model: str) -> str:
+    """A method in words: ``ses_pooled@0.25`` is a quarter of the way from no change to it."""
+    base, _, weight = model.partition("@")
+    words = PLAIN_METHODS.get(base, base)
+    if not weight:
+        return words
+    share = _SHARES.get(float(weight), f"{float(weight):.0%}")
+    return f"{share} of the way from the latest figure to {words}"
+
+
 def method_sentence(outlook: Outlook) -> str:
     """How the forecast's method was chosen, in plain words."""
     if outlook.model == "naive":
@@ -276,9 +305,9 @@ def method_sentence(outlook: Outlook) -> str:
             "tested better, so none is used."
         )
     return (
-        f"Method: {outlook.model_description} ({outlook.model}), used because, across all "
-        "councils, it forecast each of the last three years tested better than carrying the "
-        "latest figure forward."
+        f"Method: {plain_method(outlook.model)}, used because, across all councils, it "
+        "forecast each of the last three years tested better than carrying the latest figure "
+        "forward."
     )
 
 

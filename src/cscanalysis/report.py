@@ -5,6 +5,7 @@ name or note holding ``<script>`` shows as text and the page carries no script f
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -17,25 +18,55 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
+TEXT = ' class="text"'
+NUMBER = re.compile(r"^[-+]?£?[-+]?[\d,.]+(%|m|k)?$|^$")
+
+
 def table(frame: pd.DataFrame, *, caption: str | None = None, index_header: bool = True) -> str:
-    """An accessible table: caption, column headers with scope, first column as row header."""
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in frame.columns)
-    body = []
+    """An accessible table: caption, column headers with scope, first column as row header.
+
+    Columns holding words (not figures) are marked ``class="text"``: left-aligned and wrapped,
+    so a long list reads within the page instead of running off it. A table with such a column
+    is ``class="data stack"``: on a phone each row is shown as a card, every cell under its
+    column's name (``data-label``), rather than a table wider than the screen.
+    """
+    rows = []
     for row in frame.itertuples(index=False):
         cells = []
-        for i, value in enumerate(row):
+        for value in row:
             text = "" if (isinstance(value, float) and pd.isna(value)) else value
             if isinstance(text, float):
                 text = f"{text:,.10g}"
-            cells.append(
-                f'<th scope="row">{esc(text)}</th>'
+            cells.append(str(text))
+        rows.append(cells)
+    wordy = [
+        any(len(r[i]) > 24 and not NUMBER.match(r[i]) for r in rows)
+        for i in range(len(frame.columns))
+    ]
+    head = "".join(
+        f'<th scope="col"{TEXT if wordy[i] else ""}>{esc(c)}</th>'
+        for i, c in enumerate(frame.columns)
+    )
+    stack = any(wordy)
+    names = [esc(c) for c in frame.columns]
+    body = []
+    for cells in rows:
+        body.append(
+            "<tr>"
+            + "".join(
+                f'<th scope="row"{TEXT if wordy[i] else ""}>{esc(text)}</th>'
                 if i == 0 and index_header
-                else f"<td>{esc(text)}</td>"
+                else f"<td{TEXT if wordy[i] else ''}"
+                + (f' data-label="{names[i]}"' if stack else "")
+                + f">{esc(text)}</td>"
+                for i, text in enumerate(cells)
             )
-        body.append("<tr>" + "".join(cells) + "</tr>")
+            + "</tr>"
+        )
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    css = "data stack" if stack else "data"
     return (
-        f'<div class="table-wrap"><table class="data">{cap}<thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"><table class="{css}">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
@@ -55,12 +86,25 @@ def figure(
     return (
         f'<figure class="chart" id="figure-{esc(chart.slug)}">'
         f'<h3 class="chart-title">{esc(label + chart.title)}</h3>'
-        f'<img src="data:image/svg+xml;base64,{chart.svg_base64()}" alt="{esc(chart.alt)}">'
-        f'<figcaption>{esc(chart.caption)} <span class="source">Source: {esc(chart.source)}.'
+        + (
+            f'<p class="in-words">{esc(chart.meta["in_words"])}</p>'
+            if chart.meta.get("in_words")
+            else "<picture>"
+            f'<source media="(max-width: 40rem)" '
+            f'srcset="data:image/svg+xml;base64,{chart.svg_base64(narrow=True)}">'
+            f'<img src="data:image/svg+xml;base64,{chart.svg_base64()}" '
+            f'alt="{esc(chart.alt)}"></picture>'
+        )
+        + f'<figcaption>{esc(chart.caption)} <span class="source">Source: {esc(chart.source)}.'
         f"</span></figcaption>{downloads}"
         f"<details><summary>Data table for this chart</summary>"
         f"{table(chart.data, caption=chart.subtitle)}</details></figure>"
     )
+
+
+def download(href: str, text: str) -> str:
+    """A paragraph linking a file beside the page."""
+    return f'<p class="downloads"><a href="{esc(href)}">{esc(text)}</a></p>'
 
 
 def section(anchor: str, title: str, intro: str = "") -> str:

@@ -22,7 +22,12 @@ def add(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--salaries", default="", help="salary benchmark file (optional)")
     parser.add_argument("--fostering", default="", help="foster-carer funnel file (optional)")
     parser.add_argument("--council", default="", help="the council's name, e.g. Bristol")
-    parser.add_argument("--savings-basis", choices=SAVINGS_BASES, default="annual")
+    parser.add_argument(
+        "--savings-basis",
+        choices=SAVINGS_BASES,
+        default="annual",
+        help="annual (default): each year's saving; incremental: increases on the year before",
+    )
     parser.add_argument(
         "--discount-rate",
         default=str(GREEN_BOOK_RATE),

@@ -35,10 +35,11 @@ options = {}
 
 # %%
 from datetime import UTC, datetime
+from pathlib import Path
 
 from IPython.display import HTML, display
 
-from cscanalysis import __version__, business, report
+from cscanalysis import __version__, business, report, workbook
 
 bc = business.read_inputs(
     case,
@@ -57,6 +58,10 @@ display(HTML(report.header(*business.title(bc), business.contents(bc))))
 # %%
 for fragment in business.render_sections(bc, charts):
     display(HTML(fragment))
+workbook.write_workbook(Path("tables.xlsx"), business.workbook_sheets(bc, charts),
+                        business.method_notes(bc))
+display(HTML(report.download("tables.xlsx", "Every table and chart's data as an Excel workbook "
+                             "(tables.xlsx), with units, sources and notes")))
 
 # %%
 display(

@@ -64,10 +64,6 @@ forecasts = pack.forecasts(ctx)
 sheets = []  # every table and chart's data, for tables.xlsx
 
 
-def figure_sheet(chart, number):
-    return workbook.Sheet(f"Fig {number} {chart.slug}", f"Figure {number}: {chart.title}. "
-                          f"Data: {chart.subtitle}", chart.data, chart.source)
-
 display(HTML(report.header(*pack.title(ctx), pack.CONTENTS, banner=pack.banner(ctx))))
 
 # %%
@@ -80,7 +76,7 @@ for section in ("funnel", "trends", "ages"):
     display(HTML(report.section(section, pack.CONTENTS[section], pack.INTROS[section])))
     for chart in charts[section]:
         number += 1
-        sheets.append(figure_sheet(chart, number))
+        sheets.append(workbook.figure_sheet(chart, number))
         display(HTML(report.figure(chart, number=number)))
 
 # %%
@@ -91,7 +87,7 @@ for fc in forecasts:
     if chart is not None:
         number += 1
         forecast_charts.append(chart)
-        sheets.append(figure_sheet(chart, number))
+        sheets.append(workbook.figure_sheet(chart, number))
         display(HTML(report.figure(chart, number=number)))
     display(HTML(report.bullet_list(pack.forecast_statement(ctx, fc), css="notes")))
     accuracy = pack.accuracy_table(fc)

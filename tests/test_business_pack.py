@@ -112,3 +112,18 @@ def test_page_is_self_contained(pack):
     assert "<script" not in raw  # no script at all, from a CDN or anywhere
     assert re.findall(r'<img [^>]*src="([a-z]+):', raw) == ["data"] * 9  # images embedded
     assert "def " not in text_of(raw)  # code cells are hidden
+
+
+def test_tables_workbook_beside_the_pack(pack):
+    from openpyxl import load_workbook
+
+    _, page, raw, _ = pack
+    assert 'href="tables.xlsx"' in raw
+    book = load_workbook(page.parent / "tables.xlsx", read_only=True)
+    assert book.sheetnames[0] == "Notes"
+    assert any(name.startswith("Investment and savings") for name in book.sheetnames)
+    assert any(name.startswith("Fig 1 ") for name in book.sheetnames)
+    # Table 1 of the paper: total investment 6,418 (£'000), shown as on the page: £6.4m
+    rows = list(book["Headline figures"].iter_rows(values_only=True))
+    assert ("Total investment", "£6.4m") in rows
+    assert rows[1][0].startswith("Source: bristol_2018_case.csv")

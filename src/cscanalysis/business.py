@@ -59,6 +59,7 @@ from cscanalysis.business_tables import (
 from cscanalysis.charts import Chart
 from cscanalysis.finance import CaseSummary
 from cscanalysis.fmt import fmt_int, fmt_pct, is_missing
+from cscanalysis.workbook import Sheet, figure_sheet
 
 __all__ = [
     "CONTENTS",
@@ -379,70 +380,74 @@ def pack_charts(bc: BusinessCase) -> dict[str, list[Chart]]:
     return out
 
 
+def section_tables(bc: BusinessCase, section: str) -> list[tuple[str, pd.DataFrame]]:
+    """The tables a section shows, as ``(caption, table)``, in page order."""
+    if section == "invest":
+        s = bc.summary
+        return [
+            (
+                f"Investment and savings by financial year (£), {s.first_year} to {s.last_year}",
+                finance_table(bc.yearly, s),
+            ),
+            ("Headline figures", finance_summary_table(s)),
+        ]
+    if section == "kpis" and bc.card is not None:
+        return [(f"Performance indicators, {bc.card['period'].iloc[0]}", scorecard_table(bc.card))]
+    if section == "risks" and bc.risks is not None:
+        return [("Risks in order of severity", risk_table(bc.risks))]
+    if section == "pay" and bc.salaries is not None:
+        bench = sufficiency.salary_benchmark(bc.salaries, bc.council)
+        return [(f"{bc.place}: pay against comparators", salary_summary_table(bench, bc.place))]
+    if section == "fostering" and bc.funnel is not None:
+        span = period_span(bc.funnel)
+        return [
+            (
+                f"Foster carer recruitment by stage, {span}",
+                funnel_table(sufficiency.stage_conversion(bc.funnel)),
+            ),
+            ("By financial year", funnel_years_table(bc.funnel)),
+        ]
+    return []
+
+
 def render_sections(bc: BusinessCase, charts: dict[str, list[Chart]]) -> list[str]:
     """The body of the pack as HTML fragments, section by section (figures numbered)."""
     out: list[str] = []
     number = 0
-
-    def figures(section: str) -> None:
-        nonlocal number
-        for chart in charts.get(section, []):
-            number += 1
-            out.append(report.figure(chart, number=number))
-
     for section in sections(bc):
         out.append(report.section(section, CONTENTS[section], INTROS[section]))
         if section == "summary":
             out.append(report.bullet_list(key_facts(bc)))
-        elif section == "invest":
-            s = bc.summary
-            out.append(
-                report.table(
-                    finance_table(bc.yearly, s),
-                    caption=f"Investment and savings by financial year (£), {s.first_year} to "
-                    f"{s.last_year}",
-                )
-            )
-            out.append(report.table(finance_summary_table(s), caption="Headline figures"))
-            figures(section)
-        elif section == "kpis" and bc.card is not None:
-            out.append(
-                report.table(
-                    scorecard_table(bc.card),
-                    caption=f"Performance indicators, {bc.card['period'].iloc[0]}",
-                )
-            )
-            figures(section)
-        elif section == "risks" and bc.risks is not None:
-            out.append(report.table(risk_table(bc.risks), caption="Risks in order of severity"))
-            figures(section)
-        elif section == "pay" and bc.salaries is not None:
-            bench = sufficiency.salary_benchmark(bc.salaries, bc.council)
-            out.append(
-                report.table(
-                    salary_summary_table(bench, bc.place),
-                    caption=f"{bc.place}: pay against comparators",
-                )
-            )
-            figures(section)
-        elif section == "fostering" and bc.funnel is not None:
-            span = period_span(bc.funnel)
-            out.append(
-                report.table(
-                    funnel_table(sufficiency.stage_conversion(bc.funnel)),
-                    caption=f"Foster carer recruitment by stage, {span}",
-                )
-            )
-            out.append(report.table(funnel_years_table(bc.funnel), caption="By financial year"))
+        elif section == "method":
+            out.append(report.bullet_list(method_notes(bc), css="notes"))
+        out += [
+            report.table(table, caption=caption) for caption, table in section_tables(bc, section)
+        ]
+        if section == "fostering" and bc.funnel is not None:
             notes = funnel_notes(bc.funnel)
             if notes:
                 name = report.esc(bc.files.get("fostering", "the input file"))
                 out.append(f"<p>Notes in {name}:</p>")
                 out.append(report.bullet_list(notes, css="notes"))
-            figures(section)
-        elif section == "method":
-            out.append(report.bullet_list(method_notes(bc), css="notes"))
+        for chart in charts.get(section, []):
+            number += 1
+            out.append(report.figure(chart, number=number))
     return out
+
+
+def workbook_sheets(bc: BusinessCase, charts: dict[str, list[Chart]]) -> list[Sheet]:
+    """Every table of the pack and every chart's data, in page order, for ``tables.xlsx``."""
+    sheets, number = [], 0
+    source = ", ".join(bc.files.values())
+    for section in sections(bc):
+        sheets += [
+            Sheet(caption[:31], caption, table, source)
+            for caption, table in section_tables(bc, section)
+        ]
+        for chart in charts.get(section, []):
+            number += 1
+            sheets.append(figure_sheet(chart, number))
+    return sheets
 
 
 def close_charts(charts: dict[str, list[Chart]]) -> None:

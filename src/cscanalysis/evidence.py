@@ -24,7 +24,7 @@ from cscanalysis.measures import CIN, CLA, CSWW, MEASURES, ONS, S251
 from cscanalysis.metrics import financial_to_reporting_year
 from cscanalysis.outlook import Outlook, build_outlook, track_record
 from cscanalysis.store import LOCAL_SOURCE, is_local_source, reporting_years
-from cscanalysis.workbook import Sheet
+from cscanalysis.workbook import Sheet, figure_sheet
 
 HEADLINES = [
     "cla_31_march",
@@ -1082,14 +1082,7 @@ def workbook_sheets(
             )
         for chart in chart_sections.get(section, []):
             number += 1
-            sheets.append(
-                Sheet(
-                    f"Fig {number} {chart.slug}",
-                    f"Figure {number}: {chart.title}. Data: {chart.subtitle}",
-                    chart.data,
-                    chart.source,
-                )
-            )
+            sheets.append(figure_sheet(chart, number))
     sheets.append(Sheet("Ranks", ranks_caption(ctx), ranks_table(ctx), CLA))
     sheets.append(Sheet("Sources", "Releases used in this pack", sources_used(ctx), "DfE; ONS"))
     return sheets

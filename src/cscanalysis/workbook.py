@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cscanalysis.charts import Chart
 from cscanalysis.fmt import FLAG_MEANINGS
 from cscanalysis.safe_export import _xlsx_value, atomic_write_bytes, neutralise, neutralise_formulas
 
@@ -32,6 +33,16 @@ class Sheet:
     title: str
     data: pd.DataFrame
     source: str
+
+
+def figure_sheet(chart: Chart, number: int) -> Sheet:
+    """Figure ``number``'s data under its title and subtitle."""
+    return Sheet(
+        f"Fig {number} {chart.slug}",
+        f"Figure {number}: {chart.title}. Data: {chart.subtitle}",
+        chart.data,
+        chart.source,
+    )
 
 
 def sheet_name(text: str, taken: set[str]) -> str:

@@ -180,7 +180,7 @@ def cumulative_chart(
             zorder=4,
         )
         axes.annotate(
-            f"Pays back {fmt_number(payback, dp=2)} years\nafter spending starts",
+            f"Pays back after\n{fmt_number(payback, dp=2)} years",
             (point, 0),
             xytext=(-10, 28),
             textcoords="offset points",

@@ -47,7 +47,7 @@ def _scale(top: float) -> tuple[float, str]:
     return (1e6, "£ million") if top >= 1e6 else (1e3, "£ thousand")
 
 
-def _finish(figure: Figure, axes: Axes, subtitle: str, source: str) -> None:
+def finish_plot(figure: Figure, axes: Axes, subtitle: str, source: str) -> None:
     """House :func:`~cscanalysis.charts.finish`, then the subtitle re-wrapped to the width the
     plot actually has (long tick labels leave it less than the figure's)."""
     finish(figure, axes, subtitle, source)
@@ -110,7 +110,7 @@ def investment_chart(
     subtitle = (
         f"Investment and gross savings by financial year ({unit}), {place}, {first} to {last}"
     )
-    _finish(figure, axes, subtitle, source)
+    finish_plot(figure, axes, subtitle, source)
     peak = int(np.argmax(investment))
     alt = f"Bar chart: {title}. Investment is highest in {years[peak]} ({money(investment[peak])})"
     first_saving = first_saving_index(yearly)
@@ -226,7 +226,7 @@ def cumulative_chart(
         f"Cumulative net saving (gross savings less investment, {unit}) at the end of each "
         f"financial year, {place}, {years[0]} to {last}"
     )
-    _finish(figure, axes, subtitle, source)
+    finish_plot(figure, axes, subtitle, source)
     low = int(np.argmin(cumulative))
     alt = f"Line chart: {title}."
     if cumulative[low] < 0:
@@ -325,7 +325,7 @@ def salary_chart(
         f"{grade} pay scales, bottom to top (£ a year), {place} and {comparators} comparators, "
         f"{group}"
     )
-    _finish(figure, axes, subtitle, source)
+    finish_plot(figure, axes, subtitle, source)
     first, last = table.iloc[0], table.iloc[-1]
     alt = (
         f"Range chart: {title}. Highest top of scale: {first['council']} "
@@ -398,7 +398,7 @@ def funnel_chart(conversion: pd.DataFrame, *, place: str, span: str, source: str
     else:
         title = f"Some stages were not recorded in every period, {span}: conversion is not shown"
     subtitle = f"People reaching each stage of foster carer recruitment, {place}, {span}"
-    _finish(figure, axes, subtitle, source)
+    finish_plot(figure, axes, subtitle, source)
     parts = [
         f"{row.label}: {fmt_int(row.count) if not is_missing(row.count) else 'not recorded'}"
         + ("" if is_missing(row.dropout_pct) else f" ({fmt_pct(row.dropout_pct, dp=0)} drop out)")
@@ -483,7 +483,7 @@ def approvals_chart(funnel: pd.DataFrame, *, place: str, source: str) -> Chart:
         f"Foster carer approvals and terminations by financial year, {place}, "
         f"{years['year'].iloc[0]} to {years['year'].iloc[-1]}"
     )
-    _finish(figure, axes, subtitle, source)
+    finish_plot(figure, axes, subtitle, source)
     parts = [
         f"{row.year}: {count_text(row.approvals)} approvals, "
         f"{count_text(row.terminations)} terminations"

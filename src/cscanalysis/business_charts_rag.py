@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from cscanalysis import kpi
-from cscanalysis.business_charts import _finish
+from cscanalysis.business_charts import finish_plot
 from cscanalysis.business_format import kpi_value
 from cscanalysis.business_tables import scorecard_table
 from cscanalysis.charts import DARK_BLUE, DARK_GREY, Chart, new_figure
@@ -108,7 +108,7 @@ def scorecard_chart(
         f"Status against target and direction of travel since "
         f"{card['previous_period'].iloc[0]}, {n} indicators, {place}, {period}"
     )
-    _finish(figure, axes, subtitle, source)
+    finish_plot(figure, axes, subtitle, source)
     parts = [
         f"{row.title}: {kpi_value(row.value, row.unit, row.flag)}"
         + (
@@ -206,7 +206,7 @@ def risk_heatmap_chart(
     lead = f"{critical} of {n} risks are" if critical else f"None of the {n} risks is"
     title = f"{lead} rated {top} and {over} are above the council's tolerance"
     subtitle = f"Current risk rating (likelihood × impact), {n} risks, {place}"
-    _finish(figure, axes, subtitle, source)
+    finish_plot(figure, axes, subtitle, source)
     parts = [
         f"{row.id}: likelihood {row.likelihood}, impact {row.impact}, score {row.score} "
         f"({row.band}){', above tolerance' if row.above_tolerance else ''}"

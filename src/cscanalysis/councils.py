@@ -282,7 +282,7 @@ class CouncilRegister:
                 out.append(name)
         return out[:n]
 
-    def _area(self, code: str) -> str | None:
+    def area(self, code: str) -> str | None:
         """Canonical code of a council, region, Inner/Outer London or England code."""
         text = str(code).strip().upper()
         council = self._by_code.get(text)
@@ -292,14 +292,14 @@ class CouncilRegister:
 
     def name(self, code: str) -> str:
         """Canonical name of a council (any code, number or name of it), a region or England."""
-        area = self._area(code)
+        area = self.area(code)
         if area in self._regions:
             return self._regions[area].name
         return self.resolve(code).name
 
     def region_of(self, code: str) -> str:
         """E12 code of the region of a council (or of a region, or of Inner/Outer London)."""
-        area = self._area(code)
+        area = self.area(code)
         if area == ENGLAND_CODE:
             raise UnknownCouncilError(code, [])
         if area in self._regions:
@@ -393,7 +393,7 @@ class CouncilRegister:
         return pd.Series(list(result), index=codes.index, name=codes.name)
 
     def _code_lookup(self, value: object) -> str | None:
-        return self._area(str(value))
+        return self.area(str(value))
 
     def _number_lookup(self, value: object) -> str | None:
         number = _as_number(value)

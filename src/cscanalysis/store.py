@@ -274,7 +274,7 @@ def _check_local_rows(rows: pd.DataFrame, lines, label: str) -> None:
     register = load_register()
     for k, row in enumerate(rows.itertuples(index=False)):
         code = row.council_code
-        area = register._area(code)
+        area = register.area(code)
         if area is None or area != code:
             raise DataError(
                 "unknown council code" if area is None else f"an old code of {register.name(area)}",

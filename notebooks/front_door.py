@@ -105,7 +105,7 @@ sheets.append(workbook.Sheet("Monthly", pack.monthly_caption(ctx), pack.monthly_
 # %%
 display(HTML(report.section("notes", pack.CONTENTS["notes"], pack.INTROS["notes"])))
 display(HTML(report.bullet_list(pack.data_notes(ctx), css="notes")))
-workbook.write_workbook(Path("tables.xlsx"), sheets, pack.data_notes(ctx))
+workbook.write_workbook(Path("tables.xlsx"), sheets, [pack.banner(ctx), *pack.data_notes(ctx)])
 display(HTML(report.download("tables.xlsx", "Every table and chart's data as an Excel workbook "
                              "(tables.xlsx), with units, sources and notes")))
 display(

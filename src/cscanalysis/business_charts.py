@@ -32,6 +32,7 @@ from cscanalysis.charts import (
 )
 from cscanalysis.finance import CaseSummary
 from cscanalysis.fmt import fmt_int, fmt_money, fmt_number, fmt_pct, is_missing
+from cscanalysis.metrics import round_half_up
 
 __all__ = [
     "approvals_chart",
@@ -45,6 +46,14 @@ __all__ = [
 def _scale(top: float) -> tuple[float, str]:
     """Divisor and axis label for money: £ million from £1m, else £ thousand."""
     return (1e6, "£ million") if top >= 1e6 else (1e3, "£ thousand")
+
+
+def millions(value: float) -> str:
+    """Pounds on one scale of millions, rounded half up as the tables round: ``£0.8m``;
+    ``under £0.1m`` rather than a positive figure shown as £0.0m."""
+    if 0 < value < 50_000:
+        return "under £0.1m"
+    return f"£{round_half_up(value / 1e6, 1):,.1f}m"
 
 
 def finish_plot(figure: Figure, axes: Axes, subtitle: str, source: str) -> None:
@@ -79,7 +88,7 @@ def investment_chart(
         for xi, value in zip(xs, values, strict=True):
             if value > 0:
                 axes.annotate(
-                    money(value) if divisor != 1e6 else f"£{value / 1e6:.1f}m",  # one scale
+                    money(value) if divisor != 1e6 else millions(value),  # one scale
                     (xi, value / divisor),
                     xytext=(0, 3),
                     textcoords="offset points",

@@ -419,8 +419,10 @@ def _wrap_axis_labels(figure: Figure, axes: plt.Axes, width_in: float, height_in
     for label, room in ((axes.xaxis.label, wide), (axes.yaxis.label, height_in - 1.4)):
         original = getattr(label, "csc_text", None) or label.get_text()
         label.csc_text = original
+        if not hasattr(label, "csc_size"):  # the builder's size, restored at full width
+            label.csc_size = label.get_fontsize()
         if original:
-            size = 8.5 if width_in < NARROW_IN else label.get_fontsize()
+            size = 8.5 if width_in < NARROW_IN else label.csc_size
             label.set_fontsize(size)
             label.set_text(wrap_text(figure, original, max(room, 1.0), size))
 
@@ -555,6 +557,11 @@ def _label_handles(axes: plt.Axes) -> tuple[list, list[str]]:
     return handles, texts
 
 
+# Tick labels that name periods (2019, 2019-20, Sep 2022, Aug-16, 2019-20 Q1): thinning them
+# leaves the time axis readable; any other category must stay.
+_PERIOD_LABEL = re.compile(r"\d{4}(-\d{2})?( Q[1-4])?|[A-Z][a-z]{2}[ -]\d{2}(\d{2})?")
+
+
 def _thin_ticks(figure: Figure, axes: plt.Axes) -> None:
     """Hide category labels on the x axis (keeping the latest) until no two touch; a builder
     that already left some labels blank (months) is thinned among the labels it kept."""
@@ -562,6 +569,8 @@ def _thin_ticks(figure: Figure, axes: plt.Axes) -> None:
     labels = [tick.label1 for tick in ticks if tick.label1.get_text()]
     if len(labels) < 2 or len(ticks) != len(axes.get_xticks()):
         return
+    if not all(_PERIOD_LABEL.fullmatch(label.get_text()) for label in labels):
+        return  # categories (status bands, councils) are each needed: never thinned
     renderer = figure.canvas.get_renderer()
     pad = renderer.points_to_pixels(4)
     for label in labels:

@@ -259,12 +259,18 @@ def headline_display(table: pd.DataFrame, place: str) -> pd.DataFrame:
                 "Change": change,
                 "Statistical neighbours": charts.show(row.neighbours, places=places),
                 "England": charts.show(row.england, places=places),
-                "Rank (1 = lowest)": (
-                    f"{int(row.rank)} of {int(row.of)}" if np.isfinite(row.rank) else "not ranked"
-                ),
+                "Rank (1 = lowest)": _rank_text(row),
             }
         )
     return pd.DataFrame(out)
+
+
+def _rank_text(row: object) -> str:
+    """``101 of 151``; blank for a measure that is not ranked (counts); "not ranked" for a ranked
+    rate with no figure this year."""
+    if np.isfinite(row.rank):  # type: ignore[attr-defined]
+        return f"{int(row.rank)} of {int(row.of)}"  # type: ignore[attr-defined]
+    return "not ranked" if row.measure in RANKED else ""  # type: ignore[attr-defined]
 
 
 def key_facts(ctx: PackContext, table: pd.DataFrame) -> list[str]:
@@ -395,8 +401,15 @@ def trend_chart(
         source=source,
         region_name=ctx.region_name,
     )
+    measure = MEASURES[measure_id]
     words = too_small_to_chart(
-        ctx.place, noun, comparison["period"], comparison["council"], comparison["council_flag"]
+        ctx.place,
+        noun,
+        comparison["period"],
+        comparison["council"],
+        comparison["council_flag"],
+        zero=charts.figure_text(0, measure),
+        counted=measure.kind != "money",
     )
     return charts.in_words(chart, *words) if words else chart
 
@@ -414,26 +427,37 @@ def _years_text(periods: list[str]) -> str:
 
 
 def too_small_to_chart(
-    place: str, noun: str, periods: Iterable[str], values: Iterable[float], flags: Iterable[str]
+    place: str,
+    noun: str,
+    periods: Iterable[str],
+    values: Iterable[float],
+    flags: Iterable[str],
+    *,
+    zero: str = "0",
+    counted: bool = True,
 ) -> tuple[str, str] | None:
     """A title and a sentence saying what the council's figures are when none of them is above
     zero (every year 0 or not published: the smallest councils), else ``None``: such a series
-    is said in words, not drawn as a flat line or an empty chart."""
+    is said in words, not drawn as a flat line or an empty chart. ``zero``: 0 as the measure
+    writes it (``0%``, ``£0``); ``counted``: a count of children (else "too few children" is
+    not said)."""
     rows = list(zip(periods, values, flags, strict=True))
     if any(not is_missing(v) and v > 0 for _, v, _ in rows):
         return None
+    if any(not is_missing(v) and v < 0 for _, v, _ in rows):
+        return None  # a negative figure is drawn, not called 0
     zeros = [p for p, v, _ in rows if not is_missing(v)]
     reasons: dict[str, list[str]] = {}
     for period, value, flag in rows:
         if is_missing(value):
             reasons.setdefault(describe_flag(flag), []).append(period)
-    parts = [f"0 in {_years_text(zeros)}"] if zeros else []
+    parts = [f"{zero} in {_years_text(zeros)}"] if zeros else []
     parts += [
         f"not published{'' if why == 'not published' else f' ({why})'} in {_years_text(ps)}"
         for why, ps in reasons.items()
     ]
     span = f"{rows[0][0]} to {rows[-1][0]}" if rows else ""
-    small = bool(zeros) or "suppressed" in reasons
+    small = counted and (bool(zeros) or "suppressed" in reasons)
     title = f"{place}'s {noun}: " + (
         f"too few children to chart, {span}" if small else f"not published, {span}"
     )
@@ -1058,7 +1082,12 @@ def workbook_sheets(
 ) -> list[Sheet]:
     """Every table of the pack and every chart's data, in page order, for ``tables.xlsx``."""
     sheets = [
-        Sheet("Headlines", headline_caption(ctx), headline_display(headlines, ctx.place), CLA),
+        Sheet(
+            "Headlines",
+            headline_caption(ctx),
+            headline_display(headlines, ctx.place),
+            publications(headlines["measure"]),
+        ),
     ]
     number = 0
     for section in CHART_SECTIONS:
@@ -1083,14 +1112,26 @@ def workbook_sheets(
         for chart in chart_sections.get(section, []):
             number += 1
             sheets.append(figure_sheet(chart, number))
-    sheets.append(Sheet("Ranks", ranks_caption(ctx), ranks_table(ctx), CLA))
+    sheets.append(Sheet("Ranks", ranks_caption(ctx), ranks_table(ctx), publications(RANKED)))
     sheets.append(Sheet("Sources", "Releases used in this pack", sources_used(ctx), "DfE; ONS"))
     return sheets
 
 
+def publications(measures: Iterable[str]) -> str:
+    """The publications behind ``measures``, each once, with ONS where a rate needs its
+    population: the source line of a table that mixes them."""
+    names = []
+    for measure_id in measures:
+        meta = MEASURES[measure_id]
+        names += [*meta.publication.split("; "), *([ONS] if meta.kind == "rate" else [])]
+    return "; ".join(dict.fromkeys(names))
+
+
 def workbook_notes(ctx: PackContext) -> list[str]:
     """The notes sheet of ``tables.xlsx``: what the workbook is, then the pack's notes."""
+    stamp = [banner(ctx)] if banner(ctx) else []
     return [
+        *stamp,
         f"Tables and chart data from the evidence pack for {ctx.place} ({ctx.code}), "
         f"reporting year {ctx.period}, built by cscanalysis {__version__}.",
         "Each sheet gives its title and units on row 1, its source on row 2 and its table "

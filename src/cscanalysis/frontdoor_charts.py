@@ -308,7 +308,8 @@ def rates_chart(ctx: FrontDoorContext) -> Chart | None:
             "" if not np.isfinite(v) else fmt_number(v, dp=1) for v in r12
         ]
         value, flag = value_at(rates, ctx.last, rate)
-        latest.append(f"{show(value, flag, places=1)}% {words}")
+        shown = f"{show(value, flag, places=1)}%" if np.isfinite(value) else show(value, flag)
+        latest.append(f"{shown} {words}")
     _x_months(axes, ctx.months)
     axes.set_ylim(0, 100)
     axes.set_ylabel("% of contacts")

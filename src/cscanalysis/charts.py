@@ -557,11 +557,6 @@ def _label_handles(axes: plt.Axes) -> tuple[list, list[str]]:
     return handles, texts
 
 
-# Tick labels that name periods (2019, 2019-20, Sep 2022, Aug-16, 2019-20 Q1): thinning them
-# leaves the time axis readable; any other category must stay.
-_PERIOD_LABEL = re.compile(r"\d{4}(-\d{2})?( Q[1-4])?|[A-Z][a-z]{2}[ -]\d{2}(\d{2})?")
-
-
 def _thin_ticks(figure: Figure, axes: plt.Axes) -> None:
     """Hide category labels on the x axis (keeping the latest) until no two touch; a builder
     that already left some labels blank (months) is thinned among the labels it kept."""
@@ -569,8 +564,6 @@ def _thin_ticks(figure: Figure, axes: plt.Axes) -> None:
     labels = [tick.label1 for tick in ticks if tick.label1.get_text()]
     if len(labels) < 2 or len(ticks) != len(axes.get_xticks()):
         return
-    if not all(_PERIOD_LABEL.fullmatch(label.get_text()) for label in labels):
-        return  # categories (status bands, councils) are each needed: never thinned
     renderer = figure.canvas.get_renderer()
     pad = renderer.points_to_pixels(4)
     for label in labels:

@@ -10,6 +10,8 @@ turn (round-robin) so that load from other processes falls on all of them alike:
   a data or code change (computes them once and writes them).
 - ``cli_warm_cache``: the same with the cache filled: every later pack of the data version.
 - ``plain``: the plain way, ``papermill`` CLI then ``jupyter nbconvert`` CLI, cache off.
+- ``cli_before`` (with ``--before SRC``): the CLI of another version's ``src`` folder (e.g.
+  ``git archive <commit> src | tar -x -C /tmp/before``), on this tree's data and notebook.
 
 Reports each one's median wall time and its ratio to the plain run's median, and checks that
 the pages of the three CLI ways are identical apart from the build time. Absolute seconds depend
@@ -92,25 +94,40 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--council", default="Bristol")
     parser.add_argument("--period", default="2025")
+    parser.add_argument("--before", type=Path, help="another version's src folder, also timed")
     args = parser.parse_args()
+    ways = WAYS + (("cli_before",) if args.before else ())
     import jupytext
 
     derived = derived_folder()
-    times: dict[str, list[float]] = {way: [] for way in WAYS}
+    times: dict[str, list[float]] = {way: [] for way in ways}
     pages: dict[str, str] = {}
     loads = []
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as temp:
         work = Path(temp)
         ipynb = work / "evidence_pack.ipynb"
         notebook = jupytext.read(ROOT / "notebooks" / "evidence_pack.py")
-        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        notebook.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        notebook.metadata["language_info"] = {"name": "python"}
         jupytext.write(notebook, ipynb)
         for run in range(args.runs):
-            for way in WAYS:
+            for way in ways:
                 out = work / f"{way}-{run}"
                 loads.append(os.getloadavg()[0])
                 if way == "plain":
                     seconds = plain_pack(ipynb, args.council, args.period, out)
+                elif way == "cli_before":
+                    env = ENV | {
+                        "PYTHONPATH": str(args.before.resolve()),
+                        "CSCANALYSIS_DATA_DIR": str(ROOT / "data"),
+                        "CSCANALYSIS_NOTEBOOKS": str(ROOT / "notebooks"),
+                    }
+                    seconds = cli_pack(args.council, args.period, out, env)
+                    pages.setdefault(way, page_text(out))
                 else:
                     off = way == "cli_no_cache"
                     env = ENV | ({"CSCANALYSIS_DERIVED_CACHE": "off"} if off else {})
@@ -132,6 +149,7 @@ def main() -> int:
         "median_s": medians,
         "ratio_to_plain": {way: round(m / plain, 2) for way, m in medians.items()},
         "pages_identical": len(set(pages.values())) == 1,
+        "pages_compared": sorted(pages),
         "load_average_1min": {
             "min": round(min(loads), 2),
             "median": round(statistics.median(loads), 2),

@@ -11,7 +11,9 @@ turn (round-robin) so that load from other processes falls on all of them alike:
 - ``cli_warm_cache``: the same with the cache filled: every later pack of the data version.
 - ``plain``: the plain way, ``papermill`` CLI then ``jupyter nbconvert`` CLI, cache off.
 - ``cli_before`` (with ``--before SRC``): the CLI of another version's ``src`` folder (e.g.
-  ``git archive <commit> src | tar -x -C /tmp/before``), on this tree's data and notebook.
+  ``git archive <commit> src | tar -x -C /tmp/before``), on this tree's raw data and notebook,
+  with its own cache folder (its tidy table's key differs when ``store.py`` differs; sharing
+  one folder would rebuild the table at every turn), filled by one untimed run first.
 
 Reports each one's median wall time and its ratio to the plain run's median, and checks that
 the pages of the three CLI ways are identical apart from the build time. Absolute seconds depend
@@ -114,6 +116,19 @@ def main() -> int:
         }
         notebook.metadata["language_info"] = {"name": "python"}
         jupytext.write(notebook, ipynb)
+        before_env = {}
+        if args.before:
+            data = work / "before-data"  # the same inputs, a cache of its own
+            data.mkdir()
+            for entry in (ROOT / "data").iterdir():
+                if entry.name != "cache":
+                    (data / entry.name).symlink_to(entry)
+            before_env = ENV | {
+                "PYTHONPATH": str(args.before.resolve()),
+                "CSCANALYSIS_DATA_DIR": str(data),
+                "CSCANALYSIS_NOTEBOOKS": str(ROOT / "notebooks"),
+            }
+            cli_pack(args.council, args.period, work / "before-warm-up", before_env)
         for run in range(args.runs):
             for way in ways:
                 out = work / f"{way}-{run}"
@@ -121,12 +136,7 @@ def main() -> int:
                 if way == "plain":
                     seconds = plain_pack(ipynb, args.council, args.period, out)
                 elif way == "cli_before":
-                    env = ENV | {
-                        "PYTHONPATH": str(args.before.resolve()),
-                        "CSCANALYSIS_DATA_DIR": str(ROOT / "data"),
-                        "CSCANALYSIS_NOTEBOOKS": str(ROOT / "notebooks"),
-                    }
-                    seconds = cli_pack(args.council, args.period, out, env)
+                    seconds = cli_pack(args.council, args.period, out, before_env)
                     pages.setdefault(way, page_text(out))
                 else:
                     off = way == "cli_no_cache"

@@ -178,16 +178,18 @@ def test_forecast_command_writes_the_documented_columns(tmp_path, capsys):
 
 def test_all_councils_forecast_is_computed_once_per_table(tidy, register, monkeypatch):
     from cscanalysis import forecast, outlook
+    from cscanalysis.derived import DerivedCache
 
     calls = []
     real = forecast.auto_forecast
-    monkeypatch.setattr(outlook, "_KEPT", {})
+    cache = DerivedCache(None)  # memory only: this test counts runs, not files
+    monkeypatch.setattr(outlook, "default_cache", lambda: cache)
     monkeypatch.setattr(forecast, "auto_forecast", lambda *a, **k: calls.append(1) or real(*a, **k))
     first = build_outlook(tidy, register, "E06000023", "2023")
     again = build_outlook(tidy, register, "E09000007", "2023")  # Camden: same run, same table
     assert len(calls) == 1
     # the shared run gives the same rows as a run of its own
-    monkeypatch.setattr(outlook, "_KEPT", {})
+    cache.clear_memory()
     alone = build_outlook(tidy, register, "E09000007", "2023")
     assert len(calls) == 2
     assert alone.forecast.equals(again.forecast) and first.model == alone.model

@@ -19,7 +19,8 @@ def measure_table(tidy: pd.DataFrame, measure: str) -> pd.DataFrame:
     """Rows of one measure, indexed by (council_code, period). Treat it as read-only.
 
     A pack asks for some thirty measures, so the table is split by measure once and the
-    pieces are kept while ``tidy`` lives (a batch kernel's packs share one published table).
+    pieces are kept while ``tidy`` lives (:data:`SPLITS`; a batch kernel's packs share one
+    published table).
     """
     pieces = _split(tidy)
     return pieces.get(measure, pieces[None])
@@ -28,38 +29,63 @@ def measure_table(tidy: pd.DataFrame, measure: str) -> pd.DataFrame:
 def council_rows(tidy: pd.DataFrame, measure: str, code: str) -> pd.DataFrame:
     """One council's rows of one measure (``value``, ``flag``), indexed by period. Read-only.
 
-    Split by council once per measure and table, like :func:`measure_table`.
+    The measure's rows are grouped by council once per table (where each council's rows are)
+    and a council's rows are taken out when first asked for, then kept: a pack asks for a few
+    councils of each measure, a batch kernel for all of them in turn.
     """
     pieces = _split(tidy)
     key = ("by council", measure)
     if key not in pieces:
         table = measure_table(tidy, measure)
-        by_council = {
-            council: rows.droplevel("council_code")
-            for council, rows in table.groupby(level="council_code", sort=False, observed=True)
+        where = table.groupby(level="council_code", sort=False, observed=True).indices
+        pieces[key] = (table, where, {})
+    table, where, taken = pieces[key]
+    if code not in taken:
+        rows = table.iloc[where[code]] if code in where else table.iloc[:0]
+        taken[code] = rows.droplevel("council_code")
+    return taken[code]
+
+
+class TableSplits:
+    """The pieces of one tidy table, kept while the table lives: its rows split by measure,
+    each measure's rows split by council and its league tables.
+
+    A pack asks for some thirty measures and a hundred council series, so splitting the table
+    once saves most of the lookups' time. **Keyed by the table object**, through a weak reference
+    (a freed table is never confused with a new one at the same address), not by its content
+    (hashing 500,000 rows on every lookup would cost more than the lookups): tables are
+    read-only by contract (``load_tidy``'s table and :func:`cscanalysis.evidence.
+    publication_table`'s are never changed in place; change a copy, which is a new object).
+    One table at a time is kept, since a kernel builds its packs from one release.
+    """
+
+    def __init__(self) -> None:
+        self._table: weakref.ref | None = None
+        self._pieces: dict = {}
+
+    def of(self, tidy: pd.DataFrame) -> dict:
+        """``{measure: rows}`` for ``tidy`` (``None``: no rows), with room for derived pieces."""
+        if self._table is not None and self._table() is tidy:
+            return self._pieces
+        indexed = tidy.set_index(["council_code", "period"])[["measure", "value", "flag"]]
+        pieces: dict = {
+            measure: rows[["value", "flag"]]
+            for measure, rows in indexed.groupby("measure", sort=False, observed=True)
         }
-        by_council[None] = table.iloc[:0].droplevel("council_code")
-        pieces[key] = by_council
-    return pieces[key].get(code, pieces[key][None])
+        pieces[None] = indexed.iloc[:0][["value", "flag"]]
+        self._table, self._pieces = weakref.ref(tidy), pieces
+        return pieces
+
+    def clear(self) -> None:
+        self._table, self._pieces = None, {}
 
 
-_SPLITS: dict[int, tuple[weakref.ref, dict]] = {}
+SPLITS = TableSplits()
+"""The process's splits (see :class:`TableSplits`)."""
 
 
 def _split(tidy: pd.DataFrame) -> dict:
-    """``{measure: rows}`` for ``tidy`` (``None``: no rows), built once per table object."""
-    entry = _SPLITS.get(id(tidy))
-    if entry is not None and entry[0]() is tidy:
-        return entry[1]
-    indexed = tidy.set_index(["council_code", "period"])[["measure", "value", "flag"]]
-    pieces: dict = {
-        measure: rows[["value", "flag"]]
-        for measure, rows in indexed.groupby("measure", sort=False, observed=True)
-    }
-    pieces[None] = indexed.iloc[:0][["value", "flag"]]
-    _SPLITS.clear()  # one table at a time: a kernel builds packs from one release
-    _SPLITS[id(tidy)] = (weakref.ref(tidy), pieces)
-    return pieces
+    return SPLITS.of(tidy)
 
 
 def comparison(

@@ -6,6 +6,7 @@ so a failed run never replaces a good pack. :mod:`cscanalysis.batch` builds many
 same :func:`publish_notebook`, executing them in warm kernels (:mod:`cscanalysis.engine`).
 """
 
+# ruff: noqa: E402  (the third-party imports follow the rfc3987_syntax line below)
 from __future__ import annotations
 
 import hashlib
@@ -13,6 +14,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -20,6 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+# jsonschema (under nbformat) imports the optional ``rfc3987_syntax`` when it is installed, to
+# check "iri" strings, and compiling its grammars takes about a second of every start; no
+# notebook schema uses that format, so it is declared absent (measured: the CLI's imports took
+# 2.2 s, 1.0 s of them this grammar; docs/DESIGN_NOTES.md, "Where a cold pack's time goes").
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 
 import jupytext
 import nbformat

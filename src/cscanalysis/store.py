@@ -13,11 +13,12 @@ import os
 import re
 import tempfile
 import time
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from cscanalysis import __version__
 from cscanalysis.councils import load_register
@@ -26,32 +27,49 @@ from cscanalysis.metrics import derived_rates, derived_spending
 from cscanalysis.paths import cache_dir, data_dir
 from cscanalysis.sources import READERS
 
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
 COLUMNS = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]
 SYMBOL_FLAGS = ["", "c", "x", "z", "k", "u", "low", ":", "..", "-"]
 PERIOD_PATTERN = r"^\d{4}(-\d{2})?( Q[1-4])?$"
 CACHE_FORMAT = 1  # bump when the table's layout or the readers' rules change
 
-SCHEMA = pa.DataFrameSchema(
-    {
-        "council_code": pa.Column(str, pa.Check.str_matches(r"^E\d{8}$")),
-        "council_name": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "period": pa.Column(str, pa.Check.str_matches(PERIOD_PATTERN)),
-        "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
-        "value": pa.Column(float, nullable=True),
-        "flag": pa.Column(str, pa.Check.isin(SYMBOL_FLAGS)),
-        "source": pa.Column(str, pa.Check.str_length(min_value=1)),
-    },
-    checks=[
-        pa.Check(
-            lambda df: ~(df["value"].notna() & (df["flag"] != "")),
-            name="no_value_with_a_flag",
-            error="a row with a value must not carry a flag",
-        ),
-    ],
-    unique=["council_code", "period", "measure"],
-    strict=True,
-    ordered=True,
-)
+
+@cache
+def schema() -> pa.DataFrameSchema:
+    """The tidy table's schema (also ``store.SCHEMA``). pandera is imported here, when a table is
+    built or a local file read, not when the cached table is loaded: it takes 0.18 s of every
+    process's start (a cold pack's CLI and its kernel)."""
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "council_code": pa.Column(str, pa.Check.str_matches(r"^E\d{8}$")),
+            "council_name": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "period": pa.Column(str, pa.Check.str_matches(PERIOD_PATTERN)),
+            "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+            "value": pa.Column(float, nullable=True),
+            "flag": pa.Column(str, pa.Check.isin(SYMBOL_FLAGS)),
+            "source": pa.Column(str, pa.Check.str_length(min_value=1)),
+        },
+        checks=[
+            pa.Check(
+                lambda df: ~(df["value"].notna() & (df["flag"] != "")),
+                name="no_value_with_a_flag",
+                error="a row with a value must not carry a flag",
+            ),
+        ],
+        unique=["council_code", "period", "measure"],
+        strict=True,
+        ordered=True,
+    )
+
+
+def __getattr__(name: str) -> object:
+    if name == "SCHEMA":
+        return schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_releases(raw: Path, timings: dict[str, float] | None = None) -> pd.DataFrame:
@@ -105,7 +123,7 @@ def build_tidy(raw: Path | None = None, timings: dict[str, float] | None = None)
     if timings is not None:
         timings["choose latest release and derive rates"] = time.perf_counter() - start
     start = time.perf_counter()
-    tidy = SCHEMA.validate(tidy)
+    tidy = schema().validate(tidy)
     if timings is not None:
         timings["validate schema"] = time.perf_counter() - start
     return tidy
@@ -228,9 +246,11 @@ def read_local(path: Path) -> pd.DataFrame:
             expected="a number, or empty with a flag",
         ) from error
     rows = rows.astype({c: str for c in COLUMNS if c != "value"} | {"value": float})
+    import pandera.errors
+
     try:
-        rows = SCHEMA.validate(rows, lazy=False)
-    except pa.errors.SchemaError as error:
+        rows = schema().validate(rows, lazy=False)
+    except pandera.errors.SchemaError as error:
         raise DataError(
             f"does not match the tidy table: {error.args[0].splitlines()[0]}",
             file=label,

@@ -590,9 +590,6 @@ def resize(figure: Figure, width: float, height: float) -> None:
     finish(figure, *figure.csc_finish)
 
 
-_direct_label = direct_label  # the old private name, kept for callers that still use it
-
-
 def period_label(period: str) -> str:
     """``2022-09`` -> ``Sep 2022``; reporting and financial years are shown as they are."""
     try:

@@ -282,7 +282,7 @@ PLAIN_METHODS = {
     "ets": "an exponential smoothing model chosen by how well it fits past years",
     "arima": "a time-series (ARIMA) model chosen by how well it fits past years",
 }
-_SHARES = {0.25: "a quarter", 0.5: "half", 0.75: "three quarters"}
+_SHARES = {0.25: "a quarter of the way", 0.5: "halfway", 0.75: "three quarters of the way"}
 
 
 def plain_method(model: str) -> str:
@@ -291,8 +291,8 @@ def plain_method(model: str) -> str:
     words = PLAIN_METHODS.get(base, base)
     if not weight:
         return words
-    share = _SHARES.get(float(weight), f"{float(weight):.0%}")
-    return f"{share} of the way from the latest figure to {words}"
+    share = _SHARES.get(float(weight), f"{float(weight):.0%} of the way")
+    return f"{share} from the latest figure to {words}"
 
 
 def method_sentence(outlook: Outlook) -> str:

@@ -154,7 +154,7 @@ def write_csv(
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-def _xlsx_value(value: object, *, file: str, row: int, column: Hashable) -> object:
+def xlsx_value(value: object, *, file: str, row: int, column: Hashable) -> object:
     """A value openpyxl can store, or a :class:`DataError` naming the cell."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -223,7 +223,7 @@ def write_xlsx(
     worksheet = workbook.active
     worksheet.title = sheet
     header = [
-        _xlsx_value(name if isinstance(name, str) else str(name), file=file, row=1, column=name)
+        xlsx_value(name if isinstance(name, str) else str(name), file=file, row=1, column=name)
         for name in safe.columns
     ]
     for j, name in enumerate(header, start=1):
@@ -231,7 +231,7 @@ def write_xlsx(
         cell.data_type = "s"
     for i, values in enumerate(safe.itertuples(index=False, name=None), start=2):
         for j, (name, value) in enumerate(zip(safe.columns, values, strict=True), start=1):
-            stored = _xlsx_value(value, file=file, row=i, column=name)
+            stored = xlsx_value(value, file=file, row=i, column=name)
             cell = worksheet.cell(row=i, column=j, value=stored)
             if isinstance(stored, str):
                 cell.data_type = "s"

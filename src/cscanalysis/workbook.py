@@ -19,7 +19,7 @@ import pandas as pd
 
 from cscanalysis.charts import Chart
 from cscanalysis.fmt import FLAG_MEANINGS
-from cscanalysis.safe_export import _xlsx_value, atomic_write_bytes, neutralise, neutralise_formulas
+from cscanalysis.safe_export import atomic_write_bytes, neutralise, neutralise_formulas, xlsx_value
 
 HEADER_ROW = 4  # title, source and a blank row above each sheet's table
 
@@ -103,7 +103,7 @@ def as_number(value: object) -> object:
 
 
 def _text(text: str, file: str, row: int) -> object:
-    return _xlsx_value(neutralise(text), file=file, row=row, column="A")
+    return xlsx_value(neutralise(text), file=file, row=row, column="A")
 
 
 def _write_sheet(worksheet: object, sheet: Sheet, file: str) -> None:
@@ -123,7 +123,7 @@ def _write_sheet(worksheet: object, sheet: Sheet, file: str) -> None:
         worksheet.column_dimensions[cell.column_letter].width = min(max(widest + 2, 8), 60)
     for i, values in enumerate(safe.itertuples(index=False, name=None), start=HEADER_ROW + 1):
         for j, (name, value) in enumerate(zip(safe.columns, values, strict=True), start=1):
-            stored = _xlsx_value(value, file=file, row=i, column=name)
+            stored = xlsx_value(value, file=file, row=i, column=name)
             if j > 1:  # the first column names the row (a year, a measure): kept as text
                 stored = as_number(stored)
             cell = worksheet.cell(row=i, column=j, value=stored)

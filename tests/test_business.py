@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data" / "examples"
 K = 1000
 
-# Seed /work/shared/seeds/000_585f2650d4a54322.txt, Table 1 (lines 833-837, £'000s):
+# Seed tests/fixtures/seeds/000_585f2650d4a54322.txt, Table 1 (lines 833-837, £'000s):
 #   Investment - capital          £230  £1,371  £214                        5 yr £1,815
 #   Investment – ongoing revenue   £80    £455 £1,017 £1,017 £1,017 £1,017       £4,603
 #   Gross Revenue Savings                 -£813 -£2,455 -£4,650 -£6,477 -£6,930 -£21,325

@@ -1,7 +1,7 @@
 """Tests for cscanalysis.clean: symbols, numbers, periods, text decoding and names.
 
 Expected numbers are read by hand from the published files in data/raw (line numbers as
-seen in a text editor, header = line 1) and from the council papers in /work/shared/seeds.
+seen in a text editor, header = line 1) and from the council paper in tests/fixtures/seeds.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from cscanalysis.clean import (
 from cscanalysis.errors import DataError
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"  # a copy of the seed paper
 CLA_2013 = "cla/sfr_2013/SFR36_CLA2013.csv"
 CSWW = "workforce/csww_indicators_2017_to_2025.csv"
 LAIT = "lait/bds_long_0.parquet"
@@ -187,7 +187,6 @@ def test_parse_number_excel_error_says_so():
 
 
 @needs_raw
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="seed papers are not present")
 def test_seed_savings_rows_add_up():
     lines = (SEEDS / "000_585f2650d4a54322.txt").read_text(encoding="utf-8").splitlines()
 
@@ -525,7 +524,6 @@ def test_parse_period_lait_years():
 
 
 @needs_raw
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="seed papers are not present")
 def test_parse_period_seed_monthly_table():
     # seed 000 "Table 1 - Conversion Rates data": twelve rows Aug-16 .. Jul-17
     lines = (SEEDS / "000_585f2650d4a54322.txt").read_text(encoding="utf-8").splitlines()

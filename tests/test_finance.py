@@ -31,7 +31,7 @@ K = 1000  # Table 1 is in £'000s; the reader returns pounds
 
 YEARS = ["2017-18", "2018-19", "2019-20", "2020-21", "2021-22", "2022-23"]
 
-# Seed /work/shared/seeds/000_585f2650d4a54322.txt, Table 1 (lines 833-837):
+# Seed tests/fixtures/seeds/000_585f2650d4a54322.txt, Table 1 (lines 833-837):
 #   (£'000s)	2017/18	2018/19	2019/20	2020/21	2021/22	2022/23	5 yr Total
 #   Investment - capital	£230	£1,371	£214				£1,815
 #   Investment – ongoing revenue	£80	£455	£1,017	£1,017	£1,017	£1,017	£4,603

@@ -1,6 +1,6 @@
 """Front-door analyses checked against Bristol's 2016-17 tables worked by hand.
 
-Seed: /work/shared/seeds/000_585f2650d4a54322.txt, Table 1 (lines 692-704) and Table 2
+Seed: tests/fixtures/seeds/000_585f2650d4a54322.txt, Table 1 (lines 692-704) and Table 2
 (lines 714-726), as transcribed in data/examples/. Each expectation is written as the
 arithmetic on the seed's numbers, with the seed line quoted.
 """

@@ -1,7 +1,7 @@
 """The front-door pack: its content checked against Bristol's 2016-17 tables worked by hand,
 and one real run of the notebook (papermill, a Python kernel, nbconvert) through the CLI.
 
-Seed: /work/shared/seeds/000_585f2650d4a54322.txt, Table 1 (lines 692-704) and Table 2
+Seed: tests/fixtures/seeds/000_585f2650d4a54322.txt, Table 1 (lines 692-704) and Table 2
 (lines 714-726), transcribed in data/examples/ (see data/templates/README_monthly.md). The
 sums are written out in the comments. The seasonal-forecast test uses a SYNTHETIC series made
 here (no council has published a long enough monthly extract in the seeds) and says so.

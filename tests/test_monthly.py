@@ -1,6 +1,6 @@
 """The monthly extract reader: Bristol's 2016-17 tables (seed 000, Tables 1 and 2) and bad input.
 
-Expected numbers are copied from the seed text (/work/shared/seeds/000_585f2650d4a54322.txt),
+Expected numbers are copied from the seed text (tests/fixtures/seeds/000_585f2650d4a54322.txt),
 lines quoted beside each assertion.
 """
 

@@ -38,6 +38,30 @@ def rate_per_10k(count, population, places: int = 0):
     )
 
 
+def _quotient_rows(
+    joined: pd.DataFrame, suffix: str, measure: str, value: np.ndarray, source: str
+) -> pd.DataFrame:
+    """Tidy rows of a figure computed from a numerator row and a divisor row (columns with
+    ``suffix``): the numerator's symbol where it was not published, the divisor's (or ``x``)
+    where that was not, ``x`` where the quotient has no value (a zero divisor)."""
+    flag = np.where(
+        joined["value"].isna(),
+        joined["flag"],
+        np.where(joined[f"value{suffix}"].isna(), joined[f"flag{suffix}"].replace("", "x"), ""),
+    )
+    return pd.DataFrame(
+        {
+            "council_code": joined["council_code"].to_numpy(),
+            "period": joined["period"].to_numpy(),
+            "measure": measure,
+            "value": np.where(flag == "", value, np.nan),
+            "flag": np.where((flag == "") & ~np.isfinite(value), "x", flag),
+            "source": source,
+            "release": joined["release"].to_numpy(),
+        }
+    )
+
+
 def derived_rates(tidy: pd.DataFrame) -> pd.DataFrame:
     """Rates per 10,000 computed from counts and population where DfE published none.
 
@@ -60,24 +84,8 @@ def derived_rates(tidy: pd.DataFrame) -> pd.DataFrame:
         if joined.empty:
             continue
         value = rate_per_10k(joined["value"], joined["value_pop"], places)
-        flag = np.where(
-            joined["value"].isna(),
-            joined["flag"],
-            np.where(joined["value_pop"].isna(), joined["flag_pop"].replace("", "x"), ""),
-        )
-        parts.append(
-            pd.DataFrame(
-                {
-                    "council_code": joined["council_code"].to_numpy(),
-                    "period": joined["period"].to_numpy(),
-                    "measure": measure,
-                    "value": np.where(flag == "", value, np.nan),
-                    "flag": flag,
-                    "source": f"computed by cscanalysis: {count_measure} / {POPULATION} x 10,000",
-                    "release": joined["release"].to_numpy(),
-                }
-            )
-        )
+        source = f"computed by cscanalysis: {count_measure} / {POPULATION} x 10,000"
+        parts.append(_quotient_rows(joined, "_pop", measure, value, source))
     return pd.concat(parts, ignore_index=True) if parts else tidy.iloc[0:0]
 
 
@@ -119,23 +127,8 @@ def derived_spending(tidy: pd.DataFrame) -> pd.DataFrame:
         joined = spend.merge(counts, on=["council_code", "year"], suffixes=("", "_n"))
         with np.errstate(divide="ignore", invalid="ignore"):
             value = round_half_up(joined["value"] / joined["value_n"].where(joined["value_n"] > 0))
-        flag = np.where(
-            joined["value"].isna(),
-            joined["flag"],
-            np.where(joined["value_n"].isna(), joined["flag_n"].replace("", "x"), ""),
-        )
         parts.append(
-            pd.DataFrame(
-                {
-                    "council_code": joined["council_code"].to_numpy(),
-                    "period": joined["period"].to_numpy(),
-                    "measure": measure,
-                    "value": np.where(flag == "", value, np.nan),
-                    "flag": np.where((flag == "") & ~np.isfinite(value), "x", flag),
-                    "source": f"computed by cscanalysis: {words}",
-                    "release": joined["release"].to_numpy(),
-                }
-            )
+            _quotient_rows(joined, "_n", measure, value, f"computed by cscanalysis: {words}")
         )
     return pd.concat(parts, ignore_index=True) if parts else tidy.iloc[0:0]
 

@@ -91,62 +91,55 @@ def _rows(
     )
 
 
+LOCATION = "Location of new placements during the year"
+# (file, release, group column, breakdown column, count column, percentage column, rows)
+FILES = [
+    (
+        STABILITY,
+        RY2025,
+        "cla_group",
+        "placement_stability",
+        "children_count",
+        "children_percent",
+        STABILITY_ROWS,
+    ),
+    (
+        STABILITY_2022,
+        RY2022,
+        "cla_group",
+        "characteristic",
+        "number",
+        "percentage",
+        STABILITY_2022_ROWS,
+    ),
+    (
+        NEW_PLACEMENTS,
+        RY2025,
+        "characteristic",
+        "breakdown",
+        "children_count",
+        "children_percent",
+        {(LOCATION, name): measures for name, measures in NEW_PLACEMENT_ROWS.items()},
+    ),
+]
+
+
 def read_placements(raw: Path) -> pd.DataFrame:
     """Placement stability and new placements as tidy rows (reporting years)."""
     parts = []
-    frame = read_ees(
-        raw / STABILITY,
-        label=STABILITY,
-        required=["cla_group", "placement_stability", "children_count", "children_percent"],
-    )
-    group, kind = frame["cla_group"].str.strip(), frame["placement_stability"].str.strip()
-    for (g, k), measures in STABILITY_ROWS.items():
-        parts.append(
-            _rows(
-                frame,
-                (group == g) & (kind == k),
-                measures,
-                file=STABILITY,
-                count="children_count",
-                percent="children_percent",
-                release=RY2025,
+    for label, release, group_col, kind_col, count, percent, rows in FILES:
+        frame = read_ees(raw / label, label=label, required=[group_col, kind_col, count, percent])
+        group, kind = frame[group_col].str.strip(), frame[kind_col].str.strip()
+        for (g, k), measures in rows.items():
+            parts.append(
+                _rows(
+                    frame,
+                    (group == g) & (kind == k),
+                    measures,
+                    file=label,
+                    count=count,
+                    percent=percent,
+                    release=release,
+                )
             )
-        )
-    frame = read_ees(
-        raw / STABILITY_2022,
-        label=STABILITY_2022,
-        required=["cla_group", "characteristic", "number", "percentage"],
-    )
-    group, kind = frame["cla_group"].str.strip(), frame["characteristic"].str.strip()
-    for (g, k), measures in STABILITY_2022_ROWS.items():
-        parts.append(
-            _rows(
-                frame,
-                (group == g) & (kind == k),
-                measures,
-                file=STABILITY_2022,
-                count="number",
-                percent="percentage",
-                release=RY2022,
-            )
-        )
-    frame = read_ees(
-        raw / NEW_PLACEMENTS,
-        label=NEW_PLACEMENTS,
-        required=["characteristic", "breakdown", "children_count", "children_percent"],
-    )
-    location = frame["characteristic"].str.strip() == "Location of new placements during the year"
-    breakdown = frame["breakdown"].str.strip()
-    for name, measures in NEW_PLACEMENT_ROWS.items():
-        parts.append(
-            _rows(
-                frame,
-                location & (breakdown == name),
-                measures,
-                file=NEW_PLACEMENTS,
-                count="children_count",
-                percent="children_percent",
-                release=RY2025,
-            )
-        )
     return pd.concat(parts, ignore_index=True)

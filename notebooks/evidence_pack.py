@@ -32,14 +32,24 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
-from cscanalysis import __version__, evidence, export, report, workbook
+from cscanalysis import (
+    __version__,
+    evidence,
+    evidence_charts,
+    evidence_outlook,
+    evidence_spending,
+    evidence_workbook,
+    export,
+    report,
+    workbook,
+)
 from cscanalysis.councils import load_register
 from cscanalysis.store import load_tidy
 
 ctx = evidence.prepare(load_tidy(local=local_data), load_register(), council, period, audience=audience)
 headlines = evidence.headline_table(ctx)
-outlook = evidence.outlook(ctx, target_value, target_year)
-charts = evidence.pack_charts(ctx, headlines, outlook)
+outlook = evidence_outlook.outlook(ctx, target_value, target_year)
+charts = evidence_charts.pack_charts(ctx, headlines, outlook)
 display(HTML(report.header(*evidence.title(ctx), evidence.CONTENTS, banner=evidence.banner(ctx))))
 
 # %%
@@ -71,23 +81,23 @@ for section in ("cla", "placements", "cin", "workforce"):
 
 # %%
 display(HTML(report.section("spending", evidence.CONTENTS["spending"], evidence.INTROS["spending"])))
-display(HTML(report.bullet_list(evidence.spending_facts(ctx))))
-display(HTML(report.table(evidence.spending_table(ctx),
+display(HTML(report.bullet_list(evidence_spending.spending_facts(ctx))))
+display(HTML(report.table(evidence_spending.spending_table(ctx),
                           caption=f"Spending, {ctx.financial_year}, with the year before")))
 for chart in charts["spending"]:
     number += 1
     display(HTML(export.figure_html(chart, number, folder=folder, council=ctx.place,
                                     council_code=ctx.code, period=ctx.period)))
-display(HTML(report.bullet_list(evidence.SPENDING_NOTES, css="notes")))
+display(HTML(report.bullet_list(evidence_spending.SPENDING_NOTES, css="notes")))
 
 # %%
 display(HTML(report.section("outlook", evidence.CONTENTS["outlook"], evidence.INTROS["outlook"])))
-display(HTML(report.bullet_list(evidence.outlook_facts(ctx, outlook))))
+display(HTML(report.bullet_list(evidence_outlook.outlook_facts(ctx, outlook))))
 for chart in charts["outlook"]:
     number += 1
     display(HTML(export.figure_html(chart, number, folder=folder, council=ctx.place,
                                     council_code=ctx.code, period=ctx.period)))
-display(HTML(report.table(evidence.what_if_table(outlook),
+display(HTML(report.table(evidence_outlook.what_if_table(outlook),
                           caption="What-ifs: starts and ceasing held at their latest level")))
 
 # %%
@@ -100,8 +110,8 @@ display(HTML(report.table(evidence.sources_used(ctx), caption="Releases used in 
 if chart_files:
     workbook.write_workbook(
         Path("tables.xlsx"),
-        evidence.workbook_sheets(ctx, headlines, charts, outlook),
-        evidence.workbook_notes(ctx),
+        evidence_workbook.workbook_sheets(ctx, headlines, charts, outlook),
+        evidence_workbook.workbook_notes(ctx),
     )
     display(HTML(report.download("tables.xlsx", "Every table and chart's data as an Excel "
                                  "workbook (tables.xlsx), with units, sources and notes")))

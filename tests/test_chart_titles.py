@@ -96,11 +96,11 @@ def test_range_clause_writes_money_as_money():
 
 
 def test_one_published_year_is_stated_not_compared(tidy, register):
-    from cscanalysis import evidence
+    from cscanalysis import evidence, evidence_charts
 
     # Cumberland's first financial year is 2024-25: LAIT has one spending figure for it
     ctx = evidence.prepare(tidy, register, "Cumberland", "2025")
-    chart = evidence.trend_chart(
+    chart = evidence_charts.trend_chart(
         ctx,
         "spend_per_child_looked_after",
         "spending per child looked after",

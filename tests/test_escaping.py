@@ -7,7 +7,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from cscanalysis import evidence, report
+from cscanalysis import evidence, evidence_charts, report
 
 HOSTILE = [
     "<script>alert('x')</script>",
@@ -32,7 +32,7 @@ def test_hostile_council_name_in_every_html_fragment(ctx, name):
             report.bullet_list(evidence.key_facts(hostile, table)),
             report.table(evidence.headline_display(table, hostile.place), caption=name),
             report.figure(
-                evidence.trend_chart(hostile, "cla_rate_per_10k", "rate", "cla-rate", name)
+                evidence_charts.trend_chart(hostile, "cla_rate_per_10k", "rate", "cla-rate", name)
             ),
             report.footer({"council": name}, {"Council": name}),
         ]
@@ -51,7 +51,7 @@ def test_hostile_text_in_table_cells_and_headers():
 
 
 def test_alt_text_cannot_break_out_of_its_attribute(ctx):
-    chart = evidence.trend_chart(ctx, "cla_rate_per_10k", "rate", "cla-rate", "DfE")
+    chart = evidence_charts.trend_chart(ctx, "cla_rate_per_10k", "rate", "cla-rate", "DfE")
     chart.alt = 'x" onerror="alert(1)'
     html = report.figure(chart)
     assert 'alt="x&quot; onerror=&quot;alert(1)"' in html

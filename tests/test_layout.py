@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscanalysis import charts, evidence
+from cscanalysis import charts, evidence, evidence_charts, evidence_outlook
 from cscanalysis.layout_check import layout_problems
 from cscanalysis.measures import MEASURES
 from cscanalysis.paths import REPO_ROOT
@@ -167,7 +167,7 @@ def test_too_small_to_chart_says_what_the_figures_are():
     periods = ["2017", "2018", "2019", "2020", "2021", "2022"]
     values = [0.0, 0.0, 0.0, np.nan, np.nan, np.nan]
     flags = ["", "", "", "c", "z", "z"]
-    title, sentence = evidence.too_small_to_chart(
+    title, sentence = evidence_charts.too_small_to_chart(
         "Isles of Scilly", "rate of children looked after", periods, values, flags
     )
     assert title == (
@@ -178,7 +178,9 @@ def test_too_small_to_chart_says_what_the_figures_are():
         "(suppressed) in 2020; not published (not applicable) in 2021 to 2022."
     )
     # one year above zero is charted
-    assert evidence.too_small_to_chart("X", "y", periods, [0, 1, 0, 0, 0, 0], [""] * 6) is None
+    assert (
+        evidence_charts.too_small_to_chart("X", "y", periods, [0, 1, 0, 0, 0, 0], [""] * 6) is None
+    )
 
 
 # --- whole packs' charts (slow) ---------------------------------------------------------------
@@ -191,7 +193,9 @@ def pack_charts(tidy, register):
         ctx = evidence.prepare(tidy, register, council, "latest")
         found[council] = (
             ctx,
-            evidence.pack_charts(ctx, evidence.headline_table(ctx), evidence.outlook(ctx)),
+            evidence_charts.pack_charts(
+                ctx, evidence.headline_table(ctx), evidence_outlook.outlook(ctx)
+            ),
         )
     yield found
     for _, chart_sections in found.values():

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cscanalysis import evidence_charts
 from cscanalysis.cli import main
 from cscanalysis.errors import DataError
 from cscanalysis.store import COLUMNS, add_local, read_local
@@ -147,14 +148,14 @@ def test_pack_with_the_councils_own_data_target_and_internal_audience(ssda903_ro
 def test_placement_mix_is_suppressed_for_publication_so_nothing_can_be_worked_back(
     tidy, register, ssda903_rows
 ):
-    from cscanalysis import evidence
+    from cscanalysis import evidence, evidence_charts
     from cscanalysis.disclosure import is_recoverable
 
     local = read_local(ssda903_rows)
     small = (local["period"] == "2022") & (local["measure"] == "cla_31_march_other")
     local.loc[small, "value"] = 3.0  # 2022: fostering 38, residential 9, supported 9, other 3
     ctx = evidence.prepare(add_local(tidy, local), register, "Bristol", 2023)
-    table = evidence.placement_table(ctx).set_index("period")
+    table = evidence_charts.placement_table(ctx).set_index("period")
     assert table.loc["2022", "cla_31_march_other_flag"] == "c"  # primary: 3 is 1 to 5
     hidden = [m for m in PLACEMENT_COLUMNS.values() if table.loc["2022", f"{m}_flag"] == "c"]
     assert len(hidden) == 2  # and one more, or 3 = total - the rest
@@ -166,7 +167,9 @@ def test_placement_mix_is_suppressed_for_publication_so_nothing_can_be_worked_ba
     internal = evidence.prepare(
         add_local(tidy, local), register, "Bristol", 2023, audience="internal"
     )
-    assert evidence.placement_table(internal).set_index("period").loc["2022", groups[-1]] == 3
+    assert (
+        evidence_charts.placement_table(internal).set_index("period").loc["2022", groups[-1]] == 3
+    )
 
 
 def local_totals(local):
@@ -237,12 +240,12 @@ def test_local_ceased_in_a_year_dfe_did_not_publish_is_not_credited_to_dfe(
         write(tmp_path, "ceased.csv", f"{BRISTOL},Bristol,2018,cla_ceased,250,,Bristol return")
     )
     ctx = evidence.prepare(add_local(tidy, local), register, "Bristol", 2023)
-    chart = evidence.cla_counts_chart(ctx)
+    chart = evidence_charts.cla_counts_chart(ctx)
     assert chart.data.set_index("period").loc["2018", "Ceased (children)"] == "250"
     assert "except ceased 2018: the council's own data, not DfE statistics" in chart.caption
     assert "Bristol's own data: Bristol return" in chart.source
     chart.close()
-    published = evidence.cla_counts_chart(evidence.prepare(tidy, register, "Bristol", 2023))
+    published = evidence_charts.cla_counts_chart(evidence.prepare(tidy, register, "Bristol", 2023))
     assert published.caption.endswith("as published by DfE. Gaps: not published.")
     published.close()
 
@@ -333,7 +336,7 @@ def test_placement_rows_that_add_up_to_the_total_give_nothing_away(tidy, registe
 
     local = read_local(placements_adding_up(tidy, tmp_path))
     ctx = evidence.prepare(add_local(tidy, local), register, "Bristol", 2023)
-    table = evidence.placement_table(ctx).set_index("period")
+    table = evidence_charts.placement_table(ctx).set_index("period")
     groups = list(PLACEMENT_COLUMNS.values())
     # 688, c, 0, c would give both c as 1 (690 - 688 - 0 = 2, each at least 1): the 688 goes
     assert table.loc["2022", groups].isna().tolist() == [True, True, False, True]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cscanalysis import evidence_outlook
 from cscanalysis.sources.placements import read_placements
 from tests.conftest import RAW, raw_record
 
@@ -95,11 +96,11 @@ def test_the_newest_year_is_2025_for_the_headline_counts(tidy):
 
 
 def test_a_successor_says_how_its_short_history_is_forecast(tidy, register):
-    from cscanalysis import evidence
+    from cscanalysis import evidence, evidence_outlook
 
     ctx = evidence.prepare(tidy, register, "Cumberland", "2025")
-    found = evidence.outlook(ctx)
-    text = " ".join(evidence.outlook_facts(ctx, found))
+    found = evidence_outlook.outlook(ctx)
+    text = " ".join(evidence_outlook.outlook_facts(ctx, found))
     # Cumberland's first reporting year is 2024 (RY2025 file: z for 2023, 482 for 2024)
     assert "since the year ending 31 March 2024" in text
     assert "own 2 published years only" in text and "Cumbria" in text
@@ -109,9 +110,9 @@ def test_an_abolished_council_gets_no_forecast_past_its_abolition(tidy, register
     from cscanalysis import evidence
 
     ctx = evidence.prepare(tidy, register, "Cumbria", "2023")
-    found = evidence.outlook(ctx)
+    found = evidence_outlook.outlook(ctx)
     assert found.status == "ended" and found.forecast.empty
-    text = " ".join(evidence.outlook_facts(ctx, found))
+    text = " ".join(evidence_outlook.outlook_facts(ctx, found))
     assert "Cumberland and Westmorland and Furness" in text and "past 2023" in text
 
 

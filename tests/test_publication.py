@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from cscanalysis import evidence, report
+from cscanalysis import evidence, evidence_charts, report
 from cscanalysis.disclosure_audit import DisclosureError, audit_pack, check_pack
 from cscanalysis.errors import ParameterError
 
@@ -61,10 +61,10 @@ def test_internal_pack_keeps_small_numbers_and_is_stamped(tidy, register):
 def test_suppressed_value_cannot_be_read_back_from_the_chart_data(tidy, register):
     small = with_value(tidy, BRISTOL, "cla_starts", "2023", 3.0)
     ctx = evidence.prepare(small, register, "Bristol", 2023)
-    chart = evidence.cla_counts_chart(ctx)
+    chart = evidence_charts.cla_counts_chart(ctx)
     row = chart.data[chart.data["period"] == "2023"].iloc[0]
     assert row["Started (children)"] == "c"
-    rates = evidence.trend_chart(ctx, "cla_starts_rate_per_10k", "rate", "s", "DfE")
+    rates = evidence_charts.trend_chart(ctx, "cla_starts_rate_per_10k", "rate", "s", "DfE")
     last = rates.data[rates.data["period"] == "2023"].iloc[0]
     assert last["Bristol (per 10,000 children)"] == "c"
     chart.close()

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from cscanalysis.errors import CSCAnalysisError, DataError, ParameterError
+from cscanalysis.metrics import financial_to_reporting_year
 
 SUPPRESSED = "c"
 """The flag of a suppressed cell (DfE's EES symbol)."""
@@ -832,4 +833,26 @@ def suppress_series_forecast(
     if "flag" not in out.columns:
         out["flag"] = ""
     _set_flag(out, hide)
+    return out
+
+
+def hide_per_child(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Suppress spending per child looked after where the count it divides by is suppressed.
+
+    A published total divided by the per-child figure would give the suppressed count back.
+    """
+    per_child = tidy["measure"] == "spend_per_child_looked_after"
+    if not per_child.any():
+        return tidy
+    counts = tidy[(tidy["measure"] == "cla_31_march") & (tidy["flag"] == SUPPRESSED)]
+    hidden = set(zip(counts["council_code"], counts["period"], strict=True))
+    year = financial_to_reporting_year(tidy.loc[per_child, "period"])
+    keys = zip(tidy.loc[per_child, "council_code"], year, strict=True)
+    mask = pd.Series(False, index=tidy.index)
+    mask[per_child] = [key in hidden for key in keys]
+    if not mask.any():
+        return tidy
+    out = tidy.copy()
+    out.loc[mask, "value"] = np.nan
+    out.loc[mask, "flag"] = SUPPRESSED
     return out

@@ -253,7 +253,7 @@ def build_pack(
     where nothing is published; ``target`` is ``(children looked after, year)`` for the
     Outlook's glide path. All are checked here, before a kernel starts.
     """
-    from cscanalysis.evidence import prepare  # (not needed by batch workers: imported here)
+    from cscanalysis.evidence import prepare  # not needed by batch workers: imported here
 
     source = notebook or NOTEBOOKS / "evidence_pack.py"
     local = Path(local_data).resolve() if local_data else None

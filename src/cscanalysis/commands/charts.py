@@ -21,7 +21,7 @@ def add(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cscanalysis import evidence, export
+    from cscanalysis import evidence, evidence_charts, evidence_outlook, export
     from cscanalysis.councils import load_register
     from cscanalysis.store import load_tidy
 
@@ -30,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
         load_tidy(), load_register(), args.council, args.period, audience=args.audience
     )
     out.mkdir(parents=True, exist_ok=True)  # a folder that cannot be made fails before drawing
-    charts = evidence.pack_charts(ctx, evidence.headline_table(ctx), evidence.outlook(ctx))
+    charts = evidence_charts.pack_charts(
+        ctx, evidence.headline_table(ctx), evidence_outlook.outlook(ctx)
+    )
     number = 0
     for section in evidence.CHART_SECTIONS:
         for chart in charts[section]:

@@ -26,10 +26,10 @@ from cscanalysis.cli import main
 from cscanalysis.update import (
     UpdateError,
     commit,
-    compare,
     fetch,
     registry,
 )
+from cscanalysis.update_changes import compare
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ees"
 CLA_ID = "00000000-0000-4000-8000-00000000c1a0"

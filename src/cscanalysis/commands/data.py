@@ -53,7 +53,8 @@ def run_export(args: argparse.Namespace) -> int:
 def run_update(args: argparse.Namespace) -> int:
     from cscanalysis.paths import raw_dir
     from cscanalysis.safe_export import write_csv
-    from cscanalysis.update import api_base, changes_table, parse_ids, registry, update
+    from cscanalysis.update import api_base, parse_ids, registry, update
+    from cscanalysis.update_changes import changes_table
 
     overrides = parse_ids(",".join(args.dataset), origin="--dataset")
     report = update(

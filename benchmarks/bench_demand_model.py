@@ -63,10 +63,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from cscanalysis import forecast as F  # noqa: E402
 from cscanalysis.sources.ssda903 import (  # noqa: E402
-    RawReturn,
     clean_returns,
-    read_return_csv,
     read_ssda903,
+)
+from cscanalysis.sources.ssda903_files import (  # noqa: E402
+    RawReturn,
+    read_return_csv,
 )
 from cscanalysis.ssda903_measures import looked_after_on  # noqa: E402
 

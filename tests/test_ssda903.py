@@ -22,10 +22,12 @@ from hypothesis import strategies as st
 from cscanalysis.errors import DataError
 from cscanalysis.sources.ssda903 import (
     REPORT_COLUMNS,
+    read_ssda903,
+)
+from cscanalysis.sources.ssda903_files import (
     codes_in_force,
     collection_year,
     parse_dates,
-    read_ssda903,
     return_year,
     year_bounds,
 )

@@ -22,10 +22,12 @@ from cscanalysis.cli import main
 from cscanalysis.errors import DataError
 from cscanalysis.sources.ssda903 import (
     REPORT_COLUMNS,
-    RawReturn,
     clean_returns,
-    read_return_csv,
     read_ssda903,
+)
+from cscanalysis.sources.ssda903_files import (
+    RawReturn,
+    read_return_csv,
 )
 from cscanalysis.ssda903_measures import (
     AGE_BANDS,

@@ -57,6 +57,8 @@ import pandas as pd
 from cscanalysis.sources.ssda903 import (
     REPORT_COLUMNS,
     SSDA903,
+)
+from cscanalysis.sources.ssda903_files import (
     episodes_open_on,
     year_bounds,
 )

@@ -11,16 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscanalysis.councils import (
-    ENGLAND_CODE,
-    Council,
+from cscanalysis.councils import ENGLAND_CODE, Council, load_register
+from cscanalysis.errors import DataError, UnknownCouncilError
+from cscanalysis.sources.register import (
     build_reference,
     format_reference_csv,
-    load_register,
     main,
     read_statistical_neighbours,
 )
-from cscanalysis.errors import DataError, UnknownCouncilError
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

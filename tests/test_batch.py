@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 from cscanalysis import batch
-from cscanalysis.batch import OutputError, Progress, plan_batch, run_batch, safe_join
+from cscanalysis.batch import OutputError, plan_batch, run_batch, safe_join
+from cscanalysis.batch_report import Progress
+from cscanalysis.batch_worker import PackOutcome
 from cscanalysis.cli import main
 from cscanalysis.errors import ParameterError, UnknownCouncilError
 from cscanalysis.packs import build_pack
@@ -425,8 +427,8 @@ def test_index_and_manifest_describe_every_council(cluster, light, tmp_path):
 def test_progress_bar_on_a_terminal_and_log_lines_otherwise():
     plan = batch.BatchPlan("2023", Path("/x/2023"), Path("nb.py"), {}, "d", "n", "c", [], [])
     plan.jobs = [object()] * 3  # only counted
-    outcome = batch.PackOutcome(BRISTOL, "Bristol, City of", "built", "built", seconds=1.5)
-    failed = batch.PackOutcome(LEEDS, "Leeds", "failed", "failed", reason="a cell raised X")
+    outcome = PackOutcome(BRISTOL, "Bristol, City of", "built", "built", seconds=1.5)
+    failed = PackOutcome(LEEDS, "Leeds", "failed", "failed", reason="a cell raised X")
     log = io.StringIO()
     progress = Progress(log, tty=False)
     progress.start(plan, "LocalCluster(2 workers)")

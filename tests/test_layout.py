@@ -356,7 +356,7 @@ def test_page_fits_and_its_charts_read(browser, pages, name, width):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_batch_index_fits_a_phone(browser, tmp_path):
-    from cscanalysis.batch import index_html
+    from cscanalysis.batch_report import index_html
 
     pack = {
         "status": "built",

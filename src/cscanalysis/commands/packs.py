@@ -87,7 +87,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cscanalysis.batch import Progress, run_batch
+    from cscanalysis.batch import run_batch
+    from cscanalysis.batch_report import Progress
     from cscanalysis.gallery import build_gallery
 
     previous = signal.signal(signal.SIGTERM, _interrupt)  # systemd stop: record what was done

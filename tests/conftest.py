@@ -14,6 +14,46 @@ from cscanalysis.paths import raw_dir
 from cscanalysis.store import load_tidy
 
 RAW = raw_dir()
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO_ROOT / "data" / "examples"
+
+# The four pages `make packs` builds, each through the command a user types.
+SHOWCASE_COMMANDS = {
+    "Bristol": ["pack", "--council", "Bristol", "--period", "latest"],
+    "BCP": ["pack", "--council", "Bournemouth, Christchurch and Poole", "--period", "latest"],
+    "business case": [
+        "business-case",
+        *("--case", str(EXAMPLES / "bristol_2018_case.csv")),
+        *("--kpis", str(EXAMPLES / "kpi_example.csv")),
+        *("--risks", str(EXAMPLES / "risks_example.csv")),
+        *("--salaries", str(EXAMPLES / "salaries_example.csv")),
+        *("--fostering", str(EXAMPLES / "fostering_funnel_example.csv")),
+        *("--council", "Bristol"),
+    ],
+    "front door": [
+        "frontdoor",
+        *("--input", str(EXAMPLES / "bristol_front_door_2016_17.csv")),
+        *("--input", str(EXAMPLES / "bristol_age_at_entry_2016_17.csv")),
+        *("--council", "Bristol"),
+    ],
+}
+SHOWCASE_PAGES = {
+    "Bristol": "2025/E06000023/index.html",
+    "BCP": "2025/E06000058/index.html",
+    "business case": "business_case/bristol-2018-case/index.html",
+    "front door": "front_door/E06000023/index.html",
+}
+
+
+@pytest.fixture(scope="session")
+def showcase_pages(tmp_path_factory) -> dict[str, Path]:
+    """The pages of `make packs`, built once per session: name -> index.html."""
+    from cscanalysis.cli import main
+
+    out = tmp_path_factory.mktemp("showcase")
+    for name, argv in SHOWCASE_COMMANDS.items():
+        assert main([*argv, "--out", str(out)]) == 0, name
+    return {name: out / page for name, page in SHOWCASE_PAGES.items()}
 
 
 @pytest.fixture(scope="session")

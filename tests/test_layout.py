@@ -265,28 +265,17 @@ PLACEHOLDER = re.compile(r"\b(nan|NaN|None|undefined|TODO|TBC|lorem|placeholder)
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory):
-    from cscanalysis.cli import main
-    from cscanalysis.commands.business import build_business_case
+def pages(showcase_pages, tmp_path_factory):
     from cscanalysis.packs import build_pack
 
     out = tmp_path_factory.mktemp("layout")
-    found = {c: Path(build_pack(c, "latest", out).path) for c in PACK_COUNCILS}
-    examples = REPO_ROOT / "data" / "examples"
-    found["business case"] = build_business_case(
-        examples / "bristol_2018_case.csv",
-        out,
-        kpis=examples / "kpi_example.csv",
-        risks=examples / "risks_example.csv",
-        salaries=examples / "salaries_example.csv",
-        fostering=examples / "fostering_funnel_example.csv",
-        council="Bristol",
+    found = {c: Path(build_pack(c, "latest", out).path) for c in PACK_COUNCILS[2:]}
+    found["Bristol"], found["Bournemouth, Christchurch and Poole"] = (
+        showcase_pages["Bristol"],
+        showcase_pages["BCP"],
     )
-    argv = ["frontdoor", "--council", "Bristol", "--out", str(out)]
-    for name in ("bristol_front_door_2016_17.csv", "bristol_age_at_entry_2016_17.csv"):
-        argv += ["--input", str(examples / name)]
-    assert main(argv) == 0
-    found["front door"] = out / "front_door" / "E06000023" / "index.html"
+    found["business case"] = showcase_pages["business case"]
+    found["front door"] = showcase_pages["front door"]
     return found
 
 

@@ -64,7 +64,7 @@ def child_cpu() -> float:
 
 def plain_pack(ipynb: Path, code: str, period: str, work: Path) -> dict[str, float]:
     """One council the plain way: ``papermill`` CLI then ``jupyter nbconvert`` CLI."""
-    from cscanalysis.packs import TEMPLATES
+    from cscanalysis.packs.build import TEMPLATES
 
     folder = work / code
     folder.mkdir(parents=True, exist_ok=True)
@@ -147,31 +147,31 @@ def import_seconds(source: Path) -> float:
 
 STAGES = {
     "data load (load_tidy, load_register)": [
-        ("cscanalysis.store", "load_tidy"),
-        ("cscanalysis.councils", "load_register"),
+        ("cscanalysis.store.tidy", "load_tidy"),
+        ("cscanalysis.core.councils", "load_register"),
     ],
     "analysis (prepare incl. suppression, headline table, facts, ranks, sources)": [
-        ("cscanalysis.evidence", "prepare"),
-        ("cscanalysis.evidence", "headline_table"),
-        ("cscanalysis.evidence", "headline_display"),
-        ("cscanalysis.evidence", "key_facts"),
-        ("cscanalysis.evidence", "ranks_table"),
-        ("cscanalysis.evidence", "sources_used"),
+        ("cscanalysis.packs.evidence.content", "prepare"),
+        ("cscanalysis.packs.evidence.content", "headline_table"),
+        ("cscanalysis.packs.evidence.content", "headline_display"),
+        ("cscanalysis.packs.evidence.content", "key_facts"),
+        ("cscanalysis.packs.evidence.content", "ranks_table"),
+        ("cscanalysis.packs.evidence.content", "sources_used"),
     ],
     "forecasting (outlook, what-ifs)": [
-        ("cscanalysis.evidence", "outlook"),
-        ("cscanalysis.evidence", "outlook_facts"),
-        ("cscanalysis.evidence", "what_if_table"),
+        ("cscanalysis.packs.evidence.content", "outlook"),
+        ("cscanalysis.packs.evidence.content", "outlook_facts"),
+        ("cscanalysis.packs.evidence.content", "what_if_table"),
     ],
     "chart building (pack_charts: figures, titles, alt text, data)": [
-        ("cscanalysis.evidence", "pack_charts"),
+        ("cscanalysis.packs.evidence.content", "pack_charts"),
     ],
-    "chart rendering: PNG 300 dpi (written)": [("cscanalysis.charts:Chart", "png")],
-    "chart rendering: SVG (embedded and written)": [("cscanalysis.charts:Chart", "svg")],
+    "chart rendering: PNG 300 dpi (written)": [("cscanalysis.render.charts:Chart", "png")],
+    "chart rendering: SVG (embedded and written)": [("cscanalysis.render.charts:Chart", "svg")],
 }
 ENCLOSING = {  # stage: (function, stages nested inside it)
     "chart files and figure HTML (figure_html less rendering)": (
-        ("cscanalysis.export", "figure_html"),
+        ("cscanalysis.render.chart_files", "figure_html"),
         ["chart rendering: PNG 300 dpi (written)", "chart rendering: SVG (embedded and written)"],
     ),
 }
@@ -197,8 +197,8 @@ def profile_stages(source: Path, code: str, period: str) -> dict[str, object]:
         return wrapper
 
     start = time.perf_counter()
-    importlib.import_module("cscanalysis.evidence")
-    importlib.import_module("cscanalysis.export")
+    importlib.import_module("cscanalysis.packs.evidence.content")
+    importlib.import_module("cscanalysis.render.chart_files")
     imports = seconds(start)
     keys = [k for ks in STAGES.values() for k in ks] + [v[0] for v in ENCLOSING.values()]
     for module_name, name in keys:
@@ -236,8 +236,8 @@ def profile_stages(source: Path, code: str, period: str) -> dict[str, object]:
 
 
 def warm_packs(source: Path, codes: list[str], period: str) -> dict[str, object]:
-    from cscanalysis.engine import WarmKernel
-    from cscanalysis.packs import publish_notebook
+    from cscanalysis.packs.build import publish_notebook
+    from cscanalysis.packs.engine import WarmKernel
 
     kernel = WarmKernel()
     start = time.perf_counter()
@@ -338,7 +338,7 @@ def main() -> int:
     parser.add_argument("--profile-pack", help=argparse.SUPPRESS)  # internal: one council
     args = parser.parse_args()
 
-    from cscanalysis.packs import NOTEBOOKS
+    from cscanalysis.packs.build import NOTEBOOKS
 
     source = NOTEBOOKS / "evidence_pack.py"
     if args.profile_pack:  # run in a new process so that imports and caches start cold
@@ -348,8 +348,8 @@ def main() -> int:
     import jupytext
 
     from cscanalysis import __version__
-    from cscanalysis.batch import available_cores
-    from cscanalysis.councils import load_register
+    from cscanalysis.core.councils import load_register
+    from cscanalysis.packs.batch.run import available_cores
 
     workers = args.workers or available_cores()
     councils = [c.code for c in load_register().councils(int(args.period))]
@@ -386,7 +386,7 @@ def main() -> int:
         start = time.perf_counter()
         import nbformat
 
-        from cscanalysis.packs import render_html
+        from cscanalysis.packs.build import render_html
 
         executed = nbformat.read(work / "profile" / first / "pack.ipynb", as_version=4)
         render_html(executed, "x")

@@ -11,8 +11,8 @@ every later 31 March up to 2022, the "later years", where it is scored.
 - cscanalysis: the returns are read and validated
   (:func:`cscanalysis.sources.ssda903.read_ssda903`), the children looked after at the end of
   every month from 31 March of the first return's year are counted
-  (:func:`cscanalysis.ssda903_measures.looked_after_on`, so a child missing from later returns
-  is not kept in care), and :func:`cscanalysis.forecast.auto_forecast`
+  (:func:`cscanalysis.analysis.ssda903.looked_after_on`, so a child missing from later returns
+  is not kept in care), and :func:`cscanalysis.forecasting.forecast.auto_forecast`
   chooses a model by rolling-origin backtest (the forecast module's default candidates plus
   seasonal naive, tested 1, 3, 6 and 12 months ahead from at least 13 months of history,
   chosen before any score was seen) and forecasts to March 2022. On this shrinking series a
@@ -61,7 +61,8 @@ import pandas as pd  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cscanalysis import forecast as F  # noqa: E402
+from cscanalysis.analysis.ssda903 import looked_after_on  # noqa: E402
+from cscanalysis.forecasting import forecast as F  # noqa: E402
 from cscanalysis.sources.ssda903 import (  # noqa: E402
     clean_returns,
     read_ssda903,
@@ -70,7 +71,6 @@ from cscanalysis.sources.ssda903_files import (  # noqa: E402
     RawReturn,
     read_return_csv,
 )
-from cscanalysis.ssda903_measures import looked_after_on  # noqa: E402
 
 SAMPLE = ROOT / "data" / "raw" / "ssda903" / "sample_la"
 PACKAGE = "cs-demand-model==0.5.1"

@@ -14,7 +14,7 @@ backtest for every model, and records:
 - wall time of forecasting all councils for one measure with each model and with the
   automatic method, against the naive baseline in the same run.
 
-History: the tidy table (``cscanalysis.store``): SFR underlying data 2010 to 2017 as first
+History: the tidy table (``cscanalysis.store.tidy``): SFR underlying data 2010 to 2017 as first
 published, then the latest Explore Education Statistics release holding each year (2018 to
 2025). Predecessors and successors of reorganisations (Bournemouth, Poole and old Dorset to
 2019; BCP and new Dorset from 2020; Northamptonshire to 2021 and its successors from 2022) are
@@ -44,9 +44,9 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from cscanalysis import forecast as F  # noqa: E402
-from cscanalysis.councils import load_register  # noqa: E402
-from cscanalysis.store import load_tidy  # noqa: E402
+from cscanalysis.core.councils import load_register  # noqa: E402
+from cscanalysis.forecasting import forecast as F  # noqa: E402
+from cscanalysis.store.tidy import load_tidy  # noqa: E402
 
 MEASURES = ("cla_31_march", "cla_starts", "cla_ceased")
 

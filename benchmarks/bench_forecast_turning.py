@@ -5,8 +5,8 @@
 Children looked after at 31 March, starts and ceased for every council (the tidy table: SFR
 2010-2017 as first published, then the latest EES release holding each year, 2018-2025; ceased
 has no 2018 figure, so its series restart in 2019). Rolling-origin backtest of the annual
-candidates (``cscanalysis.forecast.ANNUAL_CANDIDATES``: no change, methods that carry no trend,
-their blends with no change) at horizons 1 and 2, from every origin with five or more years
+candidates (``cscanalysis.forecasting.forecast.ANNUAL_CANDIDATES``: no change, methods that carry no
+trend, their blends with no change) at horizons 1 and 2, from every origin with five or more years
 of history.
 
 Measured honestly (``nested_evaluation``): at each origin the method is chosen, and the
@@ -43,9 +43,9 @@ import pandas as pd  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cscanalysis import forecast as F  # noqa: E402
-from cscanalysis.councils import load_register  # noqa: E402
-from cscanalysis.store import load_tidy  # noqa: E402
+from cscanalysis.core.councils import load_register  # noqa: E402
+from cscanalysis.forecasting import forecast as F  # noqa: E402
+from cscanalysis.store.tidy import load_tidy  # noqa: E402
 
 MEASURES = ("cla_31_march", "cla_starts", "cla_ceased")
 GOAL_ORIGINS = ("2023", "2024")

@@ -19,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from cscanalysis import __version__
-from cscanalysis.paths import raw_dir
+from cscanalysis.core.paths import raw_dir
 from cscanalysis.sources.cin import CIN_FILES
 from cscanalysis.sources.cla import SFR_FILES
-from cscanalysis.store import build_tidy, load_tidy
+from cscanalysis.store.tidy import build_tidy, load_tidy
 
 
 def plain_read_seconds(raw: Path) -> float:

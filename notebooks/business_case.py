@@ -39,7 +39,10 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
-from cscanalysis import __version__, business, report, workbook
+from cscanalysis import __version__
+from cscanalysis.packs.business import content as business
+from cscanalysis.render import html as report
+from cscanalysis.render import workbook
 
 bc = business.read_inputs(
     case,

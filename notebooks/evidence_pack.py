@@ -32,19 +32,17 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
-from cscanalysis import (
-    __version__,
-    evidence,
-    evidence_charts,
-    evidence_outlook,
-    evidence_spending,
-    evidence_workbook,
-    export,
-    report,
-    workbook,
-)
-from cscanalysis.councils import load_register
-from cscanalysis.store import load_tidy
+from cscanalysis import __version__
+from cscanalysis.core.councils import load_register
+from cscanalysis.packs.evidence import charts as evidence_charts
+from cscanalysis.packs.evidence import content as evidence
+from cscanalysis.packs.evidence import outlook as evidence_outlook
+from cscanalysis.packs.evidence import spending as evidence_spending
+from cscanalysis.packs.evidence import workbook as evidence_workbook
+from cscanalysis.render import chart_files as export
+from cscanalysis.render import html as report
+from cscanalysis.render import workbook
+from cscanalysis.store.tidy import load_tidy
 
 ctx = evidence.prepare(load_tidy(local=local_data), load_register(), council, period, audience=audience)
 headlines = evidence.headline_table(ctx)

@@ -41,10 +41,12 @@ from pathlib import Path
 
 from IPython.display import HTML, display
 
-from cscanalysis import __version__, report, workbook
-from cscanalysis import frontdoor_pack as pack
-from cscanalysis.councils import load_register
-from cscanalysis.paths import REPO_ROOT
+from cscanalysis import __version__
+from cscanalysis.core.councils import load_register
+from cscanalysis.core.paths import REPO_ROOT
+from cscanalysis.packs.frontdoor import content as pack
+from cscanalysis.render import html as report
+from cscanalysis.render import workbook
 from cscanalysis.sources.monthly import read_monthly_extracts
 
 place = load_register().resolve(council)

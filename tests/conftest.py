@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cscanalysis.councils import load_register
-from cscanalysis.paths import raw_dir
-from cscanalysis.store import load_tidy
+from cscanalysis.core.councils import load_register
+from cscanalysis.core.paths import raw_dir
+from cscanalysis.store.tidy import load_tidy
 
 RAW = raw_dir()
 REPO_ROOT = Path(__file__).resolve().parents[1]

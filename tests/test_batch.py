@@ -22,13 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from cscanalysis import batch
-from cscanalysis.batch import OutputError, plan_batch, run_batch, safe_join
-from cscanalysis.batch_report import Progress
-from cscanalysis.batch_worker import PackOutcome
 from cscanalysis.cli import main
-from cscanalysis.errors import ParameterError, UnknownCouncilError
-from cscanalysis.packs import build_pack
+from cscanalysis.core.errors import ParameterError, UnknownCouncilError
+from cscanalysis.packs.batch import run as batch
+from cscanalysis.packs.batch.report import Progress
+from cscanalysis.packs.batch.run import OutputError, plan_batch, run_batch, safe_join
+from cscanalysis.packs.batch.worker import PackOutcome
+from cscanalysis.packs.build import build_pack
 from tests.conftest import raw_record
 
 pytestmark = pytest.mark.slow

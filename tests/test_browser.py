@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cscanalysis.packs import build_pack
-from cscanalysis.paths import REPO_ROOT
+from cscanalysis.core.paths import REPO_ROOT
+from cscanalysis.packs.build import build_pack
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscanalysis import business
 from cscanalysis.cli import main
-from cscanalysis.errors import DataError, ParameterError
-from cscanalysis.packs import notebook_parameters
+from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.packs.build import notebook_parameters
+from cscanalysis.packs.business import content as business
 from cscanalysis.sources.casefiles import read_case
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscanalysis import charts
-from cscanalysis.measures import MEASURES
+from cscanalysis.core.measures import MEASURES
+from cscanalysis.render import charts
 
 YEARS = [str(y) for y in range(2013, 2024)]
 
@@ -79,8 +79,8 @@ def test_clause_only_names_values_beyond_both_ends(shift):
 
 
 def test_range_clause_writes_money_as_money():
-    from cscanalysis.charts import range_clause
-    from cscanalysis.measures import MEASURES
+    from cscanalysis.core.measures import MEASURES
+    from cscanalysis.render.charts import range_clause
 
     # Isles of Scilly, spending per child aged 0 to 17: 1,124 (2018-19) ... 635 (2021-22) ...
     # 1,238 (2022-23): the low point lies below both ends
@@ -96,7 +96,8 @@ def test_range_clause_writes_money_as_money():
 
 
 def test_one_published_year_is_stated_not_compared(tidy, register):
-    from cscanalysis import evidence, evidence_charts
+    from cscanalysis.packs.evidence import charts as evidence_charts
+    from cscanalysis.packs.evidence import content as evidence
 
     # Cumberland's first financial year is 2024-25: LAIT has one spending figure for it
     ctx = evidence.prepare(tidy, register, "Cumberland", "2025")

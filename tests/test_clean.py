@@ -1,4 +1,4 @@
-"""Tests for cscanalysis.clean: symbols, numbers, periods, text decoding and names.
+"""Tests for cscanalysis.core.clean: symbols, numbers, periods, text decoding and names.
 
 Expected numbers are read by hand from the published files in data/raw (line numbers as
 seen in a text editor, header = line 1) and from the council paper in tests/fixtures/seeds.
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cscanalysis.clean import (
+from cscanalysis.core.clean import (
     EXPECTED_VALUE,
     SYMBOLS,
     clean_values,
@@ -31,7 +31,7 @@ from cscanalysis.clean import (
     parse_value,
     period_kind,
 )
-from cscanalysis.errors import DataError
+from cscanalysis.core.errors import DataError
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"  # a copy of the seed paper

@@ -84,7 +84,7 @@ def test_pack_from_the_console_script(tmp_path):
 def test_os_error_names_the_path_and_whether_read_or_written(tmp_path):
     import errno
 
-    from cscanalysis.errors import os_error_message
+    from cscanalysis.core.errors import os_error_message
 
     out = tmp_path / "out"
     denied = PermissionError(errno.EACCES, "Permission denied", str(out / "2025"))
@@ -109,7 +109,7 @@ def test_os_error_names_the_path_and_whether_read_or_written(tmp_path):
 
 
 def test_one_line_escapes_breaks_and_terminal_codes():
-    from cscanalysis.errors import one_line
+    from cscanalysis.core.errors import one_line
 
     assert one_line("a\nb\r\tc\x1b[2Jd\u2028") == "a\\nb\\r\\tc\\x1b[2Jd\\u2028"
     assert one_line("£ café <script>") == "£ café <script>"
@@ -125,7 +125,7 @@ def test_help_still_shows_the_usage(capsys):
 def test_an_input_inside_the_output_folder_is_read_not_written(tmp_path):
     import errno
 
-    from cscanalysis.errors import os_error_message
+    from cscanalysis.core.errors import os_error_message
 
     case = tmp_path / "case.csv"
     denied = PermissionError(errno.EACCES, "Permission denied", str(case))

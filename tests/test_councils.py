@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscanalysis.councils import ENGLAND_CODE, Council, load_register
-from cscanalysis.errors import DataError, UnknownCouncilError
+from cscanalysis.core.councils import ENGLAND_CODE, Council, load_register
+from cscanalysis.core.errors import DataError, UnknownCouncilError
 from cscanalysis.sources.register import (
     build_reference,
     format_reference_csv,

@@ -21,15 +21,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cscanalysis import store
 from cscanalysis.cli import main
-from cscanalysis.update import (
+from cscanalysis.store import tidy as store
+from cscanalysis.store.update import (
     UpdateError,
     commit,
     fetch,
     registry,
 )
-from cscanalysis.update_changes import compare
+from cscanalysis.store.update_changes import compare
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ees"
 CLA_ID = "00000000-0000-4000-8000-00000000c1a0"
@@ -360,7 +360,7 @@ def test_compare_finds_new_periods_revisions_and_new_councils():
 
 
 def test_pack_manifest_lists_each_source_with_its_checksum(tidy):
-    from cscanalysis.datalog import read_manifest, sources_record
+    from cscanalysis.store.datalog import read_manifest, sources_record
 
     record = sources_record(tidy)
     files = {r["file"]: r for r in record}
@@ -376,7 +376,7 @@ def test_pack_manifest_lists_each_source_with_its_checksum(tidy):
 def test_pack_manifest_records_the_sources(tmp_path):
     import nbformat
 
-    from cscanalysis.packs import publish_notebook, render_html  # noqa: F401
+    from cscanalysis.packs.build import publish_notebook, render_html  # noqa: F401
 
     def runner(source, executed, parameters, **kwargs):
         notebook = nbformat.v4.new_notebook()

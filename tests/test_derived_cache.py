@@ -14,9 +14,11 @@ import pickle
 import pandas as pd
 import pytest
 
-from cscanalysis import evidence, outlook, store
-from cscanalysis.derived import DerivedCache, code_version, frame_key, make_key
-from cscanalysis.safe_export import umask
+from cscanalysis.analysis import outlook
+from cscanalysis.core.safe_files import umask
+from cscanalysis.packs.evidence import content as evidence
+from cscanalysis.store import tidy as store
+from cscanalysis.store.derived import DerivedCache, code_version, frame_key, make_key
 
 BRISTOL = "E06000023"
 
@@ -135,7 +137,7 @@ def test_a_changed_input_file_changes_the_data_key(tmp_path, raw_copy, monkeypat
 
 def test_the_code_is_part_of_every_key(monkeypatch):
     key = make_key("publication", ("abc", 5))
-    monkeypatch.setattr("cscanalysis.derived.code_version", lambda: code_version() + "x")
+    monkeypatch.setattr("cscanalysis.store.derived.code_version", lambda: code_version() + "x")
     assert make_key("publication", ("abc", 5)) != key
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from cscanalysis.disclosure import (
+from cscanalysis.analysis.disclosure import (
     MIN_WIDTH,
     feasible_ranges,
     find_suppressed_series,
@@ -25,7 +25,7 @@ from cscanalysis.disclosure import (
     suppress_series_forecast,
     suppress_tidy,
 )
-from cscanalysis.errors import DataError, ParameterError
+from cscanalysis.core.errors import DataError, ParameterError
 from tests.conftest import RAW
 
 AGES = ["Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years", "16 years and over"]
@@ -678,7 +678,8 @@ def test_tidy_missing_columns_is_an_error():
 
 
 def forecast_table() -> pd.DataFrame:
-    """Shaped like cscanalysis.forecast.forecast() output (two councils, two horizons)."""
+    """Shaped like cscanalysis.forecasting.forecast.forecast() output (two councils, two
+    horizons)."""
     return pd.DataFrame(
         {
             "council_code": ["E06000017", "E06000017", "E06000023", "E06000023"],

@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from cscanalysis.paths import REPO_ROOT
+from cscanalysis.core.paths import REPO_ROOT
 
 CONDA_NAMES = {"dask[distributed]": ["dask", "distributed"]}
 

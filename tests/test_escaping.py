@@ -7,7 +7,9 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from cscanalysis import evidence, evidence_charts, report
+from cscanalysis.packs.evidence import charts as evidence_charts
+from cscanalysis.packs.evidence import content as evidence
+from cscanalysis.render import html as report
 
 HOSTILE = [
     "<script>alert('x')</script>",

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from cscanalysis.cli import main
-from cscanalysis.gallery import build_gallery
+from cscanalysis.render.gallery import build_gallery
 
 BRISTOL = "E06000023"
 

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscanalysis.errors import DataError, ParameterError
-from cscanalysis.finance import (
+from cscanalysis.analysis.finance import (
     horizon_totals,
     incremental_to_annual,
     npv,
@@ -21,6 +20,7 @@ from cscanalysis.finance import (
     summarise_case,
     yearly_position,
 )
+from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.sources.casefiles import csv_to_xlsx, read_case
 
 ROOT = Path(__file__).resolve().parents[1]

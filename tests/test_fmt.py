@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cscanalysis.errors import DataError, ParameterError
-from cscanalysis.fmt import (
+from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.formatting import (
     describe_flag,
     financial_year,
     fmt_change,

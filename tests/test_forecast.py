@@ -1,4 +1,5 @@
-"""Tests for cscanalysis.forecast: known answers worked out by hand, real CLA data, errors."""
+"""Tests for cscanalysis.forecasting.forecast: known answers worked out by hand, real CLA data,
+errors."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscanalysis import forecast as F
-from cscanalysis.errors import DataError, ParameterError
+from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.forecasting import forecast as F
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw" / "cla"
 Z80 = 1.2815515655446004  # standard normal quantile at 0.90

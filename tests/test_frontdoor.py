@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cscanalysis.frontdoor import (
+from cscanalysis.analysis.frontdoor import (
     TIDY_COLUMNS,
     age_band_mismatches,
     age_profile,

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from cscanalysis import cli
-from cscanalysis.paths import REPO_ROOT
+from cscanalysis.core.paths import REPO_ROOT
 
 HOSTILE = Path(__file__).parent / "hostile"
 EXAMPLES = REPO_ROOT / "data" / "examples"
@@ -768,7 +768,7 @@ def test_formula_as_a_child_id_is_written_as_text(tmp_path, capsys):
 def test_blanks_scattered_over_the_months_leave_totals_out_not_a_crash():
     """Each measure has one blank month, so no measure has 12 complete months: the pack's
     window totals are empty (a total of 11 months is never shown as 12) and nothing fails."""
-    from cscanalysis import frontdoor_pack as pack
+    from cscanalysis.packs.frontdoor import content as pack
     from cscanalysis.sources.monthly import read_monthly_extracts
 
     monthly = read_monthly_extracts([HOSTILE / "fd_scattered_blanks.csv"], council_code="E06000023")
@@ -843,7 +843,7 @@ def _raising(error: BaseException):
 
 
 def test_ctrl_c_is_quiet_with_status_130(monkeypatch, capsys):
-    import cscanalysis.commands.councils as councils
+    import cscanalysis.cli.councils as councils
 
     monkeypatch.setattr(councils, "run", _raising(KeyboardInterrupt()))
     result = run(["councils"], capsys)
@@ -853,7 +853,7 @@ def test_ctrl_c_is_quiet_with_status_130(monkeypatch, capsys):
 def test_a_failing_notebook_is_one_line_internal_error(monkeypatch, capsys, tmp_path):
     from papermill.exceptions import PapermillExecutionError
 
-    import cscanalysis.packs as packs
+    import cscanalysis.packs.build as packs
 
     error = PapermillExecutionError(3, 4, "x = 1", "ValueError", "No objects\nto concatenate", [])
     monkeypatch.setattr(packs, "publish_notebook", _raising(error))
@@ -866,7 +866,7 @@ def test_a_failing_notebook_is_one_line_internal_error(monkeypatch, capsys, tmp_
 
 
 def test_a_bug_is_one_line_unless_asked_for_the_traceback(monkeypatch, capsys):
-    import cscanalysis.commands.councils as councils
+    import cscanalysis.cli.councils as councils
 
     monkeypatch.setattr(councils, "run", _raising(ZeroDivisionError("division by zero")))
     result = run(["councils"], capsys)

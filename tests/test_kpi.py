@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscanalysis.errors import DataError, ParameterError
-from cscanalysis.kpi import (
+from cscanalysis.analysis.kpi import (
     KpiRule,
     choose_periods,
     direction_of_travel,
@@ -23,6 +22,7 @@ from cscanalysis.kpi import (
     status,
     thresholds,
 )
+from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.sources.casefiles import csv_to_xlsx, read_kpis
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,8 +3,8 @@ or overlapping at full or half page width, real SVG text, the smallest councils 
 and (slow, in Chromium) every pack page at 1280 and 375 px.
 
 The layout checks measure text where it is drawn: matplotlib's own text extents for the figures
-(:mod:`cscanalysis.layout_check`) and the browser's ``<text>`` boxes for the SVGs in the pages.
-Screenshots are kept under ``outputs/layout-check/`` (git-ignored) as test artefacts.
+(:mod:`cscanalysis.render.layout_check`) and the browser's ``<text>`` boxes for the SVGs in the
+pages. Screenshots are kept under ``outputs/layout-check/`` (git-ignored) as test artefacts.
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscanalysis import charts, evidence, evidence_charts, evidence_outlook
-from cscanalysis.layout_check import layout_problems
-from cscanalysis.measures import MEASURES
-from cscanalysis.paths import REPO_ROOT
+from cscanalysis.core.measures import MEASURES
+from cscanalysis.core.paths import REPO_ROOT
+from cscanalysis.packs.evidence import charts as evidence_charts
+from cscanalysis.packs.evidence import content as evidence
+from cscanalysis.packs.evidence import outlook as evidence_outlook
+from cscanalysis.render import charts
+from cscanalysis.render.layout_check import layout_problems
 
 SHOTS = REPO_ROOT / "outputs" / "layout-check"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -266,7 +269,7 @@ PLACEHOLDER = re.compile(r"\b(nan|NaN|None|undefined|TODO|TBC|lorem|placeholder)
 
 @pytest.fixture(scope="module")
 def pages(showcase_pages, tmp_path_factory):
-    from cscanalysis.packs import build_pack
+    from cscanalysis.packs.build import build_pack
 
     out = tmp_path_factory.mktemp("layout")
     found = {c: Path(build_pack(c, "latest", out).path) for c in PACK_COUNCILS[2:]}
@@ -345,7 +348,7 @@ def test_page_fits_and_its_charts_read(browser, pages, name, width):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_batch_index_fits_a_phone(browser, tmp_path):
-    from cscanalysis.batch_report import index_html
+    from cscanalysis.packs.batch.report import index_html
 
     pack = {
         "status": "built",

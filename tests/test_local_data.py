@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscanalysis import evidence_charts
 from cscanalysis.cli import main
-from cscanalysis.errors import DataError
-from cscanalysis.store import COLUMNS, add_local, read_local
+from cscanalysis.core.errors import DataError
+from cscanalysis.packs.evidence import charts as evidence_charts
+from cscanalysis.store.tidy import COLUMNS, add_local, read_local
 
 BRISTOL = "E06000023"
 
@@ -113,7 +113,7 @@ PLACEMENT_COLUMNS = {
 
 @pytest.mark.slow
 def test_pack_with_the_councils_own_data_target_and_internal_audience(ssda903_rows, tmp_path):
-    from cscanalysis.packs import build_pack
+    from cscanalysis.packs.build import build_pack
 
     result = build_pack(
         "Bristol",
@@ -148,8 +148,9 @@ def test_pack_with_the_councils_own_data_target_and_internal_audience(ssda903_ro
 def test_placement_mix_is_suppressed_for_publication_so_nothing_can_be_worked_back(
     tidy, register, ssda903_rows
 ):
-    from cscanalysis import evidence, evidence_charts
-    from cscanalysis.disclosure import is_recoverable
+    from cscanalysis.analysis.disclosure import is_recoverable
+    from cscanalysis.packs.evidence import charts as evidence_charts
+    from cscanalysis.packs.evidence import content as evidence
 
     local = read_local(ssda903_rows)
     small = (local["period"] == "2022") & (local["measure"] == "cla_31_march_other")
@@ -178,8 +179,8 @@ def local_totals(local):
 
 
 def test_pack_refuses_a_missing_local_file_and_a_past_target(tmp_path):
-    from cscanalysis.errors import ParameterError
-    from cscanalysis.packs import build_pack
+    from cscanalysis.core.errors import ParameterError
+    from cscanalysis.packs.build import build_pack
 
     with pytest.raises(ParameterError, match="does not exist"):
         build_pack("Bristol", 2023, tmp_path, local_data=tmp_path / "nope.csv")
@@ -233,7 +234,7 @@ def test_local_rows_are_marked_as_the_councils_own_data(tmp_path):
 def test_local_ceased_in_a_year_dfe_did_not_publish_is_not_credited_to_dfe(
     tidy, register, tmp_path
 ):
-    from cscanalysis import evidence
+    from cscanalysis.packs.evidence import content as evidence
 
     tidy = without_bristol_ceased_2018(tidy)
     local = read_local(
@@ -331,8 +332,8 @@ def placements_adding_up(tidy, tmp_path):
 
 
 def test_placement_rows_that_add_up_to_the_total_give_nothing_away(tidy, register, tmp_path):
-    from cscanalysis import evidence
-    from cscanalysis.disclosure import feasible_ranges
+    from cscanalysis.analysis.disclosure import feasible_ranges
+    from cscanalysis.packs.evidence import content as evidence
 
     local = read_local(placements_adding_up(tidy, tmp_path))
     ctx = evidence.prepare(add_local(tidy, local), register, "Bristol", 2023)
@@ -347,8 +348,8 @@ def test_placement_rows_that_add_up_to_the_total_give_nothing_away(tidy, registe
 
 @pytest.mark.slow
 def test_bristols_pack_with_placements_adding_up_passes_the_audit(tidy, tmp_path):
-    from cscanalysis.disclosure_audit import audit_pack, pack_figures
-    from cscanalysis.packs import build_pack
+    from cscanalysis.analysis.disclosure_audit import audit_pack, pack_figures
+    from cscanalysis.packs.build import build_pack
 
     result = build_pack(
         "Bristol", 2023, tmp_path / "out", local_data=placements_adding_up(tidy, tmp_path)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscanalysis.errors import DataError
+from cscanalysis.core.errors import DataError
 from cscanalysis.sources.monthly import (
     TIDY_COLUMNS,
     measure_id,

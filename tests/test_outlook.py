@@ -7,10 +7,8 @@ import csv
 import numpy as np
 import pytest
 
-from cscanalysis.cli import main
-from cscanalysis.errors import ParameterError
-from cscanalysis.forecast_table import forecast_table
-from cscanalysis.outlook import (
+from cscanalysis.analysis.forecast_table import forecast_table
+from cscanalysis.analysis.outlook import (
     build_outlook,
     flows_held_name,
     flows_sentence,
@@ -18,6 +16,8 @@ from cscanalysis.outlook import (
     method_sentence,
     track_record,
 )
+from cscanalysis.cli import main
+from cscanalysis.core.errors import ParameterError
 from tests.conftest import raw_record
 
 BRISTOL, BCP = "E06000023", "E06000058"
@@ -177,8 +177,9 @@ def test_forecast_command_writes_the_documented_columns(tmp_path, capsys):
 
 
 def test_all_councils_forecast_is_computed_once_per_table(tidy, register, monkeypatch):
-    from cscanalysis import forecast, outlook
-    from cscanalysis.derived import DerivedCache
+    from cscanalysis.analysis import outlook
+    from cscanalysis.forecasting import forecast
+    from cscanalysis.store.derived import DerivedCache
 
     calls = []
     real = forecast.auto_forecast

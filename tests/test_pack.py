@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cscanalysis.errors import ParameterError
-from cscanalysis.packs import build_pack
+from cscanalysis.core.errors import ParameterError
+from cscanalysis.packs.build import build_pack
 from tests.conftest import raw_record
 
 pytestmark = pytest.mark.slow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cscanalysis import evidence_outlook
+from cscanalysis.packs.evidence import outlook as evidence_outlook
 from cscanalysis.sources.placements import read_placements
 from tests.conftest import RAW, raw_record
 
@@ -96,7 +96,8 @@ def test_the_newest_year_is_2025_for_the_headline_counts(tidy):
 
 
 def test_a_successor_says_how_its_short_history_is_forecast(tidy, register):
-    from cscanalysis import evidence, evidence_outlook
+    from cscanalysis.packs.evidence import content as evidence
+    from cscanalysis.packs.evidence import outlook as evidence_outlook
 
     ctx = evidence.prepare(tidy, register, "Cumberland", "2025")
     found = evidence_outlook.outlook(ctx)
@@ -107,7 +108,7 @@ def test_a_successor_says_how_its_short_history_is_forecast(tidy, register):
 
 
 def test_an_abolished_council_gets_no_forecast_past_its_abolition(tidy, register):
-    from cscanalysis import evidence
+    from cscanalysis.packs.evidence import content as evidence
 
     ctx = evidence.prepare(tidy, register, "Cumbria", "2023")
     found = evidence_outlook.outlook(ctx)
@@ -119,7 +120,7 @@ def test_an_abolished_council_gets_no_forecast_past_its_abolition(tidy, register
 def test_a_renamed_breakdown_is_an_error_not_a_lost_measure(raw_copy):
     import pytest
 
-    from cscanalysis.errors import DataError
+    from cscanalysis.core.errors import DataError
 
     path = raw_copy / STABILITY
     text = path.read_bytes().decode("utf-8-sig")

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from cscanalysis.charts import save
-from cscanalysis.png import png_bytes
+from cscanalysis.render.charts import save
+from cscanalysis.render.png import png_bytes
 
 shapes = st.tuples(st.integers(1, 40), st.integers(1, 40), st.just(4))
 

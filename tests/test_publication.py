@@ -7,9 +7,11 @@ import math
 
 import pytest
 
-from cscanalysis import evidence, evidence_charts, report
-from cscanalysis.disclosure_audit import DisclosureError, audit_pack, check_pack
-from cscanalysis.errors import ParameterError
+from cscanalysis.analysis.disclosure_audit import DisclosureError, audit_pack, check_pack
+from cscanalysis.core.errors import ParameterError
+from cscanalysis.packs.evidence import charts as evidence_charts
+from cscanalysis.packs.evidence import content as evidence
+from cscanalysis.render import html as report
 
 BRISTOL = "E06000023"
 
@@ -169,7 +171,7 @@ def test_audit_finds_a_figure_shown_as_c_and_as_a_number(tmp_path):
 
 
 def figures_of(folder):
-    from cscanalysis.disclosure_audit import pack_figures
+    from cscanalysis.analysis.disclosure_audit import pack_figures
 
     return pack_figures(folder)
 
@@ -186,7 +188,7 @@ def leaky_runner(source, executed, parameters, *, cwd, timeout=600):
 
 
 def test_a_publication_pack_that_gives_a_figure_away_is_not_published(tmp_path):
-    from cscanalysis.packs import NOTEBOOKS, publish_notebook
+    from cscanalysis.packs.build import NOTEBOOKS, publish_notebook
 
     final = tmp_path / "2023" / BRISTOL
     source = NOTEBOOKS / "evidence_pack.py"
@@ -237,7 +239,7 @@ def test_audit_reads_the_pages_chart_tables_when_there_are_no_chart_files(tmp_pa
 
 
 def test_an_audit_finding_reads_as_one_plain_line():
-    from cscanalysis.disclosure_audit import Finding
+    from cscanalysis.analysis.disclosure_audit import Finding
 
     read_back = Finding(
         "cla_starts", "2025", float("nan"), float("nan"), "its rate is shown", "a.csv"

@@ -8,7 +8,7 @@ import io
 import numpy as np
 import pytest
 
-from cscanalysis.metrics import rate_per_10k, round_half_up
+from cscanalysis.core.metrics import rate_per_10k, round_half_up
 from tests.conftest import RAW
 
 RELEASES = {

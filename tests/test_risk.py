@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cscanalysis.errors import DataError, ParameterError
-from cscanalysis.risk import (
+from cscanalysis.analysis.risk import (
     DEFAULT_MATRIX,
     RiskMatrix,
     band_counts,
@@ -18,6 +17,7 @@ from cscanalysis.risk import (
     score_band,
     score_risks,
 )
+from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.sources.casefiles import csv_to_xlsx
 from cscanalysis.sources.riskfiles import read_risk_matrix, read_risks
 

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cscanalysis import safe_export
-from cscanalysis.errors import DataError, ParameterError
-from cscanalysis.safe_export import (
+from cscanalysis.core import safe_files as safe_export
+from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.safe_files import (
     FORMULA_TRIGGERS,
     atomic_write_bytes,
     atomic_write_text,

@@ -1,4 +1,5 @@
-"""Tests for cscanalysis.scenarios: seed figures, hand-worked answers, published CLA flows."""
+"""Tests for cscanalysis.analysis.scenarios: seed figures, hand-worked answers, published CLA
+flows."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscanalysis import scenarios as S
-from cscanalysis.errors import ParameterError
+from cscanalysis.analysis import scenarios as S
+from cscanalysis.core.errors import ParameterError
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw" / "cla"
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscanalysis.disclosure import hide_per_child
-from cscanalysis.metrics import derived_spending, financial_to_reporting_year
+from cscanalysis.analysis.disclosure import hide_per_child
+from cscanalysis.core.metrics import derived_spending, financial_to_reporting_year
 from cscanalysis.sources.spending import read_lait_spending, read_ro3, read_s251_year
 from tests.conftest import RAW
 

@@ -19,7 +19,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cscanalysis.errors import DataError
+from cscanalysis.analysis.ssda903 import (
+    TIDY_COLUMNS,
+    ceased_in,
+    looked_after_on,
+    placement_group,
+    ssda903_measures,
+    starts_in,
+)
+from cscanalysis.core.errors import DataError
 from cscanalysis.sources.ssda903 import (
     REPORT_COLUMNS,
     read_ssda903,
@@ -30,14 +38,6 @@ from cscanalysis.sources.ssda903_files import (
     parse_dates,
     return_year,
     year_bounds,
-)
-from cscanalysis.ssda903_measures import (
-    TIDY_COLUMNS,
-    ceased_in,
-    looked_after_on,
-    placement_group,
-    ssda903_measures,
-    starts_in,
 )
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "ssda903" / "sample_la"

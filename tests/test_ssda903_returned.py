@@ -18,8 +18,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cscanalysis.analysis.ssda903 import (
+    AGE_BANDS,
+    measure_report,
+    revisions,
+    ssda903_measures,
+)
 from cscanalysis.cli import main
-from cscanalysis.errors import DataError
+from cscanalysis.core.errors import DataError
 from cscanalysis.sources.ssda903 import (
     REPORT_COLUMNS,
     clean_returns,
@@ -28,12 +34,6 @@ from cscanalysis.sources.ssda903 import (
 from cscanalysis.sources.ssda903_files import (
     RawReturn,
     read_return_csv,
-)
-from cscanalysis.ssda903_measures import (
-    AGE_BANDS,
-    measure_report,
-    revisions,
-    ssda903_measures,
 )
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "ssda903" / "sample_la"

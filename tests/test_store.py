@@ -9,8 +9,8 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from cscanalysis import store
-from cscanalysis.errors import DataError
+from cscanalysis.core.errors import DataError
+from cscanalysis.store import tidy as store
 
 
 def one(tidy, code, measure, period):

@@ -11,10 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscanalysis.errors import DataError, ParameterError
-from cscanalysis.sources.casefiles import csv_to_xlsx
-from cscanalysis.sources.councilfiles import read_fostering_funnel, read_salaries
-from cscanalysis.sufficiency import (
+from cscanalysis.analysis.sufficiency import (
     ALL_GROUPS,
     approvals_terminations,
     conversion_by_year,
@@ -26,6 +23,9 @@ from cscanalysis.sufficiency import (
     same_council,
     stage_conversion,
 )
+from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.sources.casefiles import csv_to_xlsx
+from cscanalysis.sources.councilfiles import read_fostering_funnel, read_salaries
 
 ROOT = Path(__file__).resolve().parents[1]
 SALARIES = ROOT / "data" / "examples" / "salaries_example.csv"

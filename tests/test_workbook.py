@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cscanalysis.workbook import Sheet, as_number, sheet_name, write_workbook
+from cscanalysis.render.workbook import Sheet, as_number, sheet_name, write_workbook
 
 
 def test_sheets_notes_symbols_and_numbers(tmp_path):

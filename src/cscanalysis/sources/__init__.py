@@ -2,7 +2,7 @@
 
 Every reader takes the ``data/raw`` folder and returns rows with the columns
 ``council_code, period, measure, value, flag, source, release`` (``release`` ranks releases so
-that :mod:`cscanalysis.store` keeps the latest figure when releases overlap).
+that :mod:`cscanalysis.store.tidy` keeps the latest figure when releases overlap).
 """
 
 from __future__ import annotations

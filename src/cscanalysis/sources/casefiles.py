@@ -19,15 +19,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.clean import (
+from cscanalysis.analysis.finance import CASE_COLUMNS, KINDS, SAVINGS_BASES, incremental_to_annual
+from cscanalysis.analysis.kpi import KPI_COLUMNS
+from cscanalysis.core.clean import (
     financial_year_label,
     financial_year_start,
     parse_period,
     parse_value,
 )
-from cscanalysis.errors import DataError
-from cscanalysis.finance import CASE_COLUMNS, KINDS, SAVINGS_BASES, incremental_to_annual
-from cscanalysis.kpi import KPI_COLUMNS
+from cscanalysis.core.errors import DataError
 from cscanalysis.sources.riskfiles import read_risks
 from cscanalysis.sources.tabular import (
     cell_at,
@@ -85,12 +85,12 @@ def _financial_year(value: object, *, file: str, row: int, column: str) -> str:
 def read_case(
     path: str | Path, savings_basis: str = "annual", *, sheet: str | int = 0
 ) -> pd.DataFrame:
-    """Read an invest-to-save case into the long table :mod:`cscanalysis.finance` uses.
+    """Read an invest-to-save case into the long table :mod:`cscanalysis.analysis.finance` uses.
 
     Columns in the file: ``year, item, kind, amount, unit`` and optionally ``amount_low``,
     ``amount_high`` (savings only). Amounts are converted to pounds; with
     ``savings_basis='incremental'`` savings are turned into each year's saving
-    (:func:`cscanalysis.finance.incremental_to_annual`). Returns the columns
+    (:func:`cscanalysis.analysis.finance.incremental_to_annual`). Returns the columns
     ``year, item, kind, amount, amount_low, amount_high``, with ``attrs`` ``source`` (file
     name), ``unit`` (always ``'pounds'``), ``unit_declared`` (as in the file) and
     ``savings_basis``.
@@ -292,13 +292,13 @@ def read_kpis(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
     """Read a KPI file (one row per indicator, one column per period) into a long table.
 
     Columns in the file: ``code, title, polarity, target, tolerance``, optionally ``unit``
-    (kept), ``well`` and ``basis`` (the council's rule, :mod:`cscanalysis.kpi`), ``notes``,
+    (kept), ``well`` and ``basis`` (the council's rule, :mod:`cscanalysis.analysis.kpi`), ``notes``,
     ``source`` or ``comments`` (ignored), and one column per period headed ``2019-20 Q1``,
     ``Q1 2019/20``, ``2018-19``, ``2018/19`` and so on; periods of different kinds may sit side
     by side. A blank tolerance or ``well`` is NaN (the default rule applies); a blank target
     means "no target"; a blank value is "no data"; a published symbol (``c``, ``x``, ...) is NaN
     with the symbol kept in ``flag``. Returns the columns of
-    :data:`cscanalysis.kpi.KPI_COLUMNS`.
+    :data:`cscanalysis.analysis.kpi.KPI_COLUMNS`.
     """
     path = Path(path)
     label = path.name

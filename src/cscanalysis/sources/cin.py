@@ -1,7 +1,7 @@
 """Children in need (CIN) census: referrals, re-referrals, s47s, ICPCs and child protection plans.
 
 The EES time-series files "2013 to 2025" of the reporting year 2025 release. They publish counts
-and percentages only; rates per 10,000 are computed in :mod:`cscanalysis.metrics`.
+and percentages only; rates per 10,000 are computed in :mod:`cscanalysis.core.metrics`.
 """
 
 from __future__ import annotations

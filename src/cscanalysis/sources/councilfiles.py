@@ -17,9 +17,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.clean import financial_year_start, period_kind
-from cscanalysis.councils import Council, CouncilRegister, load_register, name_key
-from cscanalysis.errors import DataError, UnknownCouncilError
+from cscanalysis.analysis.sufficiency import (
+    FUNNEL_FIRST,
+    FUNNEL_LAST,
+    SALARY_COLUMNS,
+    TERMINATIONS,
+    council_words,
+)
+from cscanalysis.core.clean import financial_year_start, period_kind
+from cscanalysis.core.councils import Council, CouncilRegister, load_register, name_key
+from cscanalysis.core.errors import DataError, UnknownCouncilError
 from cscanalysis.sources.tabular import (
     cell_at,
     is_blank,
@@ -29,13 +36,6 @@ from cscanalysis.sources.tabular import (
     reject_unknown_columns,
     show,
     text_cell,
-)
-from cscanalysis.sufficiency import (
-    FUNNEL_FIRST,
-    FUNNEL_LAST,
-    SALARY_COLUMNS,
-    TERMINATIONS,
-    council_words,
 )
 
 __all__ = [
@@ -73,7 +73,7 @@ def read_salaries(
     (a paper that gives only its region) has a blank council and its region, and is labelled
     ``Unnamed council (East Midlands)`` or, when a table has several in a region,
     ``Unnamed council 1 (North West)``, in file order. A blank payment is NaN (not given).
-    Returns :data:`cscanalysis.sufficiency.SALARY_COLUMNS` with ``attrs['source']``.
+    Returns :data:`cscanalysis.analysis.sufficiency.SALARY_COLUMNS` with ``attrs['source']``.
     """
     path = Path(path)
     label = path.name

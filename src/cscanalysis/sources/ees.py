@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscanalysis.errors import DataError
+from cscanalysis.core.errors import DataError
 from cscanalysis.sources.published import LINE, area_codes, read_csv
 
 LEVELS = {"National", "Regional", "Local authority"}

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.clean import is_ambiguous_period, parse_period, parse_value
-from cscanalysis.errors import DataError
+from cscanalysis.core.clean import is_ambiguous_period, parse_period, parse_value
+from cscanalysis.core.errors import DataError
 from cscanalysis.sources.tabular import Row, read_rows, show
 
 TIDY_COLUMNS = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]

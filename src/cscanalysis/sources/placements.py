@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.errors import DataError
+from cscanalysis.core.errors import DataError
 from cscanalysis.sources.ees import read_ees
 from cscanalysis.sources.published import Release, tidy_rows
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscanalysis.clean import clean_values, decode_text
-from cscanalysis.councils import load_register
-from cscanalysis.errors import DataError
+from cscanalysis.core.clean import clean_values, decode_text
+from cscanalysis.core.councils import load_register
+from cscanalysis.core.errors import DataError
 
 LINE = "_line"  # column holding each record's line number in its file (header is line 1)
 TIDY_COLUMNS = ["council_code", "period", "measure", "value", "flag", "source", "release"]
@@ -134,7 +134,7 @@ def tidy_rows(
 ) -> pd.DataFrame:
     """Melt ``measures`` (column -> measure id) of ``frame`` into tidy rows.
 
-    Values are parsed with :func:`cscanalysis.clean.clean_values`: published symbols become NaN
+    Values are parsed with :func:`cscanalysis.core.clean.clean_values`: published symbols become NaN
     with the symbol kept in ``flag``; anything else that is not a number is an error naming the
     file, line, column and value.
     """

@@ -1,6 +1,6 @@
 """The council register's build step: read the raw lookups and every CLA/CIN file that names a
 council (codes, DfE numbers, names, regions, statistical neighbours, reorganisations) and write
-``data/reference/``, which :func:`cscanalysis.councils.load_register` reads at run time.
+``data/reference/``, which :func:`cscanalysis.core.councils.load_register` reads at run time.
 
 ``python -m cscanalysis.sources.register [--raw DIR] [--out DIR] [--check]``.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.councils import (
+from cscanalysis.core.councils import (
     COUNCIL_COLUMNS,
     ENGLAND_CODE,
     INNER_OUTER_LONDON,
@@ -30,7 +30,7 @@ from cscanalysis.councils import (
     name_key,
     short_name_of,
 )
-from cscanalysis.errors import DataError
+from cscanalysis.core.errors import DataError
 
 
 class _BuildError(DataError):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.errors import DataError, ParameterError
-from cscanalysis.risk import DEFAULT_MATRIX, RISK_COLUMNS, RiskMatrix
+from cscanalysis.analysis.risk import DEFAULT_MATRIX, RISK_COLUMNS, RiskMatrix
+from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.sources.tabular import cell_at, column_key, number_cell, read_sheet, show
 
 __all__ = ["read_risk_matrix", "read_risks"]
@@ -23,7 +23,7 @@ def read_risks(
     tolerance_impact`` and optionally ``owner`` (other columns are kept as text).
 
     Likelihood and impact are scores on ``matrix``'s scales (by default likelihood 1 to 4 and
-    impact 1, 3, 5 or 7, see :mod:`cscanalysis.risk`).
+    impact 1, 3, 5 or 7, see :mod:`cscanalysis.analysis.risk`).
     """
     path = Path(path)
     label = path.name

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscanalysis.councils import load_register
-from cscanalysis.errors import DataError
+from cscanalysis.core.councils import load_register
+from cscanalysis.core.errors import DataError
 from cscanalysis.sources.published import (
     LINE,
     Release,

@@ -16,7 +16,7 @@ returns for one year, no dates) raises :class:`DataError`.
 
 Each return is also kept as it was sent (:attr:`SSDA903.returned`, :attr:`SSDA903.headers`),
 so that a year's figures can come from that year's own return, as DfE publishes them, or from
-the episodes as later returns revised them (see :mod:`cscanalysis.ssda903_measures`). The
+the episodes as later returns revised them (see :mod:`cscanalysis.analysis.ssda903`). The
 report's last three columns (``field, as_returned, revised``) are for the child-by-child
 differences between the two, which that module adds.
 
@@ -67,7 +67,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.errors import DataError
+from cscanalysis.core.errors import DataError
 from cscanalysis.sources.ssda903_files import (
     CODE_LISTS,
     DATE_FORMAT,

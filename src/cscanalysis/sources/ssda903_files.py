@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.clean import decode_text
-from cscanalysis.errors import DataError
+from cscanalysis.core.clean import decode_text
+from cscanalysis.core.errors import DataError
 
 ROW = "row"  # line number of a record in its file (header is line 1)
 

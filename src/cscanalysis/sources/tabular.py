@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from cscanalysis.clean import decode_text, parse_number, parse_period, period_kind
-from cscanalysis.errors import DataError
+from cscanalysis.core.clean import decode_text, parse_number, parse_period, period_kind
+from cscanalysis.core.errors import DataError
 
 __all__ = [
     "Row",
@@ -261,7 +261,7 @@ def number_cell(
     blank: float | None = None,
     blank_message: str = "the cell is blank",
 ) -> float:
-    """A number cell as a float (see :func:`cscanalysis.clean.parse_number`).
+    """A number cell as a float (see :func:`cscanalysis.core.clean.parse_number`).
 
     A blank cell gives ``blank``, or raises ``blank_message`` when ``blank`` is None; a cell
     that is not a number raises ``"{problem} (why)"``.

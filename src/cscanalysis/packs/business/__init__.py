@@ -1,0 +1,1 @@
+"""packs/business"""

@@ -16,7 +16,7 @@ import pytest
 
 from cscanalysis.cli import main
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "ssda903" / "sample_la"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "ssda903" / "sample_la"
 TIDY = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]
 REPORT = [
     "file",

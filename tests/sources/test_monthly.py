@@ -23,7 +23,7 @@ from cscanalysis.sources.monthly import (
     read_monthly_extracts,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FRONT_DOOR = ROOT / "data" / "examples" / "bristol_front_door_2016_17.csv"
 AGE = ROOT / "data" / "examples" / "bristol_age_at_entry_2016_17.csv"
 TEMPLATE = ROOT / "data" / "templates" / "monthly_extract.csv"

@@ -13,7 +13,7 @@ import pytest
 from cscanalysis.cli.business import build_business_case
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "data" / "examples"
 
 
@@ -75,7 +75,7 @@ def test_payback_is_shown(pack):
     _, _, raw, text = pack
     # The paper states no payback. Cumulative net saving -310, -1,323, -99, +3,534 (£'000s):
     # 2020-21 opens at -99 and gains 3,633 -> 3 + 99/3,633 = 3.03 years from the start of
-    # 2017-18, 2.03 from 2018-19 (see tests/test_finance.py for the working).
+    # 2017-18, 2.03 from 2018-19 (see tests/analysis/test_finance.py for the working).
     assert (
         "Payback from the first spend (start of its year) 3.03 years from the start of 2017-18"
     ) in text

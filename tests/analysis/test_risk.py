@@ -21,7 +21,7 @@ from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.sources.casefiles import csv_to_xlsx
 from cscanalysis.sources.riskfiles import read_risk_matrix, read_risks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data" / "examples" / "risks_example.csv"
 TEMPLATE = ROOT / "data" / "templates" / "risks.csv"
 MATRIX_EXAMPLE = ROOT / "data" / "examples" / "risk_matrix_example.csv"

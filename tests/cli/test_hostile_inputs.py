@@ -25,7 +25,7 @@ import pytest
 from cscanalysis import cli
 from cscanalysis.core.paths import REPO_ROOT
 
-HOSTILE = Path(__file__).parent / "hostile"
+HOSTILE = Path(__file__).parents[1] / "hostile"
 EXAMPLES = REPO_ROOT / "data" / "examples"
 CASE = str(EXAMPLES / "bristol_2018_case.csv")
 FRONT_DOOR = str(EXAMPLES / "bristol_front_door_2016_17.csv")

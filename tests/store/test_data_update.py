@@ -31,7 +31,7 @@ from cscanalysis.store.update import (
 )
 from cscanalysis.store.update_changes import compare
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ees"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ees"
 CLA_ID = "00000000-0000-4000-8000-00000000c1a0"
 C1_ID = "342f9a01-26f0-2a71-91a1-f8bc0bee8b11"
 CLA_TEMPLATE = "cla/ees_ry{year}/cla_number_and_rate_per_10k_children.csv"

@@ -23,7 +23,7 @@ from cscanalysis.analysis.finance import (
 from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.sources.casefiles import csv_to_xlsx, read_case
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data" / "examples" / "bristol_2018_case.csv"
 EXAMPLE_XLSX = ROOT / "data" / "examples" / "bristol_2018_case.xlsx"
 TEMPLATE = ROOT / "data" / "templates" / "invest_to_save.csv"

@@ -11,7 +11,7 @@ import pytest
 
 from cscanalysis.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BRISTOL = ROOT / "data" / "examples" / "bristol_2018_case.csv"
 K = 1000
 

@@ -36,7 +36,7 @@ from cscanalysis.sources.ssda903_files import (
     read_return_csv,
 )
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "ssda903" / "sample_la"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "ssda903" / "sample_la"
 SOURCE = "SSDA903 synthetic sample (cs-demand-model test data, MIT): not a real council"
 PLACES = {
     "fostering": {"U1", "U2", "U3", "U4", "U5", "U6"},

@@ -25,7 +25,7 @@ from cscanalysis.analysis.kpi import (
 from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.sources.casefiles import csv_to_xlsx, read_kpis
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "data" / "examples" / "kpi_example.csv"
 TEMPLATE = ROOT / "data" / "templates" / "kpi.csv"
 

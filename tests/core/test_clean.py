@@ -33,8 +33,8 @@ from cscanalysis.core.clean import (
 )
 from cscanalysis.core.errors import DataError
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
-SEEDS = Path(__file__).parent / "fixtures" / "seeds"  # a copy of the seed paper
+RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
+SEEDS = Path(__file__).parents[1] / "fixtures" / "seeds"  # a copy of the seed paper
 CLA_2013 = "cla/sfr_2013/SFR36_CLA2013.csv"
 CSWW = "workforce/csww_indicators_2017_to_2025.csv"
 LAIT = "lait/bds_long_0.parquet"

@@ -16,7 +16,7 @@ from cscanalysis.packs.build import notebook_parameters
 from cscanalysis.packs.business import content as business
 from cscanalysis.sources.casefiles import read_case
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "data" / "examples"
 K = 1000
 

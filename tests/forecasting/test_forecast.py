@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.forecasting import forecast as F
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw" / "cla"
+RAW = Path(__file__).resolve().parents[2] / "data" / "raw" / "cla"
 Z80 = 1.2815515655446004  # standard normal quantile at 0.90
 Z95 = 1.959963984540054  # at 0.975
 

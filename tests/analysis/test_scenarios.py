@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from cscanalysis.analysis import scenarios as S
 from cscanalysis.core.errors import ParameterError
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw" / "cla"
+RAW = Path(__file__).resolve().parents[2] / "data" / "raw" / "cla"
 
 
 def read_flows(folder: str) -> dict[str, pd.DataFrame]:

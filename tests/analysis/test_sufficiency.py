@@ -27,7 +27,7 @@ from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.sources.casefiles import csv_to_xlsx
 from cscanalysis.sources.councilfiles import read_fostering_funnel, read_salaries
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SALARIES = ROOT / "data" / "examples" / "salaries_example.csv"
 FUNNEL = ROOT / "data" / "examples" / "fostering_funnel_example.csv"
 TEMPLATES = ROOT / "data" / "templates"

@@ -40,7 +40,7 @@ from cscanalysis.sources.ssda903_files import (
     year_bounds,
 )
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "raw" / "ssda903" / "sample_la"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "ssda903" / "sample_la"
 SOURCE = "SSDA903 synthetic sample (cs-demand-model test data, MIT): not a real council"
 CODE = "E99999999"
 

@@ -12,10 +12,11 @@ import difflib
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, SHOWCASE_PAGES
-from golden.normalise import golden_name, normalise
 
-GOLDEN = Path(__file__).parent / "golden"
+from tests.conftest import REPO_ROOT, SHOWCASE_PAGES
+from tests.golden.normalise import golden_name, normalise
+
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 pytestmark = pytest.mark.slow
 

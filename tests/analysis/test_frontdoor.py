@@ -25,7 +25,7 @@ from cscanalysis.analysis.frontdoor import (
 )
 from cscanalysis.sources.monthly import read_monthly_extracts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "data" / "examples"
 BRISTOL = "E06000023"
 

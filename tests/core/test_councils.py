@@ -20,7 +20,7 @@ from cscanalysis.sources.register import (
     read_statistical_neighbours,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw"
 REFERENCE = ROOT / "data" / "reference"
 EES_FILES = sorted(

@@ -64,7 +64,7 @@ def child_cpu() -> float:
 
 def plain_pack(ipynb: Path, code: str, period: str, work: Path) -> dict[str, float]:
     """One council the plain way: ``papermill`` CLI then ``jupyter nbconvert`` CLI."""
-    from cscanalysis.packs.build import TEMPLATES
+    from cscanalysis.packs.notebook import TEMPLATES
 
     folder = work / code
     folder.mkdir(parents=True, exist_ok=True)
@@ -236,8 +236,8 @@ def profile_stages(source: Path, code: str, period: str) -> dict[str, object]:
 
 
 def warm_packs(source: Path, codes: list[str], period: str) -> dict[str, object]:
-    from cscanalysis.packs.build import publish_notebook
     from cscanalysis.packs.engine import WarmKernel
+    from cscanalysis.packs.framework import publish_notebook
 
     kernel = WarmKernel()
     start = time.perf_counter()
@@ -338,7 +338,7 @@ def main() -> int:
     parser.add_argument("--profile-pack", help=argparse.SUPPRESS)  # internal: one council
     args = parser.parse_args()
 
-    from cscanalysis.packs.build import NOTEBOOKS
+    from cscanalysis.packs.notebook import NOTEBOOKS
 
     source = NOTEBOOKS / "evidence_pack.py"
     if args.profile_pack:  # run in a new process so that imports and caches start cold
@@ -386,7 +386,7 @@ def main() -> int:
         start = time.perf_counter()
         import nbformat
 
-        from cscanalysis.packs.build import render_html
+        from cscanalysis.packs.notebook import render_html
 
         executed = nbformat.read(work / "profile" / first / "pack.ipynb", as_version=4)
         render_html(executed, "x")

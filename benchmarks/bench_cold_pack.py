@@ -62,7 +62,7 @@ def cli_pack(council: str, period: str, out: Path, env: dict[str, str]) -> float
 def plain_pack(ipynb: Path, council: str, period: str, folder: Path) -> float:
     """``papermill`` CLI then ``jupyter nbconvert`` CLI, as in ``bench_batch.py``."""
     sys.path.insert(0, str(SRC))
-    from cscanalysis.packs.build import TEMPLATES
+    from cscanalysis.packs.notebook import TEMPLATES
 
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / "pack.ipynb"

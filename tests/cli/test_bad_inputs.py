@@ -143,21 +143,21 @@ def test_register_is_the_one_the_readers_use():
 )
 def test_target_is_a_whole_number_of_children_in_a_later_year(target, words):
     """A target reaches the kernel only when finite, whole, 0 or more, and 1 to 20 years on."""
-    from cscanalysis.packs.build import check_target
+    from cscanalysis.packs.evidence.pack import check_target
 
     with pytest.raises(ParameterError, match=words.replace("(", r"\(")):
         check_target(target, 2023)
 
 
 def test_target_accepted_as_given():
-    from cscanalysis.packs.build import check_target
+    from cscanalysis.packs.evidence.pack import check_target
 
     assert check_target((519, 2027), 2023) == (519.0, 2027)
     assert check_target((0.0, 2043.0), 2023) == (0.0, 2043)
 
 
 def test_batch_parameters_are_checked_before_kernels(tmp_path):
-    from cscanalysis.packs.build import check_pack_parameters
+    from cscanalysis.packs.evidence.pack import check_pack_parameters
 
     with pytest.raises(ParameterError, match="target value inf"):
         check_pack_parameters({"target_value": float("inf"), "target_year": 2027}, 2023)

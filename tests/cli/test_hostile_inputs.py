@@ -853,7 +853,7 @@ def test_ctrl_c_is_quiet_with_status_130(monkeypatch, capsys):
 def test_a_failing_notebook_is_one_line_internal_error(monkeypatch, capsys, tmp_path):
     from papermill.exceptions import PapermillExecutionError
 
-    import cscanalysis.packs.build as packs
+    import cscanalysis.packs.framework as packs
 
     error = PapermillExecutionError(3, 4, "x = 1", "ValueError", "No objects\nto concatenate", [])
     monkeypatch.setattr(packs, "publish_notebook", _raising(error))

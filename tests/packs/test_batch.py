@@ -28,7 +28,7 @@ from cscanalysis.packs.batch import run as batch
 from cscanalysis.packs.batch.report import Progress
 from cscanalysis.packs.batch.run import OutputError, plan_batch, run_batch, safe_join
 from cscanalysis.packs.batch.worker import PackOutcome
-from cscanalysis.packs.build import build_pack
+from cscanalysis.packs.evidence.pack import build_pack
 from tests.conftest import raw_record
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cscanalysis.core.paths import REPO_ROOT
-from cscanalysis.packs.build import build_pack
+from cscanalysis.packs.evidence.pack import build_pack
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [

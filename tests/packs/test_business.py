@@ -12,8 +12,8 @@ import pytest
 
 from cscanalysis.cli import main
 from cscanalysis.core.errors import DataError, ParameterError
-from cscanalysis.packs.build import notebook_parameters
 from cscanalysis.packs.business import content as business
+from cscanalysis.packs.notebook import notebook_parameters
 from cscanalysis.sources.casefiles import read_case
 
 ROOT = Path(__file__).resolve().parents[2]

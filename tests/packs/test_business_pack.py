@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cscanalysis.cli.business import build_business_case
+from cscanalysis.packs.business.pack import build_business_case
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

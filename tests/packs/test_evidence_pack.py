@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cscanalysis.core.errors import ParameterError
-from cscanalysis.packs.build import build_pack
+from cscanalysis.packs.evidence.pack import build_pack
 from tests.conftest import raw_record
 
 pytestmark = pytest.mark.slow

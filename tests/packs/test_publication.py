@@ -188,13 +188,20 @@ def leaky_runner(source, executed, parameters, *, cwd, timeout=600):
 
 
 def test_a_publication_pack_that_gives_a_figure_away_is_not_published(tmp_path):
-    from cscanalysis.packs.build import NOTEBOOKS, publish_notebook
+    from cscanalysis.packs.framework import publish_notebook
+    from cscanalysis.packs.notebook import NOTEBOOKS
 
     final = tmp_path / "2023" / BRISTOL
     source = NOTEBOOKS / "evidence_pack.py"
     with pytest.raises(DisclosureError, match=r"cla_31_march_.* 2022 .* is 1") as caught:
         publish_notebook(
-            source, {"council": BRISTOL}, final, title="t", manifest={}, runner=leaky_runner
+            source,
+            {"council": BRISTOL},
+            final,
+            title="t",
+            manifest={},
+            audited=True,
+            runner=leaky_runner,
         )
     assert str(caught.value).startswith(f"the pack for {final} is not published")
     assert "\n" not in str(caught.value)
@@ -206,6 +213,7 @@ def test_a_publication_pack_that_gives_a_figure_away_is_not_published(tmp_path):
         final,
         title="t",
         manifest={},
+        audited=True,
         runner=leaky_runner,
     )
     assert (final / "index.html").exists()

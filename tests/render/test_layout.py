@@ -269,7 +269,7 @@ PLACEHOLDER = re.compile(r"\b(nan|NaN|None|undefined|TODO|TBC|lorem|placeholder)
 
 @pytest.fixture(scope="module")
 def pages(showcase_pages, tmp_path_factory):
-    from cscanalysis.packs.build import build_pack
+    from cscanalysis.packs.evidence.pack import build_pack
 
     out = tmp_path_factory.mktemp("layout")
     found = {c: Path(build_pack(c, "latest", out).path) for c in PACK_COUNCILS[2:]}

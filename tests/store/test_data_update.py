@@ -376,7 +376,7 @@ def test_pack_manifest_lists_each_source_with_its_checksum(tidy):
 def test_pack_manifest_records_the_sources(tmp_path):
     import nbformat
 
-    from cscanalysis.packs.build import publish_notebook, render_html  # noqa: F401
+    from cscanalysis.packs.framework import publish_notebook
 
     def runner(source, executed, parameters, **kwargs):
         notebook = nbformat.v4.new_notebook()

@@ -113,7 +113,7 @@ PLACEMENT_COLUMNS = {
 
 @pytest.mark.slow
 def test_pack_with_the_councils_own_data_target_and_internal_audience(ssda903_rows, tmp_path):
-    from cscanalysis.packs.build import build_pack
+    from cscanalysis.packs.evidence.pack import build_pack
 
     result = build_pack(
         "Bristol",
@@ -180,7 +180,7 @@ def local_totals(local):
 
 def test_pack_refuses_a_missing_local_file_and_a_past_target(tmp_path):
     from cscanalysis.core.errors import ParameterError
-    from cscanalysis.packs.build import build_pack
+    from cscanalysis.packs.evidence.pack import build_pack
 
     with pytest.raises(ParameterError, match="does not exist"):
         build_pack("Bristol", 2023, tmp_path, local_data=tmp_path / "nope.csv")
@@ -349,7 +349,7 @@ def test_placement_rows_that_add_up_to_the_total_give_nothing_away(tidy, registe
 @pytest.mark.slow
 def test_bristols_pack_with_placements_adding_up_passes_the_audit(tidy, tmp_path):
     from cscanalysis.analysis.disclosure_audit import audit_pack, pack_figures
-    from cscanalysis.packs.build import build_pack
+    from cscanalysis.packs.evidence.pack import build_pack
 
     result = build_pack(
         "Bristol", 2023, tmp_path / "out", local_data=placements_adding_up(tidy, tmp_path)

@@ -50,10 +50,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cscanalysis.core.paths import raw_dir
 from cscanalysis.sources.ssda903 import (
     REPORT_COLUMNS,
     SSDA903,
@@ -545,3 +547,37 @@ def ssda903_measures(
                 }
             )
     return pd.DataFrame(rows, columns=TIDY_COLUMNS)
+
+
+SYNTHETIC_NOTE = "synthetic data, no real child"
+
+
+def is_sample(directory: Path) -> bool:
+    """True for the synthetic sample returns shipped in ``data/raw/ssda903``."""
+    sample = (raw_dir() / "ssda903").resolve()
+    directory = directory.resolve()
+    return directory == sample or sample in directory.parents
+
+
+def source_line(
+    directory: Path,
+    years: list[int],
+    given: str = "",
+    *,
+    synthetic: bool = False,
+    basis: str = "returned",
+) -> str:
+    """The rows' source: ``given`` or the returns' years, folder and basis, saying when
+    synthetic."""
+    span = f"{years[0] - 1}-{years[0] % 100:02d}"
+    if len(years) > 1:
+        span += f" to {years[-1] - 1}-{years[-1] % 100:02d}"
+    text = given.strip() or f"SSDA903 returns {span} ({directory.name}), {BASIS_LABELS[basis]}"
+    if synthetic and "synthetic" not in text.lower():
+        text += f", {SYNTHETIC_NOTE}"
+    return text
+
+
+def validation_path(out: Path) -> Path:
+    """``tidy.csv`` -> ``tidy_validation.csv`` in the same folder."""
+    return out.with_name(f"{out.stem}_validation{out.suffix or '.csv'}")

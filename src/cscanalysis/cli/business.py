@@ -4,11 +4,8 @@ invest-to-save case and, optionally, KPIs, risks, salary benchmarks and the fost
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from cscanalysis.analysis.finance import GREEN_BOOK_RATE, SAVINGS_BASES
-
-INPUTS = ("kpis", "risks", "salaries", "fostering")
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -69,84 +66,9 @@ def add(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _absolute(path: str) -> str:
-    """A user's path as an absolute one: relative to the current folder if the file is there,
-    else left for the library to find under data/ ('' stays '')."""
-    from cscanalysis.packs.business.content import resolve_input
-
-    text = str(path or "").strip()
-    if not text:
-        return ""
-    here = Path(text).expanduser()
-    if here.is_file():
-        return str(here.resolve())
-    found = resolve_input(text)  # raises DataError naming the path when it is nowhere
-    return str(found)
-
-
-def build_business_case(
-    case: str | Path,
-    out: str | Path,
-    *,
-    kpis: str | Path = "",
-    risks: str | Path = "",
-    salaries: str | Path = "",
-    fostering: str | Path = "",
-    council: str = "",
-    savings_basis: str = "annual",
-    discount_rate: float | str = GREEN_BOOK_RATE,
-    slug: str = "",
-    notebook: Path | None = None,
-    options: dict[str, object] | None = None,
-) -> Path:
-    """Check every input, then publish ``OUT/business_case/<slug>/index.html``; return its path.
-
-    The inputs are read once here so that a bad file stops before a kernel starts. ``options``
-    are :func:`cscanalysis.packs.business.content.read_inputs`'s (years, KPI rule and periods, risk
-    matrix).
-    """
-    from cscanalysis.packs.build import NOTEBOOKS, publish_notebook
-    from cscanalysis.packs.business import content as business
-
-    rate = business.check_discount_rate(discount_rate)
-    options = dict(options or {})
-    if options.get("years") not in (None, ""):
-        options["years"] = business.case_years(options["years"])
-    options = {k: v for k, v in options.items() if v not in (None, "")}
-    if options.get("risk_matrix"):
-        options["risk_matrix"] = _absolute(str(options["risk_matrix"]))
-    paths = {"case": _absolute(str(case))} | {
-        name: _absolute(str(value))
-        for name, value in zip(INPUTS, (kpis, risks, salaries, fostering), strict=True)
-    }
-    bc = business.read_inputs(
-        paths["case"],
-        **{name: paths[name] for name in INPUTS},
-        council=council,
-        savings_basis=savings_basis,
-        discount_rate=rate,
-        **options,  # type: ignore[arg-type]
-    )
-    folder = business.slugify(slug or Path(paths["case"]).stem)
-    final = Path(out) / "business_case" / folder
-    head, _ = business.title(bc)
-    publish_notebook(
-        notebook or NOTEBOOKS / "business_case.py",
-        {
-            **paths,
-            "council": council,
-            "savings_basis": savings_basis,
-            "discount_rate": rate,
-            "options": options,
-        },
-        final,
-        title=head,
-        manifest={"council": council, "slug": folder, "inputs": bc.files},
-    )
-    return final / "index.html"
-
-
 def run(args: argparse.Namespace) -> int:
+    from cscanalysis.packs.business.pack import build_business_case
+
     page = build_business_case(
         args.case,
         args.out,

@@ -45,46 +45,13 @@ def add(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cscanalysis.core.councils import load_register
-    from cscanalysis.core.errors import DataError
-    from cscanalysis.packs.build import NOTEBOOKS, publish_notebook
-    from cscanalysis.packs.frontdoor import content as pack
-    from cscanalysis.sources.monthly import read_monthly_extracts
+    from cscanalysis.packs.framework import publish
+    from cscanalysis.packs.frontdoor.pack import plan
 
-    council = load_register().resolve(args.council)
-    paths = [Path(p).resolve() for p in args.input]
-    for path in paths:
-        if not path.is_file():
-            raise DataError("no such file", file=str(path), expected="a monthly extract")
-    monthly = read_monthly_extracts(paths, council_code=council.code, council_name=council.name)
-    source = args.source or pack.default_source(paths, council.short_name)
-    ctx = pack.prepare(  # checks the horizon and the measures before a kernel starts
-        monthly,
-        council_code=council.code,
-        council_name=council.name,
-        place=council.short_name,
-        source=source,
-        horizon=args.horizon,
-        audience=args.audience,
+    pack = plan(
+        args.input, args.council, horizon=args.horizon, audience=args.audience, source=args.source
     )
-    final = Path(args.out) / "front_door" / council.code
-    seconds = publish_notebook(
-        NOTEBOOKS / "front_door.py",
-        {
-            "input": [str(p) for p in paths],
-            "council": council.code,
-            "forecast_horizon": args.horizon,
-            "source": source,
-            "audience": args.audience,
-        },
-        final,
-        title=pack.title(ctx)[0],
-        manifest={
-            "council_code": council.code,
-            "council_name": council.name,
-            "months": f"{ctx.first} to {ctx.last}",
-            "inputs": [p.name for p in paths],
-        },
-    )
-    print(f"{council.name}: {final / 'index.html'} ({seconds:.1f}s)")
+    published = publish(pack, Path(args.out))
+    name = pack.manifest["council_name"]
+    print(f"{name}: {published.path} ({published.seconds:.1f}s)")
     return 0

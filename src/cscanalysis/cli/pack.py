@@ -41,7 +41,7 @@ def add(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cscanalysis.packs.build import build_pack
+    from cscanalysis.packs.evidence.pack import build_pack
 
     result = build_pack(
         args.council,

@@ -1,9 +1,9 @@
-"""``cscanalysis packs``: evidence packs for every council (or the ones named) in one run."""
+"""``cscanalysis packs``: evidence packs for every council (or the ones named) in one run, or
+packs of any kind listed in a jobs file (``--kind front-door --jobs jobs.csv``)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 from pathlib import Path
@@ -18,17 +18,19 @@ def add(commands: argparse._SubParsersAction) -> None:
         description="Build an evidence pack per council for a reporting year, on local worker "
         "processes or a Dask cluster. Packs whose inputs have not changed are skipped; "
         "OUT/<period>/index.html and manifest.json list every council with its status. "
-        "Exit status 0 only when every pack is built.",
+        "Exit status 0 only when every pack is built. With --jobs, packs of any --kind.",
     )
     which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every council in the period")
+    which.add_argument("--council", nargs="+", metavar="X", help="name, ONS code or DfE number")
     which.add_argument(
-        "--all", action="store_true", help="every council that existed in the period"
+        "--jobs", type=Path, metavar="CSV", help="one pack per row, columns the kind's options"
     )
-    which.add_argument(
-        "--council",
-        nargs="+",
-        metavar="X",
-        help="councils by name, ONS code or DfE number",
+    parser.add_argument(
+        "--kind",
+        choices=("evidence", "business-case", "front-door"),
+        default="evidence",
+        help="the kind of pack (default: evidence); other kinds need --jobs",
     )
     parser.add_argument(
         "--period",
@@ -36,12 +38,7 @@ def add(commands: argparse._SubParsersAction) -> None:
         help="reporting year, e.g. 2023 (the year ending 31 March 2023), or 'latest'",
     )
     parser.add_argument("--out", default="outputs", help="output folder (default: outputs)")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="local worker processes (default: the number of cores)",
-    )
+    parser.add_argument("--workers", type=int, help="local worker processes (default: cores)")
     parser.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -67,29 +64,17 @@ def add(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def parse_parameters(items: list[str]) -> dict[str, object]:
-    """``["audience=internal", "chart_files=false"]`` -> ``{"audience": "internal", ...}``."""
-    parameters: dict[str, object] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        if not sep or not name.strip().isidentifier():
-            raise ParameterError(f"parameter {item!r} is not NAME=VALUE")
-        try:
-            value = json.loads(text)
-        except ValueError:
-            value = text
-        parameters[name.strip()] = value
-    return parameters
-
-
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 def run(args: argparse.Namespace) -> int:
     from cscanalysis.packs.batch.report import Progress
-    from cscanalysis.packs.batch.run import run_batch
+    from cscanalysis.packs.batch.run import parse_parameters, run_batch
     from cscanalysis.render.gallery import build_gallery
+
+    if args.jobs or args.kind != "evidence":
+        return _run_jobs(args)
 
     previous = signal.signal(signal.SIGTERM, _interrupt)  # systemd stop: record what was done
     try:
@@ -113,3 +98,14 @@ def run(args: argparse.Namespace) -> int:
     print(report.index_path)
     print(build_gallery(Path(report.index_path).parent))  # every chart of the run, for bids
     return 0 if report.ok else 1
+
+
+def _run_jobs(args: argparse.Namespace) -> int:
+    from cscanalysis.packs.jobs import build_jobs, read_jobs
+
+    if not args.jobs:
+        raise ParameterError(f"--kind {args.kind} needs --jobs CSV (one pack per row)")
+    outcomes = build_jobs(read_jobs(args.jobs, args.kind), Path(args.out))
+    for outcome in outcomes:
+        print(outcome.path or f"{args.jobs} row {outcome.row}: failed: {outcome.reason}")
+    return 0 if all(o.path for o in outcomes) else 1

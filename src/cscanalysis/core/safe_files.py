@@ -273,3 +273,59 @@ def safe_markdown_text(text: object) -> str:
         else:
             parts.append(char)
     return "".join(parts)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The bytes :func:`write_csv` writes (formula-safe, CRLF)."""
+    return neutralise_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing parent of ``path`` when it is a file, not a folder, else None."""
+    for folder in path.parents:
+        if folder.exists():
+            return None if folder.is_dir() else folder
+    return None
+
+
+def _reason(path: Path, error: OSError) -> str:
+    """Why ``path`` cannot be written, in words: a file where a folder should be, or the
+    system's reason."""
+    blocker = file_in_the_way(path)
+    if blocker is not None:
+        return f"{blocker} is a file, not a folder"
+    return (error.strerror or str(error)).lower()
+
+
+def write_together(files: dict[Path, bytes]) -> None:
+    """Write every file to a temporary file beside it, then rename them all into place.
+
+    Nothing is renamed until every file is written, so a failure (a full disc, a folder that
+    cannot be written) leaves no partial file and the previous files as they were. Raises
+    :class:`~cscanalysis.core.errors.ParameterError` naming the path and the reason.
+    """
+    temps: dict[Path, str] = {}
+    path = next(iter(files))
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():
+                raise IsADirectoryError(21, "it is a folder", str(path))
+            descriptor, temps[path] = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+            )
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(
+                temps[path], path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~umask()
+            )
+        for path, temp in temps.items():
+            os.replace(temp, path)
+    except OSError as error:
+        raise ParameterError(f"cannot write {path}: {_reason(path, error)}") from None
+    finally:
+        for temp in temps.values():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)

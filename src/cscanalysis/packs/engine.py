@@ -5,7 +5,7 @@ and the data load every time. A :class:`WarmKernel` starts once, imports the lib
 between packs deletes every user variable, closes figures, collects the garbage and changes
 into the pack's staging folder, so each notebook still runs top to bottom in an empty
 namespace, in its own folder, with papermill injecting the parameters exactly as
-:func:`cscanalysis.packs.build.execute` does. The executed notebook, and so the HTML, is the same
+:func:`cscanalysis.packs.notebook.execute` does. The executed notebook, and so the HTML, is the same
 as from a fresh kernel.
 
 After a failure other than a cell raising (the kernel died, a cell timed out, anything
@@ -36,7 +36,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from papermill.exceptions import PapermillExecutionError
 
-from cscanalysis.packs.build import load_source
+from cscanalysis.packs.notebook import load_source
 
 # Imported once when a kernel starts, so that the first pack does not pay for them.
 WARMUP = """\
@@ -181,7 +181,7 @@ class WarmKernel:
     ) -> nbformat.NotebookNode:
         """Execute the jupytext notebook ``source`` into ``executed``, in folder ``cwd``.
 
-        The same call as :func:`cscanalysis.packs.build.execute`, on this kernel.
+        The same call as :func:`cscanalysis.packs.notebook.execute`, on this kernel.
         """
         reset = RESET.format(cwd=str(Path(cwd).resolve()))
         if not self.alive:

@@ -10,9 +10,10 @@ link, build time and, for a failure, the reason.
 - **Resumable.** A pack whose ``manifest.json`` records the same inputs key (data checksum,
   notebook checksum, package version and source, parameters) is left alone; ``force`` rebuilds.
   A run killed part-way keeps the packs it finished, and the next run builds the rest.
-- **Failure-isolated.** Each pack is published by :func:`cscanalysis.packs.build.publish_notebook`
-  (staging folder, then rename). A pack that fails (a cell raises, the kernel dies, a timeout)
-  publishes nothing; its executed notebook and ``error.txt`` go to ``failures/<code>/``.
+- **Failure-isolated.** Each pack is published by
+  :func:`cscanalysis.packs.framework.publish_notebook` (staging folder, then rename). A pack that
+  fails (a cell raises, the kernel dies, a timeout) publishes nothing; its executed notebook and
+  ``error.txt`` go to ``failures/<code>/``.
 - **Fast.** Packs run on Dask: a ``LocalCluster`` of single-threaded worker processes, or an
   existing cluster (``scheduler="tcp://host:8786"``). Each worker keeps one warm kernel
   (:mod:`cscanalysis.packs.engine`) and reuses it for pack after pack.
@@ -56,16 +57,10 @@ from cscanalysis.packs.batch.worker import (
     shutdown_kernels,
     worker_peaks,
 )
-from cscanalysis.packs.build import (
-    NOTEBOOKS,
-    check_pack_parameters,
-    code_key,
-    file_sha256,
-    notebook_parameters,
-    pack_inputs_key,
-    pack_title,
-)
 from cscanalysis.packs.evidence.content import prepare, resolve_period
+from cscanalysis.packs.evidence.pack import EVIDENCE, check_pack_parameters, pack_title
+from cscanalysis.packs.framework import code_key, file_sha256, pack_inputs_key
+from cscanalysis.packs.notebook import notebook_parameters
 from cscanalysis.store.tidy import inputs_key, load_tidy
 
 LOCK = ".lock"
@@ -233,7 +228,7 @@ def plan_batch(
     :class:`ParameterError` / :class:`UnknownCouncilError` for bad parameters and
     :class:`OutputError` for an output folder that cannot take the packs.
     """
-    source = Path(notebook or NOTEBOOKS / "evidence_pack.py").resolve()
+    source = Path(notebook or EVIDENCE.source).resolve()
     extra = check_parameters(source, dict(parameters or {}))
     if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
         raise ParameterError(f"timeout must be a positive number of seconds, got {timeout!r}")
@@ -270,6 +265,7 @@ def plan_batch(
             council_name=ctx.council.name,
             period=year,
             notebook=str(source),
+            audited=EVIDENCE.audited and source.name == EVIDENCE.notebook,
             parameters=params,
             title=pack_title(ctx.place, year),
             period_dir=str(period_dir),
@@ -568,3 +564,18 @@ __all__ = [
     "run_batch",
     "safe_join",
 ]
+
+
+def parse_parameters(items: list[str]) -> dict[str, object]:
+    """``["audience=internal", "chart_files=false"]`` -> ``{"audience": "internal", ...}``."""
+    parameters: dict[str, object] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise ParameterError(f"parameter {item!r} is not NAME=VALUE")
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = text
+        parameters[name.strip()] = value
+    return parameters

@@ -21,9 +21,7 @@ from cscanalysis.packs.batch.report import (
     FAILED,
     now_iso,
 )
-from cscanalysis.packs.build import (
-    publish_notebook,
-)
+from cscanalysis.packs.framework import publish_notebook
 from cscanalysis.store.tidy import inputs_key
 
 FAILURES = "failures"
@@ -44,6 +42,7 @@ class PackJob:
     notebook_sha256: str
     code_key: str
     inputs_key: str
+    audited: bool = True  # the evidence notebook's publication pages are audited for disclosure
     version: str = __version__
     timeout: int = 600
     why: str = "new"
@@ -130,6 +129,7 @@ def build_one(job: PackJob) -> PackOutcome:
                 job.final,
                 title=job.title,
                 manifest=job.manifest(),
+                audited=job.audited,
                 runner=kernel.run,
                 timeout=job.timeout,
                 keep_failed=staging,

@@ -1,0 +1,72 @@
+"""Packs of any kind from a jobs file (``cscanalysis packs --kind K --jobs CSV``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cscanalysis.cli import main
+from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.packs.jobs import read_jobs
+from tests.conftest import EXAMPLES, REPO_ROOT
+from tests.golden.normalise import normalise
+
+FRONT_DOOR = ";".join(
+    str(EXAMPLES / name)
+    for name in ("bristol_front_door_2016_17.csv", "bristol_age_at_entry_2016_17.csv")
+)
+
+
+def jobs_file(tmp_path, text):
+    path = tmp_path / "jobs.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_every_row_is_planned_before_any_kernel_starts(tmp_path):
+    path = jobs_file(tmp_path, f"inputs,council,horizon\n{FRONT_DOOR},Bristol,6\n")
+    (plan,) = read_jobs(path, "front-door")
+    assert plan.kind.name == "front-door"
+    assert plan.folder.as_posix() == "front_door/E06000023"
+    assert plan.parameters["forecast_horizon"] == 6
+
+
+def test_an_unknown_column_names_the_file_and_column(tmp_path):
+    path = jobs_file(tmp_path, f"inputs,place\n{FRONT_DOOR},Bristol\n")
+    with pytest.raises(DataError) as caught:
+        read_jobs(path, "front-door")
+    assert (caught.value.row, caught.value.column) == (1, "place")
+
+
+def test_a_bad_row_names_its_row(tmp_path):
+    rows = f"inputs,council\n{FRONT_DOOR},Bristol\n{FRONT_DOOR},Atlantis\n"
+    with pytest.raises(ParameterError, match=r"jobs.csv row 3: .*Atlantis"):
+        read_jobs(jobs_file(tmp_path, rows), "front-door")
+
+
+def test_a_horizon_that_is_not_a_whole_number_names_its_cell(tmp_path):
+    path = jobs_file(tmp_path, f"inputs,council,horizon\n{FRONT_DOOR},Bristol,six\n")
+    with pytest.raises(DataError) as caught:
+        read_jobs(path, "front-door")
+    assert (caught.value.row, caught.value.column, caught.value.value) == (2, "horizon", "six")
+
+
+def test_another_kind_without_a_jobs_file_is_refused(tmp_path, capsys):
+    assert main(["packs", "--kind", "front-door", "--all", "--out", str(tmp_path)]) == 2
+    assert "needs --jobs" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_front_door_from_a_jobs_file_is_the_page_the_frontdoor_command_builds(
+    tmp_path, showcase_pages, capsys
+):
+    # The same framework builds both: the page must match the showcase front door exactly.
+    path = jobs_file(tmp_path, f"inputs,council\n{FRONT_DOOR},Bristol\n")
+    out = tmp_path / "out"
+    assert main(["packs", "--kind", "front-door", "--jobs", str(path), "--out", str(out)]) == 0
+    page = out / "front_door" / "E06000023" / "index.html"
+    assert capsys.readouterr().out.strip() == str(page)
+    built, expected = (
+        normalise(p.read_text(encoding="utf-8"), str(REPO_ROOT))
+        for p in (page, showcase_pages["front door"])
+    )
+    assert built == expected

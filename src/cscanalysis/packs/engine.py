@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 import nbformat
 import papermill
@@ -37,6 +38,9 @@ from nbclient import NotebookClient
 from papermill.exceptions import PapermillExecutionError
 
 from cscanalysis.packs.notebook import load_source
+
+if TYPE_CHECKING:
+    from jupyter_client import BlockingKernelClient, KernelClient, KernelManager
 
 # Imported once when a kernel starts, so that the first pack does not pay for them.
 WARMUP = """\
@@ -76,13 +80,13 @@ class WarmKernel:
     def __init__(self, kernel_name: str = "python3", *, startup_timeout: int = 60) -> None:
         self.kernel_name = kernel_name
         self.startup_timeout = startup_timeout
-        self.km = None
-        self.kc = None
-        self.control = None
+        self.km: KernelManager | None = None
+        self.kc: KernelClient | None = None
+        self.control: BlockingKernelClient | None = None
         self.starts = 0
         self.packs = 0
         self.log_path: Path | None = None
-        self._log = None
+        self._log: BinaryIO | None = None
         self._sockets: Path | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -222,6 +226,8 @@ class WarmKernel:
 
     def _silent(self, code: str, *, timeout: int, check: bool = True) -> None:
         """Run ``code`` in the kernel without output or history; wait for its reply."""
+        if self.control is None:
+            raise KernelDied("the kernel is not running")
         msg_id = self.control.execute(code, silent=True, store_history=False)
         deadline = time.monotonic() + timeout
         while True:

@@ -17,7 +17,7 @@ from pathlib import Path
 # check "iri" strings, and compiling its grammars takes about a second of every start; no
 # notebook schema uses that format, so it is declared absent (measured: the CLI's imports took
 # 2.2 s, 1.0 s of them this grammar; docs/DESIGN_NOTES.md, "Where a cold pack's time goes").
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import jupytext
 import nbformat

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from cscanalysis.core.safe_files import atomic_write_text
-from cscanalysis.render.html import esc
+from cscanalysis.core.safe_files import escape as esc
 
 STYLE = """body{font-family:Arial,Helvetica,sans-serif;color:#0b0c0c;max-width:75rem;margin:0 auto;
 padding:1rem}h1{color:#12436d}ul.gallery{list-style:none;padding:0;display:grid;gap:1.5rem;

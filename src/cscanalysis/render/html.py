@@ -4,19 +4,13 @@ name or note holding ``<script>`` shows as text and the page carries no script f
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from cscanalysis.core.safe_files import escape as esc
 from cscanalysis.render.charts import Chart
-
-
-def esc(text: object) -> str:
-    """HTML-escape any value (quotes included, for attributes)."""
-    return html.escape("" if text is None else str(text), quote=True)
-
 
 TEXT = ' class="text"'
 NUMBER = re.compile(r"^[-+]?£?[-+]?[\d,.]+(%|m|k)?$|^$")

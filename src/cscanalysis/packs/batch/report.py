@@ -3,16 +3,14 @@ its status), written atomically, and the progress lines printed while it runs.""
 
 from __future__ import annotations
 
-import html
 import json
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from cscanalysis import __version__
-from cscanalysis.core.safe_files import atomic_write_bytes
+from cscanalysis.core.safe_files import atomic_write_text, escape
 
 if TYPE_CHECKING:
     from cscanalysis.packs.batch.run import BatchPlan, BatchReport
@@ -58,9 +56,9 @@ def manifest(report: BatchReport) -> dict[str, object]:
     }
 
 
-def index_html(record: dict[str, object]) -> str:
+def index_html(record: dict[str, Any]) -> str:
     """``index.html`` from :func:`manifest`'s record: one row per council, all text escaped."""
-    e = _esc
+    e = escape
     counts = record["counts"]
     rows = []
     for pack in record["packs"]:
@@ -154,23 +152,14 @@ def _this_run(pack: dict[str, object]) -> str:
     return f"{action} ({why})" if why and action in {"built", "failed"} else action
 
 
-def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
 def write_outputs(report: BatchReport) -> dict[str, object]:
     """Write ``manifest.json`` and ``index.html`` into the period folder (atomically)."""
     record = manifest(report)
-    _atomic_write(
+    atomic_write_text(
         report.plan.period_dir / "manifest.json", json.dumps(record, indent=2, default=str)
     )
-    _atomic_write(report.index_path, index_html(record))
+    atomic_write_text(report.index_path, index_html(record))
     return record
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` all at once, readable by others as the umask allows."""
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 class Progress:

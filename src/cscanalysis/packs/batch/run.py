@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import inspect
 import json
 import logging
 import os
@@ -35,6 +34,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -57,7 +57,7 @@ from cscanalysis.packs.batch.worker import (
     shutdown_kernels,
     worker_peaks,
 )
-from cscanalysis.packs.evidence.content import prepare, resolve_period
+from cscanalysis.packs.evidence.content import PackContext, prepare, resolve_period
 from cscanalysis.packs.evidence.pack import EVIDENCE, check_pack_parameters, pack_title
 from cscanalysis.packs.framework import code_key, file_sha256, pack_inputs_key
 from cscanalysis.packs.notebook import notebook_parameters
@@ -185,7 +185,7 @@ def free_bytes(path: Path) -> int:
     return shutil.disk_usage(path).free
 
 
-def _existing(job: PackJob) -> dict[str, object] | None:
+def _existing(job: PackJob) -> dict[str, Any] | None:
     """The manifest of the pack in place, if there is one."""
     try:
         manifest = json.loads((job.final / "manifest.json").read_text(encoding="utf-8"))
@@ -242,14 +242,15 @@ def plan_batch(
         queries = list(councils)
         if not queries:
             raise ParameterError("no council named: give --council NAME ... or --all")
-    contexts = {}
-    options = _prepare_options(extra)
+    contexts: dict[str, PackContext] = {}
     cla = tidy[tidy["measure"] == "cla_31_march"]  # all that resolve_period reads
     for query in queries:
-        ctx = prepare(cla, register, query, year, **options)
+        # Checking needs the council and the year only: an internal audience skips the
+        # small-number suppression of the whole table, which the pack itself does.
+        ctx = prepare(cla, register, query, year, audience="internal")
         contexts.setdefault(ctx.code, ctx)  # the same council named twice is built once
     if "audience" in extra and contexts:  # check the notebook's audience value once
-        prepare(cla, register, next(iter(contexts)), year, audience=extra["audience"])
+        prepare(cla, register, next(iter(contexts)), year, audience=str(extra["audience"]))
     root = Path(out)
     period_dir = safe_join(root, year)
     data_key = inputs_key()
@@ -280,6 +281,7 @@ def plan_batch(
         if why:
             jobs.append(replace(job, why=why))
         else:
+            assert manifest is not None  # an up-to-date pack has its manifest
             unchanged.append(
                 PackOutcome(
                     job.council_code,
@@ -296,18 +298,6 @@ def plan_batch(
     return BatchPlan(
         year, period_dir, source, extra, data_key, notebook_sha, code, jobs, unchanged, force
     )
-
-
-def _prepare_options(extra: dict[str, object]) -> dict[str, object]:
-    """Keyword arguments for validating each council with :func:`prepare` cheaply.
-
-    Validation needs the council and the year only; an internal audience skips the
-    small-number suppression of the whole table, which the pack itself does.
-    """
-    return {"audience": "internal"} if "audience" in inspect.signature(prepare).parameters else {}
-
-
-# --------------------------------------------------------------------------- worker side
 
 
 # --------------------------------------------------------------------------- running

@@ -60,7 +60,9 @@ def finish_plot(figure: Figure, axes: Axes, subtitle: str, source: str) -> None:
     """House :func:`~cscanalysis.render.charts.finish`, then the subtitle re-wrapped to the width
     the plot actually has (long tick labels leave it less than the figure's)."""
     finish(figure, axes, subtitle, source)
-    figure.get_layout_engine().execute(figure)
+    engine = figure.get_layout_engine()
+    if engine is not None:  # finish() sets the constrained layout; lay out now to measure
+        engine.execute(figure)
     width = axes.get_position().width * figure.get_size_inches()[0]
     set_subtitle(axes, subtitle, max(30, int(width * 12.5)))
 

@@ -241,7 +241,7 @@ def read_inputs(
         savings_basis=savings_basis,
         discount_rate=rate,
         files=files,
-        years=years,
+        years=case_years(years),
         kpi_period=kpi_period,
         kpi_compare=kpi_compare,
         rule=rule,

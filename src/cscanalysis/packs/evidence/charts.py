@@ -4,6 +4,7 @@ the workforce and the Outlook's fan chart, each said in words when the figures a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from cscanalysis.core.formatting import describe_flag, is_missing
 from cscanalysis.core.measures import CIN, CLA, CSWW, MEASURES, ONS, S251
 from cscanalysis.packs.evidence.content import WORKFORCE, WORKFORCE_LABELS, PackContext, value_of
 from cscanalysis.render import charts
+from cscanalysis.render.chart_files import figure_html
 from cscanalysis.store.tidy import LOCAL_SOURCE, is_local_source
 
 
@@ -190,7 +192,8 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
             frame["cla_31_march"],
             frame["cla_31_march_flag"],
         )
-        return charts.in_words(chart, *words)
+        if words is not None:
+            return charts.in_words(chart, *words)
     return chart
 
 
@@ -419,3 +422,27 @@ def outlook_chart(ctx: PackContext, found: Outlook) -> charts.Chart:
         target=found.target,
         source=f"{CLA}; forecast by cscanalysis",
     )
+
+
+class Figures:
+    """The pack's figures numbered in page order: :meth:`html` gives each chart's HTML and, with
+    a ``folder``, writes its files (PNG, SVG, CSV, JSON) for bid authors."""
+
+    def __init__(self, ctx: PackContext, folder: Path | None) -> None:
+        self.ctx, self.folder, self.number = ctx, folder, 0
+
+    def html(self, section: list[charts.Chart]) -> list[str]:
+        found = []
+        for chart in section:
+            self.number += 1
+            found.append(
+                figure_html(
+                    chart,
+                    self.number,
+                    folder=self.folder,
+                    council=self.ctx.place,
+                    council_code=self.ctx.code,
+                    period=self.ctx.period,
+                )
+            )
+        return found

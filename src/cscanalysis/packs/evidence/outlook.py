@@ -68,7 +68,7 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
     flows = outlook_words.flows_sentence(found, ctx.place)
     if flows:
         facts.append(flows)
-    if found.gap is not None and len(found.gap):
+    if found.gap is not None and found.target is not None and len(found.gap):
         last = found.gap.iloc[-1]
         facts.append(
             f"The target path reaches {charts.show(found.target.iloc[-1])} children in "

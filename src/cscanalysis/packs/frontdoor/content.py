@@ -342,6 +342,7 @@ def forecast_statement(ctx: FrontDoorContext, fc: MonthlyForecast) -> list[str]:
             f"methods when each was tested on past months (fitted on the months up to a point, "
             f"then checked against the months that followed)."
         )
+        assert fc.accuracy is not None  # a tested forecast carries its backtest
         for h in sorted(fc.accuracy["horizon"].unique()):
             row = accuracy_row(fc, fc.model, int(h))
             naive = accuracy_row(fc, "naive", int(h))
@@ -382,7 +383,11 @@ def forecast_statement(ctx: FrontDoorContext, fc: MonthlyForecast) -> list[str]:
             "The intervals were widened because past forecasts' own intervals missed the "
             "actual figure more often than they should have."
         )
-    elif fc.tested and int(fc.accuracy["n"].min()) < MIN_CALIBRATION_TESTS:
+    elif (
+        fc.tested
+        and fc.accuracy is not None
+        and int(fc.accuracy["n"].min()) < MIN_CALIBRATION_TESTS
+    ):
         out.append(
             f"The intervals are the method's own: {int(fc.accuracy['n'].min())} tests are too "
             f"few to check them (at least {MIN_CALIBRATION_TESTS} are needed), so the actual "

@@ -9,7 +9,8 @@ chains the backtest (:mod:`~cscanalysis.forecasting.evaluation`), the choice of 
 procedure honestly (each choice made with outcomes known at the time only).
 
 Annual frames by default use ``ANNUAL_CANDIDATES`` (no change, methods that carry no trend,
-their blends) and the ``"recent_worst"`` rule (see :func:`select_model`).
+their blends) and the ``"recent_worst"`` rule (see
+:func:`~cscanalysis.forecasting.selection.select_model`).
 
 Every series is cut to its *last contiguous run* of published values (or, with
 ``gaps="interpolate"``, interior gaps are filled linearly); if the last period is missing the

@@ -63,6 +63,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from cscanalysis.analysis.ssda903 import looked_after_on  # noqa: E402
 from cscanalysis.forecasting import forecast as F  # noqa: E402
+from cscanalysis.forecasting.models import DEFAULT_CANDIDATES  # noqa: E402
 from cscanalysis.sources.ssda903 import (  # noqa: E402
     clean_returns,
     read_ssda903,
@@ -76,7 +77,7 @@ SAMPLE = ROOT / "data" / "raw" / "ssda903" / "sample_la"
 PACKAGE = "cs-demand-model==0.5.1"
 ORIGINS = (2019, 2020, 2021)
 LAST = 2022
-CANDIDATES = (*F.DEFAULT_CANDIDATES, "seasonal_naive")
+CANDIDATES = (*DEFAULT_CANDIDATES, "seasonal_naive")
 BACKTEST_HORIZONS = (1, 3, 6, 12)
 MIN_TRAIN = 13
 

@@ -46,6 +46,11 @@ import pandas as pd  # noqa: E402
 
 from cscanalysis.core.councils import load_register  # noqa: E402
 from cscanalysis.forecasting import forecast as F  # noqa: E402
+from cscanalysis.forecasting.calibration import calibration_factors  # noqa: E402
+from cscanalysis.forecasting.evaluation import accuracy, backtest  # noqa: E402
+from cscanalysis.forecasting.models import DEFAULT_CANDIDATES  # noqa: E402
+from cscanalysis.forecasting.selection import select_model  # noqa: E402
+from cscanalysis.forecasting.series import to_wide  # noqa: E402
 from cscanalysis.store.tidy import load_tidy  # noqa: E402
 
 MEASURES = ("cla_31_march", "cla_starts", "cla_ceased")
@@ -57,7 +62,7 @@ def load_wide() -> dict[str, pd.DataFrame]:
     councils = {c.code for c in load_register().councils()}
     out = {}
     for measure in MEASURES:
-        wide = F.to_wide(tidy, measure)
+        wide = to_wide(tidy, measure)
         out[measure] = wide[wide.index.isin(councils)].dropna(how="all").astype(float)
     return out
 
@@ -85,7 +90,7 @@ def run(fast: bool = False) -> dict:
     t_load = time.perf_counter()
     data = load_wide()
     load_s = time.perf_counter() - t_load
-    models = list(F.DEFAULT_CANDIDATES)
+    models = list(DEFAULT_CANDIDATES)
     if not fast:
         models += ["ets", "arima"]
     result: dict = {
@@ -106,9 +111,9 @@ def run(fast: bool = False) -> dict:
     }
     for measure, wide in data.items():
         t = time.perf_counter()
-        bt = F.backtest(wide, models, horizons=(1, 2), min_train=5)
+        bt = backtest(wide, models, horizons=(1, 2), min_train=5)
         bt_s = time.perf_counter() - t
-        acc = F.accuracy(bt)
+        acc = accuracy(bt)
         m: dict = {
             "councils": len(wide),
             "years": [int(wide.columns[0]), int(wide.columns[-1])],
@@ -116,14 +121,14 @@ def run(fast: bool = False) -> dict:
             "models": _acc_dict(acc),
         }
         fast_models = [x for x in models if x not in ("ets", "arima")]
-        acc_fast = F.accuracy(bt[bt["model"].isin(fast_models)])
+        acc_fast = accuracy(bt[bt["model"].isin(fast_models)])
         m["models_vectorised_only"] = _acc_dict(acc_fast)
         for sel in ("measure", "series"):
             for pool, label in ((fast_models, "vectorised"), (models, "all")):
                 if label == "all" and fast:
                     continue
                 nested = F.nested_evaluation(bt[bt["model"].isin(pool)], selection=sel)
-                nacc = F.accuracy(nested)
+                nacc = accuracy(nested)
                 key = f"selected_by_{sel}_{label}"
                 d = _acc_dict(nacc)
                 d["chosen_counts"] = (
@@ -135,7 +140,7 @@ def run(fast: bool = False) -> dict:
                             d["selected"][h]["MASE"] / d["naive"][h]["MASE"], 4
                         )
                 m[key] = d
-        sel_all = F.select_model(bt[bt["model"].isin(fast_models)], "measure")
+        sel_all = select_model(bt[bt["model"].isin(fast_models)], "measure")
         m["selected_on_full_backtest"] = sel_all.default
         m["pooling_MASE"] = {
             f"{base}_vs_{base}_pooled": {
@@ -149,7 +154,7 @@ def run(fast: bool = False) -> dict:
             }
             for base in ("drift", "ses", "damped")
         }
-        cal = F.calibration_factors(bt)
+        cal = calibration_factors(bt)
         m["calibration_factors_full_backtest"] = cal.round(4).to_dict(orient="records")
         timing = {}
         timing["naive"] = _timed(lambda w=wide: F.forecast(w, 2, "naive"))

@@ -5,7 +5,7 @@
 Children looked after at 31 March, starts and ceased for every council (the tidy table: SFR
 2010-2017 as first published, then the latest EES release holding each year, 2018-2025; ceased
 has no 2018 figure, so its series restart in 2019). Rolling-origin backtest of the annual
-candidates (``cscanalysis.forecasting.forecast.ANNUAL_CANDIDATES``: no change, methods that carry no
+candidates (``cscanalysis.forecasting.models.ANNUAL_CANDIDATES``: no change, methods that carry no
 trend, their blends with no change) at horizons 1 and 2, from every origin with five or more years
 of history.
 
@@ -45,6 +45,10 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from cscanalysis.core.councils import load_register  # noqa: E402
 from cscanalysis.forecasting import forecast as F  # noqa: E402
+from cscanalysis.forecasting.evaluation import accuracy, backtest  # noqa: E402
+from cscanalysis.forecasting.models import ANNUAL_CANDIDATES, DEFAULT_CANDIDATES  # noqa: E402
+from cscanalysis.forecasting.selection import RECENT_ORIGINS, select_model  # noqa: E402
+from cscanalysis.forecasting.series import to_wide  # noqa: E402
 from cscanalysis.store.tidy import load_tidy  # noqa: E402
 
 MEASURES = ("cla_31_march", "cla_starts", "cla_ceased")
@@ -56,14 +60,14 @@ def load_wide() -> dict[str, pd.DataFrame]:
     councils = {c.code for c in load_register().councils()}
     out = {}
     for measure in MEASURES:
-        wide = F.to_wide(tidy, measure)
+        wide = to_wide(tidy, measure)
         out[measure] = wide[wide.index.isin(councils)].dropna(how="all")
     return out
 
 
 def by_origin(nested: pd.DataFrame) -> list[dict]:
     """One record per origin and horizon: chosen method, MAE, ratio to naive, coverage."""
-    acc = F.accuracy(nested, by=("origin", "horizon", "model"))
+    acc = accuracy(nested, by=("origin", "horizon", "model"))
     chosen = nested[nested["model"] == "selected"].groupby(["origin", "horizon"])["chosen"].first()
     rows = []
     for (origin, h), g in acc.groupby(["origin", "horizon"]):
@@ -122,8 +126,8 @@ def run() -> dict:
         "python": platform.python_version(),
         "data": "the tidy table: SFR 2010-2017 (first published), EES 2018-2025 (latest release "
         "holding each year); councils of the current register; ceased has no 2018 figure",
-        "candidates": list(F.ANNUAL_CANDIDATES),
-        "rule": f"recent_worst: a method must beat naive at each of the last {F.RECENT_ORIGINS} "
+        "candidates": list(ANNUAL_CANDIDATES),
+        "rule": f"recent_worst: a method must beat naive at each of the last {RECENT_ORIGINS} "
         "known origins of both horizons, else naive; intervals scaled both ways on the errors "
         "of those origins",
         "measured": "nested: choice and calibration from outcomes known at each origin only; "
@@ -132,12 +136,12 @@ def run() -> dict:
     }
     table = []
     for measure, wide in data.items():
-        bt = F.backtest(wide, list(F.ANNUAL_CANDIDATES), (1, 2), 5)
+        bt = backtest(wide, list(ANNUAL_CANDIDATES), (1, 2), 5)
         nested = F.nested_evaluation(bt, rule="recent_worst")
         rows = by_origin(nested)
-        old_bt = F.backtest(wide, list(F.DEFAULT_CANDIDATES), (1, 2), 5)
+        old_bt = backtest(wide, list(DEFAULT_CANDIDATES), (1, 2), 5)
         old_rows = by_origin(F.nested_evaluation(old_bt))
-        now = F.select_model(bt, rule="recent_worst")
+        now = select_model(bt, rule="recent_worst")
         ratios = now.scores.round(3)
         ratios.index = [str(i) for i in ratios.index]
         result["measures"][measure] = {

@@ -54,8 +54,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from cscanalysis.core.clean import financial_year_label, financial_year_start
 from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.periods import financial_year_label, financial_year_start
 
 __all__ = [
     "CASE_COLUMNS",

@@ -8,6 +8,7 @@ from cscanalysis.analysis.disclosure import suppress_tidy
 from cscanalysis.core.councils import CouncilRegister
 from cscanalysis.core.errors import ParameterError
 from cscanalysis.forecasting import forecast as F
+from cscanalysis.forecasting.series import to_wide
 from cscanalysis.store.tidy import reporting_years
 
 
@@ -37,7 +38,7 @@ def forecast_table(
         )
     if audience == "publication":
         tidy = suppress_tidy(tidy)
-    wide = F.to_wide(tidy, measure, until=until)
+    wide = to_wide(tidy, measure, until=until)
     wide = wide[wide.index.isin([c.code for c in register.councils(until)])]
     table = F.auto_forecast(wide, horizon).forecasts.copy()
     table.insert(2, "measure", measure)

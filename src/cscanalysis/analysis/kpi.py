@@ -47,8 +47,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cscanalysis.core.clean import financial_year_label, financial_year_start, period_kind
 from cscanalysis.core.errors import ParameterError
+from cscanalysis.core.periods import financial_year_label, financial_year_start, period_kind
 
 __all__ = [
     "BASES",

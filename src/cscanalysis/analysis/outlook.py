@@ -22,6 +22,9 @@ from cscanalysis.analysis.benchmark import council_rows
 from cscanalysis.core.councils import CouncilRegister
 from cscanalysis.core.formatting import fmt_number
 from cscanalysis.forecasting import forecast as F
+from cscanalysis.forecasting.evaluation import accuracy
+from cscanalysis.forecasting.models import model_spec
+from cscanalysis.forecasting.series import to_wide
 from cscanalysis.store.derived import DerivedCache, array_key, default_cache
 
 HORIZON = 3
@@ -119,7 +122,7 @@ def build_outlook(
             np.nan,
         )
     councils = [c.code for c in register.councils(year)]
-    wide = F.to_wide(tidy, measure, until=year)
+    wide = to_wide(tidy, measure, until=year)
     wide = wide[wide.index.isin(councils)]
     auto = all_councils_forecast(wide, horizon)
     rows = auto.forecasts[auto.forecasts["council_code"] == code].copy()
@@ -130,10 +133,10 @@ def build_outlook(
     if auto.backtest is not None and model:
         bt = auto.backtest[(auto.backtest["model"] == model) & (auto.backtest["horizon"] == 1)]
         own = bt[bt["council_code"] == code]
-        acc = F.accuracy(own, by=("model",), common=False) if len(own) else pd.DataFrame()
+        acc = accuracy(own, by=("model",), common=False) if len(own) else pd.DataFrame()
         if len(acc):
             mape, n = float(acc["MAPE"].iloc[0]), int(acc["n"].iloc[0])
-        every = F.accuracy(bt, by=("model",), common=False) if len(bt) else pd.DataFrame()
+        every = accuracy(bt, by=("model",), common=False) if len(bt) else pd.DataFrame()
         if len(every):
             coverage = float(every["coverage80"].iloc[0])
     outlook = Outlook(
@@ -141,7 +144,7 @@ def build_outlook(
         history,
         rows,
         model,
-        F.model_spec(model).description if model else "",
+        model_spec(model).description if model else "",
         status,
         str(rows["note"].iloc[0]) if len(rows) and "note" in rows else "",
         bool(rows["calibrated"].any()) if "calibrated" in rows else False,

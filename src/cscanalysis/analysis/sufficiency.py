@@ -39,8 +39,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from cscanalysis.core.clean import financial_year_start, period_kind
 from cscanalysis.core.errors import ParameterError
+from cscanalysis.core.periods import financial_year_start, period_kind
 
 __all__ = [
     "ALL_GROUPS",

@@ -30,9 +30,9 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FixedFormatter, FuncFormatter
 
-from cscanalysis.core.clean import period_kind
 from cscanalysis.core.formatting import fmt_money, fmt_number, is_missing
 from cscanalysis.core.measures import Measure
+from cscanalysis.core.periods import period_kind
 from cscanalysis.render.png import png_bytes
 
 # Analysis Function categorical palette (analysisfunction.civilservice.gov.uk, colours guidance)

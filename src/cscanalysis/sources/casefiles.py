@@ -21,13 +21,9 @@ import pandas as pd
 
 from cscanalysis.analysis.finance import CASE_COLUMNS, KINDS, SAVINGS_BASES, incremental_to_annual
 from cscanalysis.analysis.kpi import KPI_COLUMNS
-from cscanalysis.core.clean import (
-    financial_year_label,
-    financial_year_start,
-    parse_period,
-    parse_value,
-)
+from cscanalysis.core.clean import parse_value
 from cscanalysis.core.errors import DataError
+from cscanalysis.core.periods import financial_year_label, financial_year_start, parse_period
 from cscanalysis.sources.riskfiles import read_risks
 from cscanalysis.sources.tabular import (
     cell_at,

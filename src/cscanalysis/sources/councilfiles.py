@@ -24,9 +24,9 @@ from cscanalysis.analysis.sufficiency import (
     TERMINATIONS,
     council_words,
 )
-from cscanalysis.core.clean import financial_year_start, period_kind
 from cscanalysis.core.councils import Council, CouncilRegister, load_register, name_key
 from cscanalysis.core.errors import DataError, UnknownCouncilError
+from cscanalysis.core.periods import financial_year_start, period_kind
 from cscanalysis.sources.tabular import (
     cell_at,
     is_blank,

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.core.clean import is_ambiguous_period, parse_period, parse_value
+from cscanalysis.core.clean import parse_value
 from cscanalysis.core.errors import DataError
+from cscanalysis.core.periods import is_ambiguous_period, parse_period
 from cscanalysis.sources.tabular import Row, read_rows, show
 
 TIDY_COLUMNS = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]

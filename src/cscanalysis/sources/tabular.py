@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from cscanalysis.core.clean import decode_text, parse_number, parse_period, period_kind
+from cscanalysis.core.clean import decode_text, parse_number
 from cscanalysis.core.errors import DataError
+from cscanalysis.core.periods import parse_period, period_kind
 
 __all__ = [
     "Row",

@@ -19,7 +19,7 @@ from cscanalysis.analysis.frontdoor import (
     age_band_mismatches,
 )
 from cscanalysis.core.formatting import fmt_int, fmt_number, fmt_pct
-from cscanalysis.forecasting import forecast
+from cscanalysis.forecasting.models import MODELS
 from cscanalysis.packs.frontdoor.charts import (
     age_chart,
     forecast_chart,
@@ -325,7 +325,7 @@ def forecast_statement(ctx: FrontDoorContext, fc: MonthlyForecast) -> list[str]:
     if not fc.model:
         out.append(
             f"{label}: {fc.months_used} month(s) in a row is too few to forecast; at least "
-            f"{forecast.MODELS['naive'].minimum(SEASON)} are needed."
+            f"{MODELS['naive'].minimum(SEASON)} are needed."
         )
         return out
     seasonal = seasonal_candidates(fc.months_used)
@@ -360,7 +360,7 @@ def forecast_statement(ctx: FrontDoorContext, fc: MonthlyForecast) -> list[str]:
                     f"({fmt_pct(naive['MAPE'], dp=1)})"
                 )
             out.append(text + ".")
-    need = forecast.MODELS["seasonal_naive"].minimum(SEASON) + MIN_SEASONAL_TESTS
+    need = MODELS["seasonal_naive"].minimum(SEASON) + MIN_SEASONAL_TESTS
     if not seasonal:
         out.append(
             f"No seasonal model was used: allowing for months that are usually busier or "

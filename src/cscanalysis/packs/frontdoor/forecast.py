@@ -10,6 +10,10 @@ import pandas as pd
 
 from cscanalysis.core.errors import ParameterError
 from cscanalysis.forecasting import forecast
+from cscanalysis.forecasting.calibration import apply_calibration, calibration_factors
+from cscanalysis.forecasting.evaluation import accuracy, backtest
+from cscanalysis.forecasting.models import DEFAULT_CANDIDATES, MODELS
+from cscanalysis.forecasting.series import to_wide
 from cscanalysis.packs.frontdoor.context import (
     FORECAST_MEASURES,
     LEVELS,
@@ -37,12 +41,12 @@ __all__ = [
 class MonthlyForecast:
     """A measure's forecast with the evidence behind it.
 
-    ``backtest`` and ``accuracy`` are :func:`cscanalysis.forecasting.forecast.backtest` and
-    :func:`cscanalysis.forecasting.forecast.accuracy` over every candidate (None when the months are
-    too few to test); ``model`` is the candidate with the smallest mean absolute error over the
-    tested horizons (``naive`` when untested) and ``table`` its forecast, intervals widened by
-    :func:`cscanalysis.forecasting.forecast.calibration_factors` where past intervals missed too
-    often.
+    ``backtest`` and ``accuracy`` are :func:`cscanalysis.forecasting.evaluation.backtest`
+    and :func:`cscanalysis.forecasting.evaluation.accuracy` over every candidate (None when the
+    months are too few to test); ``model`` is the candidate with the smallest mean absolute
+    error over the tested horizons (``naive`` when untested) and ``table`` its forecast,
+    intervals widened by :func:`cscanalysis.forecasting.calibration.calibration_factors` where
+    past intervals missed too often.
     """
 
     measure: str
@@ -76,7 +80,7 @@ def seasonal_candidates(months_used: int) -> list[str]:
     ``MIN_SEASONAL_TESTS`` times: seasonal naive from 16 months, seasonal ETS from 29."""
     out = []
     for name in ("seasonal_naive", "seasonal_ets"):
-        if months_used >= forecast.MODELS[name].minimum(SEASON) + MIN_SEASONAL_TESTS:
+        if months_used >= MODELS[name].minimum(SEASON) + MIN_SEASONAL_TESTS:
             out.append(name)
     return out
 
@@ -92,7 +96,7 @@ MAX_SEASONAL_ETS_TESTS = 12  # origins tested when seasonal ETS (one statsmodels
 
 # The forecast module's non-seasonal candidates without the pooled variants, which for a single
 # series give the same forecasts as their unpooled twins.
-BASE_CANDIDATES = tuple(m for m in forecast.DEFAULT_CANDIDATES if not m.endswith("_pooled"))
+BASE_CANDIDATES = tuple(m for m in DEFAULT_CANDIDATES if not m.endswith("_pooled"))
 
 
 def choose_model(accuracy: pd.DataFrame) -> str:
@@ -110,10 +114,10 @@ def choose_model(accuracy: pd.DataFrame) -> str:
 def forecast_measure(ctx: FrontDoorContext, measure: str) -> MonthlyForecast | None:
     """Test the candidate models on the measure's past months (rolling origin), pick the most
     accurate, forecast ``ctx.horizon`` months with 80% and 95% intervals and widen the
-    intervals where past ones missed too often (see :mod:`cscanalysis.forecasting.forecast`)."""
+    intervals where past ones missed too often (see :mod:`cscanalysis.forecasting.calibration`)."""
     if measure not in ctx.measures:
         return None
-    wide = forecast.to_wide(ctx.monthly, measure)
+    wide = to_wide(ctx.monthly, measure)
     history = wide.iloc[0]
     used = _run_length(history.to_numpy(dtype=float))
     candidates = [*BASE_CANDIDATES, *seasonal_candidates(used)]
@@ -124,8 +128,8 @@ def forecast_measure(ctx: FrontDoorContext, measure: str) -> MonthlyForecast | N
         min_train = max(MIN_TRAIN, wide.shape[1] - MAX_SEASONAL_ETS_TESTS)
     if used > MIN_TRAIN:
         try:
-            bt = forecast.backtest(wide, candidates, horizons, min_train, LEVELS)
-            acc = forecast.accuracy(bt)
+            bt = backtest(wide, candidates, horizons, min_train, LEVELS)
+            acc = accuracy(bt)
         except ParameterError:
             bt = acc = None
     model = choose_model(acc) if acc is not None and not acc.empty else "naive"
@@ -134,9 +138,9 @@ def forecast_measure(ctx: FrontDoorContext, measure: str) -> MonthlyForecast | N
         model = "naive"
         table = forecast.forecast(wide, ctx.horizon, model=model, levels=LEVELS)
     if bt is not None:
-        factors = forecast.calibration_factors(bt, LEVELS)
+        factors = calibration_factors(bt, LEVELS)
         factors = factors[factors["n"] >= MIN_CALIBRATION_TESTS]
-        table = forecast.apply_calibration(table, factors)
+        table = apply_calibration(table, factors)
     if not np.isfinite(table["mean"]).any():
         model = ""
     return MonthlyForecast(measure, history, candidates, used, model, table, bt, acc)

@@ -50,8 +50,10 @@ outlook = evidence_outlook.outlook(ctx, target_value, target_year)
 charts = evidence_charts.pack_charts(ctx, headlines, outlook)
 display(HTML(report.header(*evidence.title(ctx), evidence.CONTENTS, banner=evidence.banner(ctx))))
 
+# %% [markdown]
+# <h2 id="headlines">Headline figures</h2>
+
 # %%
-display(HTML(report.section("headlines", evidence.CONTENTS["headlines"])))
 display(HTML(report.bullet_list(evidence.key_facts(ctx, headlines))))
 display(
     HTML(
@@ -60,16 +62,47 @@ display(
         )
     )
 )
+figures = evidence_charts.Figures(ctx, Path("charts") if chart_files else None)
+
+# %% [markdown]
+# <h2 id="cla">Children looked after</h2>
+#
+# Children looked after at 31 March, and those starting and ceasing to be looked after during
+# the year, over every year published.
 
 # %%
-folder = Path("charts") if chart_files else None
-number = 0
-for section in ("cla", "placements", "cin", "workforce"):
-    display(HTML(report.section(section, evidence.CONTENTS[section], evidence.INTROS[section])))
-    for chart in charts[section]:
-        number += 1
-        display(HTML(export.figure_html(chart, number, folder=folder, council=ctx.place,
-                                        council_code=ctx.code, period=ctx.period)))
+for figure in figures.html(charts["cla"]):
+    display(HTML(figure))
+
+# %% [markdown]
+# <h2 id="placements">Placement stability and distance</h2>
+#
+# How often children in care move, how long they stay with the same carer, and how far from
+# home new placements are, against neighbours, region and England.
+
+# %%
+for figure in figures.html(charts["placements"]):
+    display(HTML(figure))
+
+# %% [markdown]
+# <h2 id="cin">Children in need and child protection</h2>
+#
+# Referrals, re-referrals, section 47 enquiries and child protection plans, from the children
+# in need census.
+
+# %%
+for figure in figures.html(charts["cin"]):
+    display(HTML(figure))
+
+# %% [markdown]
+# <h2 id="workforce">Social work workforce</h2>
+#
+# Children's social workers at 30 September: caseload, vacancies, turnover, agency workers and
+# absence.
+
+# %%
+for figure in figures.html(charts["workforce"]):
+    display(HTML(figure))
 
 # %% [markdown] tags=["remove-cell"]
 # Spending comes from each council's Section 251 outturn (DfE's LAIT from 2016-17) and MHCLG's
@@ -77,33 +110,49 @@ for section in ("cla", "placements", "cin", "workforce"):
 # the pack's 31 March. Totals are the council's own; spending per child is compared with the
 # neighbours and England. The notes under the table say what the figures include and exclude.
 
+# %% [markdown]
+# <h2 id="spending">Spending</h2>
+#
+# What the council spends on children looked after, safeguarding and family support, per child
+# and against its neighbours and England.
+
 # %%
-display(HTML(report.section("spending", evidence.CONTENTS["spending"], evidence.INTROS["spending"])))
 display(HTML(report.bullet_list(evidence_spending.spending_facts(ctx))))
 display(HTML(report.table(evidence_spending.spending_table(ctx),
                           caption=f"Spending, {ctx.financial_year}, with the year before")))
-for chart in charts["spending"]:
-    number += 1
-    display(HTML(export.figure_html(chart, number, folder=folder, council=ctx.place,
-                                    council_code=ctx.code, period=ctx.period)))
+for figure in figures.html(charts["spending"]):
+    display(HTML(figure))
 display(HTML(report.bullet_list(evidence_spending.SPENDING_NOTES, css="notes")))
 
+# %% [markdown]
+# <h2 id="outlook">Outlook: forecast, target and what-ifs</h2>
+#
+# A forecast of children looked after at 31 March in the next three years, how sure we can be,
+# and what some changes would do if starts and ceasing stayed at this year's level.
+
 # %%
-display(HTML(report.section("outlook", evidence.CONTENTS["outlook"], evidence.INTROS["outlook"])))
 display(HTML(report.bullet_list(evidence_outlook.outlook_facts(ctx, outlook))))
-for chart in charts["outlook"]:
-    number += 1
-    display(HTML(export.figure_html(chart, number, folder=folder, council=ctx.place,
-                                    council_code=ctx.code, period=ctx.period)))
+for figure in figures.html(charts["outlook"]):
+    display(HTML(figure))
 display(HTML(report.table(evidence_outlook.what_if_table(outlook),
                           caption="What-ifs: starts and ceasing held at their latest level")))
 
-# %%
-display(HTML(report.section("ranks", evidence.CONTENTS["ranks"], evidence.INTROS["ranks"])))
-display(HTML(report.table(evidence.ranks_table(ctx), caption=evidence.ranks_caption(ctx))))
+# %% [markdown]
+# <h2 id="ranks">Rank among all councils</h2>
+#
+# Each headline rate against every council with a published figure. Rank 1 is the lowest
+# value; a lower rank is not necessarily better.
 
 # %%
-display(HTML(report.section("sources", evidence.CONTENTS["sources"], evidence.INTROS["sources"])))
+display(HTML(report.table(evidence.ranks_table(ctx), caption=evidence.ranks_caption(ctx))))
+
+# %% [markdown]
+# <h2 id="sources">Sources and notes</h2>
+#
+# Every figure is as published by DfE and ONS (latest release first), except any marked as the
+# council's own data.
+
+# %%
 display(HTML(report.table(evidence.sources_used(ctx), caption="Releases used in this pack")))
 if chart_files:
     workbook.write_workbook(

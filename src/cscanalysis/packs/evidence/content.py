@@ -393,25 +393,6 @@ CONTENTS = {
     "sources": "Sources and notes",
     "about": "About this pack",
 }
-INTROS = {
-    "cla": "Children looked after at 31 March, and those starting and ceasing to be looked "
-    "after during the year, over every year published.",
-    "placements": "How often children in care move, how long they stay with the same carer, and "
-    "how far from home new placements are, against neighbours, region and England.",
-    "spending": "What the council spends on children looked after, safeguarding and family "
-    "support, per child and against its neighbours and England.",
-    "cin": "Referrals, re-referrals, section 47 enquiries and child protection plans, from the "
-    "children in need census.",
-    "workforce": "Children's social workers at 30 September: caseload, vacancies, turnover, "
-    "agency workers and absence.",
-    "outlook": "A forecast of children looked after at 31 March in the next three years, how "
-    "sure we can be, and what some changes would do if starts and ceasing stayed at this "
-    "year's level.",
-    "ranks": "Each headline rate against every council with a published figure. Rank 1 is the "
-    "lowest value; a lower rank is not necessarily better.",
-    "sources": "Every figure is as published by DfE and ONS (latest release first), except "
-    "any marked as the council's own data.",
-}
 NOTES = [
     "Reporting year 2025 means the year ending 31 March 2025, and financial year 2024-25 the "
     "year from 1 April 2024 to 31 March 2025; the workforce snapshot is taken at 30 September "

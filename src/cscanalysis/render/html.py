@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from cscanalysis.render.charts import Chart
+from cscanalysis.render.chart import Chart
 
 
 def esc(text: object) -> str:

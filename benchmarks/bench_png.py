@@ -6,7 +6,8 @@ only the writing of those pixels as PNG, each way taken in turn (round-robin, ``
 rounds, medians), so that load from other processes falls on all of them alike:
 
 - ``own``: the hand-written encoder of ``cscanalysis.render.png`` (rows unfiltered, zlib
-  level 1), if this tree still has it;
+  level 1), if the tree has it (removed after this comparison, issue 14: to run it again, copy
+  this script into a tree of commit 7f878d6 and run it there);
 - ``pillow_level1``: ``Image.fromarray(rgb).save(buffer, "png", compress_level=1, dpi=...)``;
 - ``pillow_default``: ``Image.fromarray(rgb).save(buffer, "png", dpi=...)`` (level 6).
 

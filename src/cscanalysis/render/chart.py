@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 # No software version or date in the files, so the same chart gives the same bytes.
 PNG_METADATA = {"Software": None}
 SVG_METADATA = {"Date": None, "Creator": None}
-PNG_LEVEL = 1  # zlib level of a chart PNG: fast; files about a tenth larger than level 6
+PNG_LEVEL = 1  # zlib level of a chart PNG: fast; files about a seventh larger than at level 6
 # Read when a figure is saved, not when it is drawn: clip-path ids made from the content, so
 # the same chart gives the same SVG bytes in every run; SVG text kept as text (a bid writer can
 # edit and search it), set in a common font stack (see :func:`save`).

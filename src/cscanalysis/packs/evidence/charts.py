@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from cscanalysis.analysis import benchmark
-from cscanalysis.analysis.disclosure import SUPPRESSED, suppress_counts
+from cscanalysis.analysis.disclosure import SUPPRESSED
+from cscanalysis.analysis.disclosure_tables import suppress_counts
 from cscanalysis.analysis.outlook import Outlook
 from cscanalysis.core.councils import ENGLAND_CODE
 from cscanalysis.core.formatting import describe_flag, is_missing

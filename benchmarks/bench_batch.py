@@ -166,8 +166,8 @@ STAGES = {
     "chart building (pack_charts: figures, titles, alt text, data)": [
         ("cscanalysis.packs.evidence.content", "pack_charts"),
     ],
-    "chart rendering: PNG 300 dpi (written)": [("cscanalysis.render.charts:Chart", "png")],
-    "chart rendering: SVG (embedded and written)": [("cscanalysis.render.charts:Chart", "svg")],
+    "chart rendering: PNG 300 dpi (written)": [("cscanalysis.render.chart:Chart", "png")],
+    "chart rendering: SVG (embedded and written)": [("cscanalysis.render.chart:Chart", "svg")],
 }
 ENCLOSING = {  # stage: (function, stages nested inside it)
     "chart files and figure HTML (figure_html less rendering)": (

@@ -334,7 +334,7 @@ def test_zero_is_shown_and_a_bad_audience_is_an_error():
 
 
 def test_small_age_band_totals_over_the_window_are_suppressed_so_none_can_be_worked_out():
-    from cscanalysis.analysis.disclosure import feasible_ranges
+    from cscanalysis.analysis.disclosure_attack import feasible_ranges
 
     monthly = _bristol_monthly()
     # Under 1 in every month set to 0 but Aug-16 (5) -> 12-month total 5: small. The other

@@ -8,6 +8,7 @@ import pytest
 
 from cscanalysis.core.measures import MEASURES
 from cscanalysis.render import charts
+from cscanalysis.render.words import range_clause
 
 YEARS = [str(y) for y in range(2013, 2024)]
 
@@ -15,32 +16,29 @@ YEARS = [str(y) for y in range(2013, 2024)]
 def test_peak_before_the_title_years_is_named():
     # The Bristol case: the rate rose from 66 (2019) to 80 (2023), but was 81 in 2013.
     values = [81, 79, 75, 72, 70, 68, 66, 70, 74, 77, 80]
-    assert charts.range_clause(YEARS, values, 66, 80) == " (highest: 81 in 2013)"
+    assert range_clause(YEARS, values, 66, 80) == " (highest: 81 in 2013)"
 
 
 def test_trough_between_the_ends_is_named_with_its_decimals():
     # The child-protection case: 37.5 in 2019 to 37.1 in 2023 hides a drop to 23.0 in 2021.
     periods = ["2019", "2020", "2021", "2022", "2023"]
     values = [37.5, 30.2, 23.0, 31.4, 37.1]
-    assert charts.range_clause(periods, values, 37.5, 37.1, places=1) == " (lowest: 23.0 in 2021)"
+    assert range_clause(periods, values, 37.5, 37.1, places=1) == " (lowest: 23.0 in 2021)"
 
 
 def test_both_extremes_and_gaps():
     # NaN (not published) is skipped; highest 90 (2014), lowest 40 (2016), ends 60 and 70.
     values = [60, 90, np.nan, 40, 55, 70]
-    assert (
-        charts.range_clause(YEARS[:6], values, 60, 70)
-        == " (highest: 90 in 2014; lowest: 40 in 2016)"
-    )
+    assert range_clause(YEARS[:6], values, 60, 70) == " (highest: 90 in 2014; lowest: 40 in 2016)"
 
 
 def test_no_clause_when_the_ends_are_the_extremes_or_look_the_same():
-    assert charts.range_clause(YEARS[:4], [10, 12, 14, 16], 10, 16) == ""
+    assert range_clause(YEARS[:4], [10, 12, 14, 16], 10, 16) == ""
     # 80.4 is beyond 80.2 but both show as 80 at 0 places: nothing hidden at that precision
-    assert charts.range_clause(YEARS[:3], [60, 80.4, 80.2], 60, 80.2) == ""
+    assert range_clause(YEARS[:3], [60, 80.4, 80.2], 60, 80.2) == ""
     # a tie takes the latest year
-    assert charts.range_clause(YEARS[:4], [50, 90, 90, 70], 50, 70) == " (highest: 90 in 2015)"
-    assert charts.range_clause(YEARS[:2], [np.nan, np.nan], np.nan, np.nan) == ""
+    assert range_clause(YEARS[:4], [50, 90, 90, 70], 50, 70) == " (highest: 90 in 2015)"
+    assert range_clause(YEARS[:2], [np.nan, np.nan], np.nan, np.nan) == ""
 
 
 def test_trend_line_title_carries_the_range():
@@ -74,13 +72,12 @@ def test_trend_line_title_carries_the_range():
 @pytest.mark.parametrize("shift", [0.0, 1000.0])
 def test_clause_only_names_values_beyond_both_ends(shift):
     values = [shift + v for v in (5, 1, 9, 3, 5)]
-    out = charts.range_clause(YEARS[:5], values, shift + 5, shift + 5)
+    out = range_clause(YEARS[:5], values, shift + 5, shift + 5)
     assert "highest" in out and "lowest" in out
 
 
 def test_range_clause_writes_money_as_money():
     from cscanalysis.core.measures import MEASURES
-    from cscanalysis.render.charts import range_clause
 
     # Isles of Scilly, spending per child aged 0 to 17: 1,124 (2018-19) ... 635 (2021-22) ...
     # 1,238 (2022-23): the low point lies below both ends

@@ -25,6 +25,8 @@ from cscanalysis.packs.evidence import charts as evidence_charts
 from cscanalysis.packs.evidence import content as evidence
 from cscanalysis.packs.evidence import outlook as evidence_outlook
 from cscanalysis.render import charts
+from cscanalysis.render.chart import Chart, save
+from cscanalysis.render.layout import axes_state, spread
 from cscanalysis.render.layout_check import layout_problems
 
 SHOTS = REPO_ROOT / "outputs" / "layout-check"
@@ -47,13 +49,17 @@ def comparison(council, neighbours, region, england) -> pd.DataFrame:
     )
 
 
-def label_boxes(chart: charts.Chart) -> list[tuple[str, object]]:
+def label_boxes(chart: Chart) -> list[tuple[str, object]]:
     """The direct labels drawn on the chart, top of the chart first, with their pixel boxes."""
     figure = chart.figure
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
-    drawn = [label for label in figure.axes[0].csc_labels if "artist" in label]
-    boxes = [(lab["text"], lab["artist"].get_window_extent(renderer)) for lab in drawn]
+    labels = axes_state(figure.axes[0]).labels
+    boxes = [
+        (lab.text, lab.artist.get_window_extent(renderer))
+        for lab in labels
+        if lab.artist is not None
+    ]
     return sorted(boxes, key=lambda item: -item[1].y0)
 
 
@@ -136,11 +142,11 @@ def test_counts_labels_in_the_data_order():
 def test_spread_keeps_order_and_room():
     # three labels 10 px high wanted at 100, 99 and 98 px between 0 and 200, 2 px apart:
     # the first stays, the others step down by 12 px
-    assert charts._spread([100, 99, 98], [10, 10, 10], 0, 200, 2) == [100, 88, 76]
+    assert spread([100, 99, 98], [10, 10, 10], 0, 200, 2) == [100, 88, 76]
     # wanted above the top (200): pushed under it (195 = 200 - 10 / 2) and the rest below
-    assert charts._spread([230, 225], [10, 10], 0, 200, 2) == [195, 183]
+    assert spread([230, 225], [10, 10], 0, 200, 2) == [195, 183]
     # wanted below the bottom: pushed up from it, order kept
-    assert charts._spread([3, 2], [10, 10], 0, 200, 2) == [17, 5]
+    assert spread([3, 2], [10, 10], 0, 200, 2) == [17, 5]
 
 
 # --- SVG text, ranking data, small councils ---------------------------------------------------
@@ -160,7 +166,7 @@ def test_svg_text_is_editable_text_in_a_common_font():
     assert "<text" in svg and "Neighbours (mean)" in svg and "South West" in svg
     assert "Source: DfE, Children looked after in England" in svg
     assert "font-family: 'DejaVu Sans', Arial, Helvetica, sans-serif" in svg
-    assert chart.svg() == charts.save(chart.figure, "svg")  # the same bytes every time
+    assert chart.svg() == save(chart.figure, "svg")  # the same bytes every time
     chart.close()
 
 

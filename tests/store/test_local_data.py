@@ -148,7 +148,7 @@ def test_pack_with_the_councils_own_data_target_and_internal_audience(ssda903_ro
 def test_placement_mix_is_suppressed_for_publication_so_nothing_can_be_worked_back(
     tidy, register, ssda903_rows
 ):
-    from cscanalysis.analysis.disclosure import is_recoverable
+    from cscanalysis.analysis.disclosure_attack import is_recoverable
     from cscanalysis.packs.evidence import charts as evidence_charts
     from cscanalysis.packs.evidence import content as evidence
 
@@ -332,7 +332,7 @@ def placements_adding_up(tidy, tmp_path):
 
 
 def test_placement_rows_that_add_up_to_the_total_give_nothing_away(tidy, register, tmp_path):
-    from cscanalysis.analysis.disclosure import feasible_ranges
+    from cscanalysis.analysis.disclosure_attack import feasible_ranges
     from cscanalysis.packs.evidence import content as evidence
 
     local = read_local(placements_adding_up(tidy, tmp_path))

@@ -13,8 +13,8 @@ collects each figure of the council as ``(measure, period) -> number or "c"`` an
 - the same figure shown as ``c`` in one place and as a number in another.
 
 For each period it computes the smallest and largest whole number each ``c`` can be
-(:func:`cscanalysis.analysis.disclosure.integer_ranges`, exact integer programming). A finding is a
-figure whose range is narrower than ``min_width`` (default 1: worked out exactly).
+(:func:`cscanalysis.analysis.disclosure_attack.integer_ranges`, exact integer programming). A
+finding is a figure whose range is narrower than ``min_width`` (default 1: worked out exactly).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cscanalysis.analysis.disclosure import RATE_OF, SUPPRESSED, integer_ranges
+from cscanalysis.analysis.disclosure import RATE_OF, SUPPRESSED
+from cscanalysis.analysis.disclosure_attack import integer_ranges
 from cscanalysis.core.errors import CSCAnalysisError
 from cscanalysis.core.measures import MEASURES
 

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from cscanalysis.core.safe_files import atomic_write_bytes, atomic_write_text, write_csv
-from cscanalysis.render.charts import Chart, save
+from cscanalysis.render.chart import Chart, save
 
 
 def chart_stem(number: int, chart: Chart) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from cscanalysis.core.safe_files import escape as esc
-from cscanalysis.render.charts import Chart
+from cscanalysis.render.chart import Chart
 
 TEXT = ' class="text"'
 NUMBER = re.compile(r"^[-+]?£?[-+]?[\d,.]+(%|m|k)?$|^$")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import itertools
 
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
+
+from cscanalysis.render.layout import renderer_of
 
 TOLERANCE = 1.0  # pixels at the figure's own resolution (100 dpi): anti-aliasing, not overlap
 
@@ -20,14 +23,15 @@ def drawn_texts(figure: Figure) -> list[tuple[str, Bbox]]:
     and drawn first). Tick labels outside an axis's view, which matplotlib does not draw, are
     left out."""
     figure.canvas.draw()
-    renderer = figure.canvas.get_renderer()
+    renderer = renderer_of(figure)
     ticks: set[int] = set()
     drawn: set[int] = set()
     for axes in figure.axes:
         for axis in (axes.xaxis, axes.yaxis):
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                 ticks.update({id(tick.label1), id(tick.label2)})
-            for tick in axis._update_ticks():  # the ticks matplotlib draws
+            # the ticks matplotlib draws: a private method, which the stubs leave out
+            for tick in axis._update_ticks():  # type: ignore[union-attr]
                 drawn.update({id(tick.label1), id(tick.label2)})
     found = []
     for text in figure.findobj(Text):
@@ -42,8 +46,9 @@ def drawn_texts(figure: Figure) -> list[tuple[str, Bbox]]:
     return found
 
 
-def _parents(text: Text) -> list[object]:
-    return [getattr(text, "axes", None) or text.figure]
+def _parents(text: Text) -> list[Artist]:
+    parent = text.axes or text.figure
+    return [] if parent is None else [parent]
 
 
 def layout_problems(figure: Figure) -> list[str]:

@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,7 +25,10 @@ from cscanalysis.core.safe_files import (
     neutralise_formulas,
     xlsx_value,
 )
-from cscanalysis.render.charts import Chart
+from cscanalysis.render.chart import Chart
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 HEADER_ROW = 4  # title, source and a blank row above each sheet's table
 
@@ -111,7 +115,7 @@ def _text(text: str, file: str, row: int) -> object:
     return xlsx_value(neutralise(text), file=file, row=row, column="A")
 
 
-def _write_sheet(worksheet: object, sheet: Sheet, file: str) -> None:
+def _write_sheet(worksheet: Worksheet, sheet: Sheet, file: str) -> None:
     from openpyxl.styles import Font
 
     title = worksheet.cell(row=1, column=1, value=_text(sheet.title, file, 1))

@@ -1,5 +1,5 @@
-"""The charts of a business-case pack, in house style (:mod:`cscanalysis.render.charts`): each
-returns a :class:`~cscanalysis.render.charts.Chart` with an active title, alt text and the data
+"""The charts of a business-case pack, in house style (:mod:`cscanalysis.render.style`): each
+returns a :class:`~cscanalysis.render.chart.Chart` with an active title, alt text and the data
 plotted. Nothing depends on colour alone: savings and terminations are hatched, risk bands
 shaded and hatched, KPI direction shown by marker shape."""
 
@@ -23,16 +23,9 @@ from cscanalysis.packs.business.words import (
     pounds,
     years_text,
 )
-from cscanalysis.render.charts import (
-    DARK_BLUE,
-    DARK_GREY,
-    ORANGE,
-    TURQUOISE,
-    Chart,
-    finish,
-    new_figure,
-    set_subtitle,
-)
+from cscanalysis.render.chart import Chart
+from cscanalysis.render.layout import finish, set_subtitle
+from cscanalysis.render.style import DARK_BLUE, DARK_GREY, ORANGE, TURQUOISE, new_figure
 
 __all__ = [
     "approvals_chart",
@@ -57,7 +50,7 @@ def millions(value: float) -> str:
 
 
 def finish_plot(figure: Figure, axes: Axes, subtitle: str, source: str) -> None:
-    """House :func:`~cscanalysis.render.charts.finish`, then the subtitle re-wrapped to the width
+    """House :func:`~cscanalysis.render.layout.finish`, then the subtitle re-wrapped to the width
     the plot actually has (long tick labels leave it less than the figure's)."""
     finish(figure, axes, subtitle, source)
     engine = figure.get_layout_engine()

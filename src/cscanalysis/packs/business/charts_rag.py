@@ -16,7 +16,8 @@ from cscanalysis.core.formatting import is_missing
 from cscanalysis.packs.business.charts import finish_plot
 from cscanalysis.packs.business.tables import scorecard_table
 from cscanalysis.packs.business.words import kpi_value
-from cscanalysis.render.charts import DARK_BLUE, DARK_GREY, Chart, new_figure
+from cscanalysis.render.chart import Chart
+from cscanalysis.render.style import DARK_BLUE, DARK_GREY, new_figure
 
 __all__ = ["risk_heatmap_chart", "scorecard_chart"]
 

@@ -59,7 +59,7 @@ from cscanalysis.packs.business.words import (
     years_text,
 )
 from cscanalysis.render import html as report
-from cscanalysis.render.charts import Chart
+from cscanalysis.render.chart import Chart
 from cscanalysis.render.workbook import Sheet, figure_sheet
 
 __all__ = [

@@ -10,14 +10,17 @@ import numpy as np
 import pandas as pd
 
 from cscanalysis.analysis import benchmark
-from cscanalysis.analysis.disclosure import SUPPRESSED, suppress_counts
+from cscanalysis.analysis.disclosure import SUPPRESSED
+from cscanalysis.analysis.disclosure_tables import suppress_counts
 from cscanalysis.analysis.outlook import Outlook
 from cscanalysis.core.councils import ENGLAND_CODE
 from cscanalysis.core.formatting import describe_flag, is_missing
 from cscanalysis.core.measures import CIN, CLA, CSWW, MEASURES, ONS, S251
 from cscanalysis.packs.evidence.content import WORKFORCE, WORKFORCE_LABELS, PackContext, value_of
 from cscanalysis.render import charts
+from cscanalysis.render.chart import Chart, in_words
 from cscanalysis.render.chart_files import figure_html
+from cscanalysis.render.words import figure_text, relative, show
 from cscanalysis.store.tidy import LOCAL_SOURCE, is_local_source
 
 
@@ -42,7 +45,7 @@ def trend_chart(
     *,
     workforce: bool = False,
     financial: bool = False,
-) -> charts.Chart:
+) -> Chart:
     """A measure over every available year to the pack's period, against comparators.
 
     Every year in the range gets a row, so a year with no figure is a visible gap, not a
@@ -84,10 +87,10 @@ def trend_chart(
         comparison["period"],
         comparison["council"],
         comparison["council_flag"],
-        zero=charts.figure_text(0, measure),
+        zero=figure_text(0, measure),
         counted=measure.kind != "money",
     )
-    return charts.in_words(chart, *words) if words else chart
+    return in_words(chart, *words) if words else chart
 
 
 def _years_text(periods: list[str]) -> str:
@@ -157,7 +160,7 @@ def _yearly_rows(ctx: PackContext, measures: Iterable[str]) -> pd.DataFrame:
     ]
 
 
-def cla_counts_chart(ctx: PackContext) -> charts.Chart:
+def cla_counts_chart(ctx: PackContext) -> Chart:
     series = {
         "cla_31_march": "Looked after at 31 March",
         "cla_starts": "Started",
@@ -193,7 +196,7 @@ def cla_counts_chart(ctx: PackContext) -> charts.Chart:
             frame["cla_31_march_flag"],
         )
         if words is not None:
-            return charts.in_words(chart, *words)
+            return in_words(chart, *words)
     return chart
 
 
@@ -252,7 +255,7 @@ def placement_table(ctx: PackContext) -> pd.DataFrame:
     return frame
 
 
-def placement_charts(ctx: PackContext) -> list[charts.Chart]:
+def placement_charts(ctx: PackContext) -> list[Chart]:
     """The placement mix at 31 March from the council's own data; none when there is none."""
     frame = placement_table(ctx)
     if frame.empty:
@@ -274,7 +277,7 @@ def placement_charts(ctx: PackContext) -> list[charts.Chart]:
     ]
 
 
-def league_chart(ctx: PackContext, measure_id: str = "cla_rate_per_10k") -> charts.Chart:
+def league_chart(ctx: PackContext, measure_id: str = "cla_rate_per_10k") -> Chart:
     league = benchmark.league_table(ctx.tidy, measure_id, ctx.period, ctx.register)
     names = {c.code: c.name for c in ctx.register.councils(int(ctx.period[:4]))}
     league["council_name"] = [names.get(code, code) for code in league["council_code"]]
@@ -291,7 +294,7 @@ def league_chart(ctx: PackContext, measure_id: str = "cla_rate_per_10k") -> char
     )
 
 
-def workforce_chart(ctx: PackContext, table: pd.DataFrame) -> charts.Chart:
+def workforce_chart(ctx: PackContext, table: pd.DataFrame) -> Chart:
     rows = table[table["measure"].isin(WORKFORCE)]
     frame = pd.DataFrame(
         {
@@ -305,9 +308,9 @@ def workforce_chart(ctx: PackContext, table: pd.DataFrame) -> charts.Chart:
     caseload = rows.set_index("measure").loc["sw_caseload"]
     if np.isfinite(caseload["value"]) and np.isfinite(caseload["england"]):
         title = (
-            f"{ctx.place}'s social workers held {charts.show(caseload['value'], places=1)} cases "
-            f"each, {charts.relative(caseload['value'], caseload['england'])} England's "
-            f"{charts.show(caseload['england'], places=1)}"
+            f"{ctx.place}'s social workers held {show(caseload['value'], places=1)} cases "
+            f"each, {relative(caseload['value'], caseload['england'])} England's "
+            f"{show(caseload['england'], places=1)}"
         )
     else:
         title = f"{ctx.place}'s social work workforce against its neighbours and England"
@@ -323,7 +326,7 @@ def workforce_chart(ctx: PackContext, table: pd.DataFrame) -> charts.Chart:
 
 def pack_charts(
     ctx: PackContext, table: pd.DataFrame, outlook: Outlook | None = None
-) -> dict[str, list[charts.Chart]]:
+) -> dict[str, list[Chart]]:
     """Every chart of the pack, by section (the outlook's fan chart when it has a forecast)."""
     cla_source = f"{CLA}; {ONS}"
     return {
@@ -411,7 +414,7 @@ def pack_charts(
     }
 
 
-def outlook_chart(ctx: PackContext, found: Outlook) -> charts.Chart:
+def outlook_chart(ctx: PackContext, found: Outlook) -> Chart:
     return charts.fan_chart(
         found.history,
         found.forecast,
@@ -431,7 +434,7 @@ class Figures:
     def __init__(self, ctx: PackContext, folder: Path | None) -> None:
         self.ctx, self.folder, self.number = ctx, folder, 0
 
-    def html(self, section: list[charts.Chart]) -> list[str]:
+    def html(self, section: list[Chart]) -> list[str]:
         found = []
         for chart in section:
             self.number += 1

@@ -22,7 +22,8 @@ from cscanalysis.core.councils import Council, CouncilRegister
 from cscanalysis.core.errors import ParameterError
 from cscanalysis.core.formatting import is_missing
 from cscanalysis.core.measures import MEASURES
-from cscanalysis.render import charts
+from cscanalysis.render.chart import Chart
+from cscanalysis.render.words import label_with_unit, show
 from cscanalysis.store.derived import DerivedCache, default_cache, frame_key
 from cscanalysis.store.tidy import reporting_years
 
@@ -229,19 +230,19 @@ def headline_display(table: pd.DataFrame, place: str) -> pd.DataFrame:
         places = MEASURES[row.measure].places
         unit = "" if row.unit in {"children"} else row.unit
         change = (
-            f"{'+' if row.change > 0 else ''}{charts.show(row.change, places=places)}"
+            f"{'+' if row.change > 0 else ''}{show(row.change, places=places)}"
             if np.isfinite(row.change)
             else "not available"
         )
         out.append(
             {
-                "Measure": charts.label_with_unit(row.label, unit),
+                "Measure": label_with_unit(row.label, unit),
                 "Period": row.period if "-" not in row.period else f"30 Sep {row.period[:4]}",
-                place: charts.show(row.value, row.flag, places=places),
-                "Previous year": charts.show(row.previous, row.previous_flag, places=places),
+                place: show(row.value, row.flag, places=places),
+                "Previous year": show(row.previous, row.previous_flag, places=places),
                 "Change": change,
-                "Statistical neighbours": charts.show(row.neighbours, places=places),
-                "England": charts.show(row.england, places=places),
+                "Statistical neighbours": show(row.neighbours, places=places),
+                "England": show(row.england, places=places),
                 "Rank (1 = lowest)": _rank_text(row),
             }
         )
@@ -269,7 +270,7 @@ def key_facts(ctx: PackContext, table: pd.DataFrame) -> list[str]:
             if column == "value"
             else (row["previous_flag"] if column == "previous" else "")
         )
-        text = charts.show(row[column], flag, places=MEASURES[measure].places)
+        text = show(row[column], flag, places=MEASURES[measure].places)
         if is_missing(row[column]):
             return f"not published ({text})" if text != "not published" else text
         return text + unit
@@ -337,8 +338,8 @@ def ranks_table(ctx: PackContext) -> pd.DataFrame:
         meta = MEASURES[measure_id]
         rows.append(
             {
-                "Measure": charts.label_with_unit(meta.label, meta.unit),
-                ctx.place: charts.show(value, flag, places=meta.places),
+                "Measure": label_with_unit(meta.label, meta.unit),
+                ctx.place: show(value, flag, places=meta.places),
                 "Rank (1 = lowest)": f"{int(pos['rank'])} of {int(pos['of'])}"
                 if np.isfinite(pos["rank"])
                 else "not ranked",
@@ -433,7 +434,7 @@ def ranks_caption(ctx: PackContext) -> str:
     return f"Rank of {ctx.place} among all councils, {ctx.period}"
 
 
-def close_charts(chart_sections: dict[str, list[charts.Chart]]) -> None:
+def close_charts(chart_sections: dict[str, list[Chart]]) -> None:
     """Free the figures once rendered (a batch builds many packs in one process)."""
     for section_charts in chart_sections.values():
         for chart in section_charts:

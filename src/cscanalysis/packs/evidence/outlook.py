@@ -9,7 +9,7 @@ import pandas as pd
 from cscanalysis.analysis import outlook as outlook_words
 from cscanalysis.analysis.outlook import Outlook, build_outlook, track_record
 from cscanalysis.packs.evidence.content import PackContext
-from cscanalysis.render import charts
+from cscanalysis.render.words import show
 
 
 def outlook(
@@ -71,11 +71,11 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
     if found.gap is not None and found.target is not None and len(found.gap):
         last = found.gap.iloc[-1]
         facts.append(
-            f"The target path reaches {charts.show(found.target.iloc[-1])} children in "
+            f"The target path reaches {show(found.target.iloc[-1])} children in "
             f"{found.target.index[-1]}. By {last['period']} the forecast is "
-            f"{charts.show(abs(last['gap']))} children {'above' if last['gap'] > 0 else 'below'}"
-            f" the path (80% range {charts.show(last['gap_lo'])} to "
-            f"{charts.show(last['gap_hi'])})."
+            f"{show(abs(last['gap']))} children {'above' if last['gap'] > 0 else 'below'}"
+            f" the path (80% range {show(last['gap_lo'])} to "
+            f"{show(last['gap_hi'])})."
         )
     return facts
 
@@ -111,10 +111,10 @@ def what_if_table(found: Outlook) -> pd.DataFrame:
                 outlook_words.flows_held_name(int(found.flows["year"]))
                 if found.flows
                 else "if starts and ceasing stay at their latest level"
-            ): [charts.show(v) for v in found.what_ifs["baseline"]],
-            "Children in care, what-if": [charts.show(v) for v in found.what_ifs["scenario"]],
+            ): [show(v) for v in found.what_ifs["baseline"]],
+            "Children in care, what-if": [show(v) for v in found.what_ifs["scenario"]],
             "Difference": [
-                f"{'+' if d > 0 else ''}{charts.show(d)}" for d in found.what_ifs["difference"]
+                f"{'+' if d > 0 else ''}{show(d)}" for d in found.what_ifs["difference"]
             ],
         }
     )

@@ -11,7 +11,7 @@ from cscanalysis.core.councils import ENGLAND_CODE
 from cscanalysis.core.formatting import describe_flag, fmt_money
 from cscanalysis.core.measures import MEASURES
 from cscanalysis.packs.evidence.content import PackContext, value_of
-from cscanalysis.render import charts
+from cscanalysis.render.words import label_with_unit, relative
 
 SPENDING = [
     "spend_cla",
@@ -45,7 +45,7 @@ def spending_table(ctx: PackContext) -> pd.DataFrame:
         value, flag = value_of(ctx, ctx.code, measure_id, year)
         previous, previous_flag = value_of(ctx, ctx.code, measure_id, before)
         row = {
-            "Measure": charts.label_with_unit(meta.label, meta.unit),
+            "Measure": label_with_unit(meta.label, meta.unit),
             f"{ctx.place} {year}": fmt_money(value, flag=flag),
             before: fmt_money(previous, flag=previous_flag)
             if _has_row(ctx, measure_id, before)
@@ -97,7 +97,7 @@ def spending_facts(ctx: PackContext) -> list[str]:
     if np.isfinite(per_child) and np.isfinite(england):
         facts.append(
             f"That is {fmt_money(per_child)} for each child looked after at 31 March "
-            f"{ctx.period}, {charts.relative(per_child, england)} England's {fmt_money(england)}."
+            f"{ctx.period}, {relative(per_child, england)} England's {fmt_money(england)}."
         )
     elif per_child_flag:
         facts.append(

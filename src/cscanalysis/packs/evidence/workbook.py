@@ -23,14 +23,14 @@ from cscanalysis.packs.evidence.content import (
 )
 from cscanalysis.packs.evidence.outlook import what_if_table
 from cscanalysis.packs.evidence.spending import spending_table
-from cscanalysis.render import charts
+from cscanalysis.render.chart import Chart
 from cscanalysis.render.workbook import Sheet, figure_sheet
 
 
 def workbook_sheets(
     ctx: PackContext,
     headlines: pd.DataFrame,
-    chart_sections: dict[str, list[charts.Chart]],
+    chart_sections: dict[str, list[Chart]],
     found: Outlook | None = None,
 ) -> list[Sheet]:
     """Every table of the pack and every chart's data, in page order, for ``tables.xlsx``."""

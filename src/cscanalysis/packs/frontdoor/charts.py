@@ -1,4 +1,4 @@
-"""The charts of a front-door pack in house style (:mod:`cscanalysis.render.charts`): the funnel,
+"""The charts of a front-door pack in house style (:mod:`cscanalysis.render.style`): the funnel,
 monthly trends with 12-month averages, conversion rates, ages at entry and the forecast."""
 
 from __future__ import annotations
@@ -36,18 +36,10 @@ from cscanalysis.packs.frontdoor.forecast import (
     accuracy_row,
     model_name,
 )
-from cscanalysis.render import charts
-from cscanalysis.render.charts import (
-    DARK_BLUE,
-    DARK_GREY,
-    DARK_PINK,
-    ORANGE,
-    TURQUOISE,
-    Chart,
-    finish,
-    new_figure,
-    show,
-)
+from cscanalysis.render.chart import Chart
+from cscanalysis.render.layout import direct_label, finish, set_subtitle
+from cscanalysis.render.style import DARK_BLUE, DARK_GREY, DARK_PINK, ORANGE, TURQUOISE, new_figure
+from cscanalysis.render.words import label_with_unit, show
 
 __all__ = [
     "age_chart",
@@ -179,11 +171,9 @@ def trend_chart(ctx: FrontDoorContext, measure: str) -> Chart | None:
     axes.set_ylabel(noun)
     axes.set_xlim(-0.5, len(x) - 0.5)  # direct labels sit in the right margin
     used: list[float] = []
-    charts.direct_label(axes, ctx.months, monthly.to_numpy(), "Each month", DARK_BLUE, used)
+    direct_label(axes, ctx.months, monthly.to_numpy(), "Each month", DARK_BLUE, used)
     if has_avg:
-        charts.direct_label(
-            axes, ctx.months, average.to_numpy(), "12-month average", TURQUOISE, used
-        )
+        direct_label(axes, ctx.months, average.to_numpy(), "12-month average", TURQUOISE, used)
     known = monthly.dropna()
     if known.empty:
         title_text = f"{ctx.place} has no {noun} figures in the extract"
@@ -203,7 +193,7 @@ def trend_chart(ctx: FrontDoorContext, measure: str) -> Chart | None:
                 f"; {fmt_number(average[last_p], dp=0)} a month on average over the 12 months"
             )
     subtitle = (
-        f"{charts.label_with_unit(f'{label} each month and 12-month average', noun)}, "
+        f"{label_with_unit(f'{label} each month and 12-month average', noun)}, "
         f"{ctx.place}, "
         f"{month_label(ctx.first)} to {month_label(ctx.last)}"
     )
@@ -255,11 +245,12 @@ def _x_months(axes, months: Sequence[str]) -> None:
 
 
 def _finish(figure, axes, subtitle: str, source: str, share: float = 0.82) -> None:
-    """:func:`charts.finish`, with the subtitle wrapped to the width of the plotting area
-    (``share`` of the figure) rather than of the figure, so that it is never cut off."""
+    """:func:`~cscanalysis.render.layout.finish`, with the subtitle wrapped to the width of the
+    plotting area (``share`` of the figure) rather than of the figure, so that it is never cut
+    off."""
     finish(figure, axes, subtitle, source)
     width_in = figure.get_size_inches()[0]
-    charts.set_subtitle(axes, subtitle, int(width_in * 14 * share))
+    set_subtitle(axes, subtitle, int(width_in * 14 * share))
 
 
 def rates_chart(ctx: FrontDoorContext) -> Chart | None:
@@ -300,7 +291,7 @@ def rates_chart(ctx: FrontDoorContext) -> Chart | None:
                 markerfacecolor="white",
             )
         label = f"% of contacts: {words}"
-        charts.direct_label(axes, ctx.months, s["value"].to_numpy(), words, color, used)
+        direct_label(axes, ctx.months, s["value"].to_numpy(), words, color, used)
         data[f"{label}, month"] = [
             show(v, f, places=1, symbol=True) for v, f in zip(s["value"], s["flag"], strict=True)
         ]

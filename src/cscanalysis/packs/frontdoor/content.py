@@ -73,10 +73,8 @@ from cscanalysis.packs.frontdoor.tables import (
     monthly_caption,
     monthly_table,
 )
-from cscanalysis.render.charts import (
-    Chart,
-    show,
-)
+from cscanalysis.render.chart import Chart
+from cscanalysis.render.words import show
 
 __all__ = [
     "AGE_LABELS",

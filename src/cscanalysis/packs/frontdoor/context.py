@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscanalysis.analysis.disclosure import SUPPRESSED, suppress_counts, suppress_tidy
+from cscanalysis.analysis.disclosure import SUPPRESSED, suppress_tidy
+from cscanalysis.analysis.disclosure_tables import suppress_counts
 from cscanalysis.analysis.frontdoor import (
     AGE_BANDS,
     FUNNEL,
@@ -231,7 +232,7 @@ def suppress_monthly(monthly: pd.DataFrame, threshold: int = 5) -> pd.DataFrame:
 def _suppress_window_bands(ctx: FrontDoorContext, totals: pd.DataFrame) -> pd.DataFrame:
     """The age bands' window totals as a table whose parts add up to their total (shown as
     the children whose age band was recorded): small ones and enough others become ``c`` so
-    none can be worked out (:func:`cscanalysis.analysis.disclosure.suppress_counts`)."""
+    none can be worked out (:func:`cscanalysis.analysis.disclosure_tables.suppress_counts`)."""
     suffix = f"_rolling_{ctx.window}m"
     bands = [b + suffix for b in AGE_BANDS]
     values = totals.set_index("measure")["value"]

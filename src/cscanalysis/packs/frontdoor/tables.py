@@ -19,9 +19,7 @@ from cscanalysis.packs.frontdoor.forecast import (
     MonthlyForecast,
     model_name,
 )
-from cscanalysis.render.charts import (
-    show,
-)
+from cscanalysis.render.words import show
 
 __all__ = [
     "MONTHLY_COLUMNS",

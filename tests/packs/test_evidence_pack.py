@@ -108,7 +108,7 @@ def test_footer_records_parameters_version_and_sources(packs):
     _, bristol, _ = packs
     text = text_of(Path(bristol.path).read_text(encoding="utf-8"))
     assert "council = E06000023; period = 2025" in text
-    assert "cscanalysis 0.1.0" in text
+    assert "cscanalysis 0.2.0" in text  # pyproject.toml's version
     assert "DfE children looked after RY2025" in text
 
 

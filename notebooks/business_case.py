@@ -43,6 +43,7 @@ from cscanalysis import __version__
 from cscanalysis.packs.business import content as business
 from cscanalysis.render import html as report
 from cscanalysis.render import workbook
+from cscanalysis.render.chart import close_charts
 
 bc = business.read_inputs(
     case,
@@ -89,4 +90,4 @@ display(
         )
     )
 )
-business.close_charts(charts)
+close_charts(charts)

@@ -42,6 +42,7 @@ from cscanalysis.packs.evidence import workbook as evidence_workbook
 from cscanalysis.render import chart_files as export
 from cscanalysis.render import html as report
 from cscanalysis.render import workbook
+from cscanalysis.render.chart import close_charts
 from cscanalysis.store.tidy import load_tidy
 
 ctx = evidence.prepare(load_tidy(local=local_data), load_register(), council, period, audience=audience)
@@ -176,4 +177,4 @@ display(
         )
     )
 )
-evidence.close_charts(charts)
+close_charts(charts)

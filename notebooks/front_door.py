@@ -47,6 +47,7 @@ from cscanalysis.core.paths import REPO_ROOT
 from cscanalysis.packs.frontdoor import content as pack
 from cscanalysis.render import html as report
 from cscanalysis.render import workbook
+from cscanalysis.render.chart import close_charts
 from cscanalysis.sources.monthly import read_monthly_extracts
 
 place = load_register().resolve(council)
@@ -128,5 +129,4 @@ display(
         )
     )
 )
-pack.close_charts(charts)
-pack.close_charts(forecast_charts)
+close_charts(charts, forecast_charts)

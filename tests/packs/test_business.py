@@ -14,6 +14,7 @@ from cscanalysis.cli import main
 from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.packs.business import content as business
 from cscanalysis.packs.notebook import notebook_parameters
+from cscanalysis.render.chart import close_charts
 from cscanalysis.sources.casefiles import read_case
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,7 @@ def bc():
 def charts(bc):
     made = business.pack_charts(bc)
     yield made
-    business.close_charts(made)
+    close_charts(made)
 
 
 def chart(charts, slug):
@@ -360,7 +361,7 @@ def test_text_from_data_is_escaped(tmp_path):
     try:
         page = "".join(business.render_sections(bc, made))
     finally:
-        business.close_charts(made)
+        close_charts(made)
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 

@@ -25,7 +25,7 @@ from cscanalysis.packs.evidence import charts as evidence_charts
 from cscanalysis.packs.evidence import content as evidence
 from cscanalysis.packs.evidence import outlook as evidence_outlook
 from cscanalysis.render import charts
-from cscanalysis.render.chart import Chart, save
+from cscanalysis.render.chart import Chart, close_charts, save
 from cscanalysis.render.layout import axes_state, spread
 from cscanalysis.render.layout_check import layout_problems
 
@@ -208,7 +208,7 @@ def pack_charts(tidy, register):
         )
     yield found
     for _, chart_sections in found.values():
-        evidence.close_charts(chart_sections)
+        close_charts(chart_sections)
 
 
 @pytest.mark.slow

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from cscanalysis.packs.evidence import content as evidence
     from cscanalysis.packs.evidence import outlook as evidence_outlook
     from cscanalysis.render import chart_files as export
+    from cscanalysis.render.chart import close_charts
     from cscanalysis.store.tidy import load_tidy
 
     out = Path(args.out)
@@ -50,5 +51,5 @@ def run(args: argparse.Namespace) -> int:
                 half_width=True,
             )
             print(f"{out / export.chart_stem(number, chart)}.*  {chart.title}")
-    evidence.close_charts(charts)
+    close_charts(charts)
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -100,6 +100,16 @@ class Chart:
 
     def close(self) -> None:
         plt.close(self.figure)
+
+
+def close_charts(*groups: Mapping[str, Iterable[Chart]] | Iterable[Chart]) -> None:
+    """Free the figures of every chart once rendered (a batch builds many packs in one
+    process): each group is a list of charts or a mapping of section to charts."""
+    for group in groups:
+        sections = group.values() if isinstance(group, Mapping) else [group]
+        for section in sections:
+            for chart in section:
+                chart.close()
 
 
 def in_words(chart: Chart, title: str, sentence: str) -> Chart:

@@ -21,6 +21,7 @@ from cscanalysis.packs.batch.report import (
     FAILED,
     now_iso,
 )
+from cscanalysis.packs.evidence.pack import manifest_fields
 from cscanalysis.packs.framework import publish_notebook
 from cscanalysis.store.tidy import inputs_key
 
@@ -56,15 +57,15 @@ class PackJob:
         return Path(self.period_dir) / FAILURES / self.council_code
 
     def manifest(self) -> dict[str, object]:
-        return {
-            "council_code": self.council_code,
-            "council_name": self.council_name,
-            "period": self.period,
-            "data_key": self.data_key,
-            "notebook_sha256": self.notebook_sha256,
-            "code_key": self.code_key,
-            "inputs_key": self.inputs_key,
-        }
+        return manifest_fields(
+            self.council_code,
+            self.council_name,
+            self.period,
+            self.data_key,
+            self.notebook_sha256,
+            self.code_key,
+            self.inputs_key,
+        )
 
 
 @dataclass

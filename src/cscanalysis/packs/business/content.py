@@ -71,7 +71,6 @@ __all__ = [
     "assemble",
     "case_years",
     "check_discount_rate",
-    "close_charts",
     "contents",
     "cumulative_chart",
     "finance_summary_data",
@@ -449,12 +448,6 @@ def workbook_sheets(bc: BusinessCase, charts: dict[str, list[Chart]]) -> list[Sh
             number += 1
             sheets.append(figure_sheet(chart, number))
     return sheets
-
-
-def close_charts(charts: dict[str, list[Chart]]) -> None:
-    for group in charts.values():
-        for chart in group:
-            chart.close()
 
 
 # --------------------------------------------------------------------------- command-line text

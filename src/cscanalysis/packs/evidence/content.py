@@ -22,7 +22,6 @@ from cscanalysis.core.councils import Council, CouncilRegister
 from cscanalysis.core.errors import ParameterError
 from cscanalysis.core.formatting import is_missing
 from cscanalysis.core.measures import MEASURES
-from cscanalysis.render.chart import Chart
 from cscanalysis.render.words import label_with_unit, show
 from cscanalysis.store.derived import DerivedCache, default_cache, frame_key
 from cscanalysis.store.tidy import reporting_years
@@ -432,10 +431,3 @@ def headline_caption(ctx: PackContext) -> str:
 
 def ranks_caption(ctx: PackContext) -> str:
     return f"Rank of {ctx.place} among all councils, {ctx.period}"
-
-
-def close_charts(chart_sections: dict[str, list[Chart]]) -> None:
-    """Free the figures once rendered (a batch builds many packs in one process)."""
-    for section_charts in chart_sections.values():
-        for chart in section_charts:
-            chart.close()

@@ -77,17 +77,39 @@ def plan(
         parameters,
         Path(ctx.period) / ctx.code,
         pack_title(ctx.place, ctx.period),
-        {
-            "council_code": ctx.code,
-            "council_name": ctx.council.name,
-            "period": ctx.period,
-            "data_key": key,
-            "notebook_sha256": notebook_sha,
-            "code_key": code,
-            "inputs_key": pack_inputs_key(key, notebook_sha, parameters, code),
-        },
+        manifest_fields(
+            ctx.code,
+            ctx.council.name,
+            ctx.period,
+            key,
+            notebook_sha,
+            code,
+            pack_inputs_key(key, notebook_sha, parameters, code),
+        ),
         notebook=notebook,
     )
+
+
+def manifest_fields(
+    council_code: str,
+    council_name: str,
+    period: str,
+    data_key: str,
+    notebook_sha256: str,
+    code: str,
+    inputs_key: str,
+) -> dict[str, object]:
+    """What an evidence pack's ``manifest.json`` records beside the framework's own fields,
+    for a single pack and a batch alike (a batch skips a pack whose ``inputs_key`` matches)."""
+    return {
+        "council_code": council_code,
+        "council_name": council_name,
+        "period": period,
+        "data_key": data_key,
+        "notebook_sha256": notebook_sha256,
+        "code_key": code,
+        "inputs_key": inputs_key,
+    }
 
 
 def build_pack(

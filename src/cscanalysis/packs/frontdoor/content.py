@@ -101,7 +101,6 @@ __all__ = [
     "age_chart",
     "banner",
     "choose_model",
-    "close_charts",
     "data_notes",
     "default_source",
     "forecast_chart",
@@ -405,14 +404,6 @@ def pack_charts(ctx: FrontDoorContext) -> dict[str, list[Chart]]:
         "trends": [c for c in (*trends, rates_chart(ctx)) if c],
         "ages": [c for c in (age_chart(ctx),) if c],
     }
-
-
-def close_charts(chart_sections: dict[str, list[Chart]] | list[Chart]) -> None:
-    """Free the figures once rendered."""
-    groups = chart_sections.values() if isinstance(chart_sections, dict) else [chart_sections]
-    for group in groups:
-        for chart in group:
-            chart.close()
 
 
 # Measure ids this module writes that are not in cscanalysis.core.measures (for the lead to add).

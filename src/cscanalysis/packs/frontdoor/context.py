@@ -22,6 +22,7 @@ from cscanalysis.analysis.frontdoor import (
     rolling_12_months,
 )
 from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.periods import period_at, period_ordinal
 
 __all__ = [
     "AGE_LABELS",
@@ -271,17 +272,14 @@ def month_label(period: str) -> str:
     return f"{calendar.month_abbr[int(period[5:7])]} {period[:4]}"
 
 
-def _ordinal(period: str) -> int:
-    return int(period[:4]) * 12 + int(period[5:7]) - 1
-
-
 def month_span(first: str, last: str) -> int:
-    return _ordinal(last) - _ordinal(first) + 1
+    """Months from ``first`` to ``last``, both counted: ``2016-08`` to ``2017-07`` is 12."""
+    return period_ordinal(last, "month") - period_ordinal(first, "month") + 1
 
 
 def shift_month(period: str, months: int) -> str:
-    o = _ordinal(period) + months
-    return f"{o // 12}-{o % 12 + 1:02d}"
+    """``2016-08`` moved by ``months`` (back when negative)."""
+    return period_at(period_ordinal(period, "month") + months, "month")
 
 
 def value_at(table: pd.DataFrame, period: str, measure: str) -> tuple[float, str]:

@@ -54,7 +54,6 @@ __all__ = [
     "BASES",
     "BETTER_STATUSES",
     "DIRECTIONS",
-    "KPI_COLUMNS",
     "STATUSES",
     "KpiRule",
     "ScorecardSummary",
@@ -67,10 +66,6 @@ __all__ = [
     "thresholds",
 ]
 
-KPI_COLUMNS = [
-    "code", "title", "polarity", "unit", "target", "tolerance", "well", "basis", "period",
-    "value", "flag",
-]  # fmt: skip
 BASES = ("absolute", "share")
 WELL_ABOVE, ABOVE, ON, BELOW, WELL_BELOW = (
     "well above target",

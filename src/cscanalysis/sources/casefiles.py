@@ -19,8 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.analysis.finance import CASE_COLUMNS, KINDS, SAVINGS_BASES, incremental_to_annual
-from cscanalysis.analysis.kpi import KPI_COLUMNS
 from cscanalysis.core.clean import (
     financial_year_label,
     financial_year_start,
@@ -28,7 +26,12 @@ from cscanalysis.core.clean import (
     parse_value,
 )
 from cscanalysis.core.errors import DataError
-from cscanalysis.sources.riskfiles import read_risks
+from cscanalysis.core.investment_case import (
+    CASE_COLUMNS,
+    KINDS,
+    SAVINGS_BASES,
+    incremental_to_annual,
+)
 from cscanalysis.sources.tabular import (
     cell_at,
     column_key,
@@ -40,7 +43,13 @@ from cscanalysis.sources.tabular import (
     show,
 )
 
-__all__ = ["UNITS", "csv_to_xlsx", "read_case", "read_kpis", "read_risks"]
+__all__ = ["KPI_COLUMNS", "UNITS", "csv_to_xlsx", "read_case", "read_kpis"]
+
+KPI_COLUMNS = [
+    "code", "title", "polarity", "unit", "target", "tolerance", "well", "basis", "period",
+    "value", "flag",
+]  # fmt: skip
+"""The columns of the KPI table :func:`read_kpis` returns (:mod:`cscanalysis.analysis.kpi`)."""
 
 # unit cell (lower case, no spaces) -> pounds per unit
 UNITS: dict[str, int] = {
@@ -90,7 +99,7 @@ def read_case(
     Columns in the file: ``year, item, kind, amount, unit`` and optionally ``amount_low``,
     ``amount_high`` (savings only). Amounts are converted to pounds; with
     ``savings_basis='incremental'`` savings are turned into each year's saving
-    (:func:`cscanalysis.analysis.finance.incremental_to_annual`). Returns the columns
+    (:func:`cscanalysis.core.investment_case.incremental_to_annual`). Returns the columns
     ``year, item, kind, amount, amount_low, amount_high``, with ``attrs`` ``source`` (file
     name), ``unit`` (always ``'pounds'``), ``unit_declared`` (as in the file) and
     ``savings_basis``.
@@ -298,7 +307,7 @@ def read_kpis(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
     by side. A blank tolerance or ``well`` is NaN (the default rule applies); a blank target
     means "no target"; a blank value is "no data"; a published symbol (``c``, ``x``, ...) is NaN
     with the symbol kept in ``flag``. Returns the columns of
-    :data:`cscanalysis.analysis.kpi.KPI_COLUMNS`.
+    :data:`KPI_COLUMNS`.
     """
     path = Path(path)
     label = path.name

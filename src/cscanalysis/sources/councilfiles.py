@@ -17,15 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.analysis.sufficiency import (
-    FUNNEL_FIRST,
-    FUNNEL_LAST,
-    SALARY_COLUMNS,
-    TERMINATIONS,
-    council_words,
-)
 from cscanalysis.core.clean import financial_year_start, period_kind
-from cscanalysis.core.councils import Council, CouncilRegister, load_register, name_key
+from cscanalysis.core.councils import (
+    Council,
+    CouncilRegister,
+    council_words,
+    load_register,
+    name_key,
+)
 from cscanalysis.core.errors import DataError, UnknownCouncilError
 from cscanalysis.sources.tabular import (
     cell_at,
@@ -40,10 +39,22 @@ from cscanalysis.sources.tabular import (
 
 __all__ = [
     "DEFAULT_GROUP",
+    "FUNNEL_FIRST",
+    "FUNNEL_LAST",
+    "SALARY_COLUMNS",
     "SALARY_RANGE",
+    "TERMINATIONS",
     "read_fostering_funnel",
     "read_salaries",
 ]
+
+SALARY_COLUMNS = [
+    "group", "council", "council_code", "region", "grade", "min_salary", "max_salary",
+    "one_off_payment", "market_supplement", "notes",
+]  # fmt: skip
+"""The columns of the salary table :func:`read_salaries` returns."""
+FUNNEL_FIRST, FUNNEL_LAST, TERMINATIONS = "enquiries", "approvals", "terminations"
+"""The funnel file's first and last stage columns and its column of carers who left."""
 
 DEFAULT_GROUP = "Comparators"
 SALARY_RANGE = (10_000, 200_000)
@@ -73,7 +84,7 @@ def read_salaries(
     (a paper that gives only its region) has a blank council and its region, and is labelled
     ``Unnamed council (East Midlands)`` or, when a table has several in a region,
     ``Unnamed council 1 (North West)``, in file order. A blank payment is NaN (not given).
-    Returns :data:`cscanalysis.analysis.sufficiency.SALARY_COLUMNS` with ``attrs['source']``.
+    Returns :data:`SALARY_COLUMNS` with ``attrs['source']``.
     """
     path = Path(path)
     label = path.name

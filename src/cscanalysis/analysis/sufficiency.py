@@ -126,9 +126,10 @@ def _benchmark_row(part: pd.DataFrame, council: str, group: str, grade: str) -> 
         row["subject_min"] = float(own["min_salary"])
         row["subject_max"] = float(own["max_salary"])
         row["higher_min"] = int((others["min_salary"] > own["min_salary"]).sum())
-        row["higher_max"] = int((others["max_salary"] > own["max_salary"]).sum())
+        higher_max = int((others["max_salary"] > own["max_salary"]).sum())
+        row["higher_max"] = higher_max
         row["same_max"] = int((others["max_salary"] == own["max_salary"]).sum())
-        row["rank_max"] = int(row["higher_max"]) + 1
+        row["rank_max"] = higher_max + 1
     return row
 
 

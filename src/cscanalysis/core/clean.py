@@ -452,7 +452,7 @@ def is_ambiguous_period(period: str) -> bool:
     years, so keep the kind alongside such periods when months that old are possible.
     """
     m = _CANONICAL_FY.fullmatch(period)
-    return bool(m) and 1 <= int(m.group(2)) == (int(m.group(1)) + 1) % 100 <= 12
+    return m is not None and 1 <= int(m.group(2)) == (int(m.group(1)) + 1) % 100 <= 12
 
 
 def period_kind(period: str) -> str:

@@ -147,7 +147,8 @@ def _as_number(value: object) -> int | None:
     if isinstance(value, Integral):
         return int(value)
     if isinstance(value, Real):
-        return int(value) if float(value).is_integer() else None
+        number = float(value)
+        return int(number) if number.is_integer() else None
     text = str(value).strip()
     return int(float(text)) if _NUMBER_RE.fullmatch(text) else None
 

@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 
@@ -91,6 +92,17 @@ def _financial_year(value: object, *, file: str, row: int, column: str) -> str:
 # --------------------------------------------------------------------------- the case
 
 
+class _CaseRow(TypedDict):
+    """One row of a case (:data:`CASE_COLUMNS`), amounts in pounds."""
+
+    year: str
+    item: str
+    kind: str
+    amount: float
+    amount_low: float
+    amount_high: float
+
+
 def read_case(
     path: str | Path, savings_basis: str = "annual", *, sheet: str | int = 0
 ) -> pd.DataFrame:
@@ -122,7 +134,7 @@ def read_case(
             row=grid.header_row,
             expected="one row per year, item and kind",
         )
-    out: list[dict[str, object]] = []
+    out: list[_CaseRow] = []
     first_unit: tuple[str, int] | None = None
     years: dict[int, tuple[int, object]] = {}
     seen: dict[tuple[str, str, str], int] = {}
@@ -169,7 +181,7 @@ def read_case(
 
 def _case_record(
     cells: list[object], index: dict[str, int], *, file: str, row: int
-) -> tuple[dict[str, object], str]:
+) -> tuple[_CaseRow, str]:
     """One row of a case file as a record (amounts in pounds) and its unit key."""
     year = _financial_year(cell_at(cells, index["year"]), file=file, row=row, column="year")
     item = str(cell_at(cells, index["item"]))
@@ -203,7 +215,8 @@ def _case_record(
             value=unit_cell,
             expected=UNIT_EXPECTED,
         )
-    amounts, raw = {}, {}
+    amounts: dict[str, float] = {}
+    raw: dict[str, object] = {}
     for column in ("amount", "amount_low", "amount_high"):
         cell = raw[column] = cell_at(cells, index.get(column))
         if column != "amount" and is_blank(cell):
@@ -220,7 +233,15 @@ def _case_record(
             )
         amounts[column] = _amount(cell, file=file, row=row, column=column) * UNITS[unit]
     _check_bounds(amounts, raw, file=file, row=row)
-    return {"year": year, "item": item, "kind": kind, **amounts}, unit
+    record: _CaseRow = {
+        "year": year,
+        "item": item,
+        "kind": kind,
+        "amount": amounts["amount"],
+        "amount_low": amounts["amount_low"],
+        "amount_high": amounts["amount_high"],
+    }
+    return record, unit
 
 
 def _check_no_gap(years: dict[int, tuple[int, object]], *, file: str) -> None:
@@ -398,9 +419,22 @@ def _kpi_periods(
     return periods
 
 
+class _KpiMeta(TypedDict):
+    """What a KPI row says about its indicator (the first columns of :data:`KPI_COLUMNS`)."""
+
+    code: str
+    title: str
+    polarity: str
+    unit: str
+    target: float
+    tolerance: float
+    well: float
+    basis: str
+
+
 def _kpi_meta(
     cells: list[object], index: dict[str, int], *, file: str, row: int
-) -> dict[str, object]:
+) -> _KpiMeta:
     """Code, title, polarity, unit, target and tolerance of one indicator row."""
     code = str(cell_at(cells, index["code"]))
     if not code:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 
@@ -65,6 +66,21 @@ FUNNEL_REQUIRED = ("period", FUNNEL_FIRST, FUNNEL_LAST, TERMINATIONS)
 _COUNT_TEXT = re.compile(r"-?[\d,]+(?:\.\d+)?")  # no £, %, k or m on a count of people
 
 
+class _Salary(TypedDict):
+    """One row of the salary table (:data:`SALARY_COLUMNS`)."""
+
+    group: str
+    council: str
+    council_code: str
+    region: str
+    grade: str
+    min_salary: float
+    max_salary: float
+    one_off_payment: float
+    market_supplement: float
+    notes: str
+
+
 # --------------------------------------------------------------------------- salaries
 
 
@@ -95,14 +111,13 @@ def read_salaries(
         grid.names, grid.header, SALARY_REQUIRED + SALARY_OPTIONAL, label, grid.header_row
     )
     regions = {name_key(name): name for name in register.regions.values()}
-    out: list[dict[str, object]] = []
+    out: list[_Salary] = []
     seen: dict[tuple[str, str, str], int] = {}
     figures: dict[tuple[str, str], tuple[float, float, str, int]] = {}
     for number, cells in grid.rows:
-        record = _salary_record(
+        key, record = _salary_record(
             cells, index, file=label, row=number, register=register, year=year, regions=regions
         )
-        key = record.pop("_key")
         if (record["group"], record["grade"], key) in seen:
             raise DataError(
                 "the same council and grade appear twice in a group",
@@ -139,7 +154,8 @@ def _salary_record(
     register: CouncilRegister,
     year: int | None,
     regions: dict[str, str],
-) -> dict[str, object]:
+) -> tuple[str, _Salary]:
+    """The council's key (its code, or ``unnamed:<row>``) and the row as a record."""
     group = text_cell(cells, index, "group") if "group" in index else DEFAULT_GROUP
     if not group:
         raise DataError(
@@ -212,8 +228,9 @@ def _salary_record(
             value=show(cell_at(cells, index["min_salary"])),
             expected=f"at most max_salary {show(cell_at(cells, index['max_salary']))}",
         )
-    return {
-        "_key": key if key != "unnamed:" else f"unnamed:{row}",
+    if key == "unnamed:":
+        key = f"unnamed:{row}"
+    return key, {
         "group": group,
         "council": council_text,
         "council_code": code,
@@ -314,7 +331,7 @@ def _payment(
 
 
 def _same_figures_everywhere(
-    record: dict[str, object],
+    record: _Salary,
     key: str,
     figures: dict[tuple[str, str], tuple[float, float, str, int]],
     cells: list[object],
@@ -323,11 +340,11 @@ def _same_figures_everywhere(
     number: int,
 ) -> None:
     """A council's scale for a grade is the same in every group it appears in."""
-    grade = str(record["grade"])
-    now = (float(record["min_salary"]), float(record["max_salary"]))
+    grade = record["grade"]
+    now = (record["min_salary"], record["max_salary"])
     before = figures.get((key, grade))
     if before is None:
-        figures[(key, grade)] = (*now, str(record["group"]), number)
+        figures[(key, grade)] = (*now, record["group"], number)
         return
     if now != before[:2]:
         raise DataError(

@@ -432,9 +432,7 @@ class _KpiMeta(TypedDict):
     basis: str
 
 
-def _kpi_meta(
-    cells: list[object], index: dict[str, int], *, file: str, row: int
-) -> _KpiMeta:
+def _kpi_meta(cells: list[object], index: dict[str, int], *, file: str, row: int) -> _KpiMeta:
     """Code, title, polarity, unit, target and tolerance of one indicator row."""
     code = str(cell_at(cells, index["code"]))
     if not code:

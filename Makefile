@@ -40,6 +40,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 lab: setup
 	$(BIN)/jupyter lab notebooks

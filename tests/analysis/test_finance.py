@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from cscanalysis.analysis.finance import (
     horizon_totals,
-    incremental_to_annual,
     npv,
     payback,
     summarise_case,
     yearly_position,
 )
 from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.investment_case import incremental_to_annual
 from cscanalysis.sources.casefiles import csv_to_xlsx, read_case
 
 ROOT = Path(__file__).resolve().parents[2]

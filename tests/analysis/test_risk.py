@@ -8,16 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cscanalysis.analysis.risk import (
-    DEFAULT_MATRIX,
-    RiskMatrix,
-    band_counts,
-    parse_bands,
-    risk_heatmap_data,
-    score_band,
-    score_risks,
-)
+from cscanalysis.analysis.risk import band_counts, risk_heatmap_data, score_band, score_risks
 from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.risk_matrix import DEFAULT_MATRIX, RiskMatrix, parse_bands
 from cscanalysis.sources.casefiles import csv_to_xlsx
 from cscanalysis.sources.riskfiles import read_risk_matrix, read_risks
 

@@ -15,14 +15,13 @@ from cscanalysis.analysis.sufficiency import (
     ALL_GROUPS,
     approvals_terminations,
     conversion_by_year,
-    council_words,
     funnel_by_year,
     funnel_stages,
     salary_benchmark,
     salary_table,
-    same_council,
     stage_conversion,
 )
+from cscanalysis.core.councils import council_words, same_council
 from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.sources.casefiles import csv_to_xlsx
 from cscanalysis.sources.councilfiles import read_fostering_funnel, read_salaries

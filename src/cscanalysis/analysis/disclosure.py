@@ -30,45 +30,13 @@ import numpy as np
 import pandas as pd
 
 from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.measures import COUNT_MEASURES
 from cscanalysis.core.metrics import financial_to_reporting_year
 
 SUPPRESSED = "c"
 """The flag of a suppressed cell (DfE's EES symbol)."""
 
 DEFAULT_THRESHOLD = 5
-
-COUNT_MEASURES: tuple[str, ...] = (
-    "cla_31_march",
-    "cla_starts",
-    "cla_ceased",
-    "cla_starts_age_under_1",
-    "cla_starts_age_1_to_4",
-    "cla_starts_age_5_to_9",
-    "cla_starts_age_10_to_15",
-    "cla_starts_age_16_plus",
-    "cin_31_march",
-    "cin_starts",
-    "contacts",
-    "referrals",
-    "rereferrals",
-    "s47",
-    "icpc",
-    "cpp_starts",
-    "cpp_31_march",
-    "nfa",
-    "cla_3_plus_placements",
-    "cla_long_term_group",
-    "cla_long_term_stable",
-    "new_placements",
-    "new_placements_in_near",
-    "new_placements_in_far",
-    "new_placements_out_near",
-    "new_placements_out_far",
-    "new_placements_distance_unknown",
-)
-"""Measures of the tidy table that count children (or episodes) and are suppressed when small.
-
-Populations are counts too but are published by ONS and are not suppressed."""
 
 RATE_OF: dict[str, str] = {
     "cla_rate_per_10k": "cla_31_march",

@@ -7,7 +7,8 @@ Pure functions on a *case*: a long table with one row per year, item and kind,
     kind    ``capital``, ``one_off_revenue``, ``ongoing_cost`` or ``saving``
     amount  pounds, zero or more (savings are entered as positive reductions in spend)
 
-and optional ``amount_low`` / ``amount_high`` bounds on savings rows (NaN where not given).
+and optional ``amount_low`` / ``amount_high`` bounds on savings rows (NaN where not given); the
+table is defined in :mod:`cscanalysis.core.investment_case`.
 :func:`cscanalysis.sources.casefiles.read_case` builds it from a CSV or XLSX file, converting
 thousands to pounds and incremental savings to annual savings.
 
@@ -15,7 +16,8 @@ Conventions (all results are in the units of ``amount``):
 
 * **Investment** in a year is ``capital + one_off_revenue + ongoing_cost``; **gross savings** is
   the sum of ``saving`` rows, each being that year's saving against the baseline (the
-  *annual* basis; :func:`incremental_to_annual` converts savings given as increments).
+  *annual* basis; :func:`cscanalysis.core.investment_case.incremental_to_annual` converts
+  savings given as increments).
 * **Net position** = gross savings - investment: positive is a net benefit. Councils publish the
   opposite sign (Bristol's Table 1 "Annual Net Savings": costs positive, savings negative), kept
   here as ``net_budget_impact`` = investment - gross savings.
@@ -54,19 +56,21 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.errors import ParameterError
+from cscanalysis.core.investment_case import (
+    INVESTMENT_KINDS,
+    KINDS,
+    check_case,
+    with_bounds,
+    year_range,
+)
 from cscanalysis.core.periods import financial_year_label, financial_year_start
 
 __all__ = [
-    "CASE_COLUMNS",
     "GREEN_BOOK_RATE",
-    "INVESTMENT_KINDS",
-    "KINDS",
-    "SAVINGS_BASES",
     "CaseSummary",
     "Payback",
     "horizon_totals",
-    "incremental_to_annual",
     "npv",
     "payback",
     "summarise_case",
@@ -74,10 +78,6 @@ __all__ = [
 ]
 
 GREEN_BOOK_RATE = 0.035
-KINDS = ("capital", "one_off_revenue", "ongoing_cost", "saving")
-INVESTMENT_KINDS = ("capital", "one_off_revenue", "ongoing_cost")
-SAVINGS_BASES = ("annual", "incremental")
-CASE_COLUMNS = ["year", "item", "kind", "amount", "amount_low", "amount_high"]
 
 
 @dataclass(frozen=True)
@@ -118,100 +118,6 @@ class CaseSummary:
     upper: CaseSummary | None = None
 
 
-# --------------------------------------------------------------------------- inputs
-
-
-def _check_case(case: pd.DataFrame) -> None:
-    missing = [c for c in ("year", "item", "kind", "amount") if c not in case.columns]
-    if missing:
-        raise DataError(
-            "the case has no column " + ", ".join(repr(c) for c in missing),
-            column=missing[0],
-            expected="columns year, item, kind, amount",
-        )
-    bad = case.loc[~case["kind"].isin(KINDS), "kind"]
-    if len(bad):
-        raise DataError(
-            "unknown kind", column="kind", value=bad.iloc[0], expected="one of " + ", ".join(KINDS)
-        )
-    for year in pd.unique(case["year"]):
-        try:
-            financial_year_start(year)
-        except ValueError:
-            raise DataError(
-                "not a financial year", column="year", value=year, expected="such as '2017-18'"
-            ) from None
-
-
-def _with_bounds(case: pd.DataFrame) -> pd.DataFrame:
-    out = case.copy()
-    for column in ("amount_low", "amount_high"):
-        if column not in out.columns:
-            out[column] = np.nan
-        out[column] = out[column].astype(float)
-    return out
-
-
-def incremental_to_annual(case: pd.DataFrame) -> pd.DataFrame:
-    """Turn savings given as increments on the previous year into each year's saving.
-
-    Each savings item's increments are added up year by year, over every year of the case (an
-    item's saving carries on after its last increment). Bounds are accumulated the same way
-    (a blank bound counts as the increment itself). Other kinds are unchanged. Bristol's
-    "Savings proposals" 813, 1,642, 2,195, 1,827, 453 (2018/19 to 2022/23) become its "Gross
-    Revenue Savings" 813, 2,455, 4,650, 6,477, 6,930.
-    """
-    _check_case(case)
-    case = _with_bounds(case)
-    years = _year_range(case["year"])
-    savings = case[case["kind"] == "saving"]
-    others = case[case["kind"] != "saving"]
-    rows = []
-    for item, group in savings.groupby("item", sort=False):
-        low = group["amount_low"].fillna(group["amount"])
-        high = group["amount_high"].fillna(group["amount"])
-        has_low, has_high = group["amount_low"].notna().any(), group["amount_high"].notna().any()
-        by_year = (
-            pd.DataFrame(
-                {
-                    "amount": group["amount"].to_numpy(),
-                    "low": low.to_numpy(),
-                    "high": high.to_numpy(),
-                },
-                index=group["year"].to_numpy(),
-            )
-            .groupby(level=0)
-            .sum()
-        )
-        cumulative = by_year.reindex(years, fill_value=0.0).cumsum()
-        first = min(group["year"])
-        for year in years:
-            if year < first:
-                continue
-            rows.append(
-                {
-                    "year": year,
-                    "item": item,
-                    "kind": "saving",
-                    "amount": float(cumulative.at[year, "amount"]),
-                    "amount_low": float(cumulative.at[year, "low"]) if has_low else math.nan,
-                    "amount_high": float(cumulative.at[year, "high"]) if has_high else math.nan,
-                }
-            )
-    annual = pd.concat([others, pd.DataFrame(rows, columns=case.columns)], ignore_index=True)
-    annual["_order"] = annual["year"].map(financial_year_start)
-    annual = annual.sort_values("_order", kind="stable").drop(columns="_order")
-    annual.attrs = dict(case.attrs)
-    return annual.reset_index(drop=True)
-
-
-def _year_range(years: pd.Series) -> list[str]:
-    starts = [financial_year_start(y) for y in pd.unique(years)]
-    if not starts:
-        raise DataError("the case has no rows", expected="at least one year of figures")
-    return [financial_year_label(s) for s in range(min(starts), max(starts) + 1)]
-
-
 # --------------------------------------------------------------------------- the yearly table
 
 
@@ -227,9 +133,9 @@ def yearly_position(
     lower and upper cases; a blank bound means the central amount). Years between the first
     and last with no rows count as zero. See the module docstring for the conventions.
     """
-    _check_case(case)
-    case = _with_bounds(case)
-    years = _year_range(case["year"])
+    check_case(case)
+    case = with_bounds(case)
+    years = year_range(case["year"])
     if amount not in ("amount", "amount_low", "amount_high"):
         raise ParameterError(f"amount must be amount, amount_low or amount_high, not {amount!r}")
     savings = case["kind"] == "saving"

@@ -54,7 +54,6 @@ __all__ = [
     "BASES",
     "BETTER_STATUSES",
     "DIRECTIONS",
-    "KPI_COLUMNS",
     "STATUSES",
     "KpiRule",
     "ScorecardSummary",
@@ -67,10 +66,6 @@ __all__ = [
     "thresholds",
 ]
 
-KPI_COLUMNS = [
-    "code", "title", "polarity", "unit", "target", "tolerance", "well", "basis", "period",
-    "value", "flag",
-]  # fmt: skip
 BASES = ("absolute", "share")
 WELL_ABOVE, ABOVE, ON, BELOW, WELL_BELOW = (
     "well above target",
@@ -97,6 +92,13 @@ def _sign(polarity: str) -> int:
 
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _given(value: float | None) -> float | None:
+    """``value`` as a float; None when it is missing (None or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
 
 
 def _r(value: float) -> float:
@@ -147,14 +149,15 @@ def thresholds(
 ) -> tuple[float, float | None]:
     """The tolerance and the "well" threshold in the indicator's units (None: no "well" bands),
     from the indicator's own cells (``basis``) or, where blank, the default ``rule``."""
-    if not _missing(tolerance):
-        t = _in_units(float(tolerance), basis, target)
+    given_tolerance, given_well = _given(tolerance), _given(well)
+    if given_tolerance is not None:
+        t = _in_units(given_tolerance, basis, target)
     elif rule.tolerance is not None:
         t = _in_units(rule.tolerance, rule.basis, target)
     else:
         t = 0.0
-    if not _missing(well):
-        w: float | None = _in_units(float(well), basis, target)
+    if given_well is not None:
+        w: float | None = _in_units(given_well, basis, target)
     elif rule.well is not None:
         w = _in_units(rule.well, rule.basis, target)
     else:
@@ -180,12 +183,13 @@ def status(
 ) -> str:
     """The status band of ``value`` against ``target`` (see the module docstring)."""
     sign = _sign(polarity)
-    if _missing(value):
+    given, aim = _given(value), _given(target)
+    if given is None:
         return NO_DATA
-    if _missing(target):
+    if aim is None:
         return NO_TARGET
-    t, w = thresholds(float(target), tolerance, well, basis, rule)
-    gap = _r(sign * (float(value) - float(target)))
+    t, w = thresholds(aim, tolerance, well, basis, rule)
+    gap = _r(sign * (given - aim))
     t = _r(t)
     if -t <= gap <= t:
         return ON
@@ -204,11 +208,12 @@ def direction_of_travel(
     sign = _sign(polarity)
     if same_within < 0:
         raise ParameterError(f"same_within must be 0 or more, not {same_within}")
-    if _missing(value):
+    given, before = _given(value), _given(previous)
+    if given is None:
         return NO_DATA
-    if _missing(previous):
+    if before is None:
         return NO_BASELINE
-    change = _r(sign * (float(value) - float(previous)))
+    change = _r(sign * (given - before))
     if change > _r(same_within):
         return IMPROVED
     if change < -_r(same_within):

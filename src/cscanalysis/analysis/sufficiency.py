@@ -33,66 +33,28 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
 
+from cscanalysis.core.councils import council_words, same_council
 from cscanalysis.core.errors import ParameterError
 from cscanalysis.core.periods import financial_year_start, period_kind
+from cscanalysis.sources.councilfiles import FUNNEL_FIRST, FUNNEL_LAST, TERMINATIONS
 
 __all__ = [
     "ALL_GROUPS",
-    "FUNNEL_FIRST",
-    "FUNNEL_LAST",
-    "SALARY_COLUMNS",
-    "TERMINATIONS",
     "approvals_terminations",
     "conversion_by_year",
-    "council_words",
     "funnel_by_year",
     "funnel_stages",
     "salary_benchmark",
     "salary_table",
-    "same_council",
     "stage_conversion",
     "stage_label",
 ]
 
-SALARY_COLUMNS = [
-    "group", "council", "council_code", "region", "grade", "min_salary", "max_salary",
-    "one_off_payment", "market_supplement", "notes",
-]  # fmt: skip
 ALL_GROUPS = "All groups"
-FUNNEL_FIRST, FUNNEL_LAST, TERMINATIONS = "enquiries", "approvals", "terminations"
-
-# Words that say what kind of council it is, not which one.
-_TYPE_WORDS = frozenset(
-    {"council", "county", "city", "borough", "metropolitan", "district", "of", "the", "royal"}
-    | {"london", "unitary"}
-)
-
-
-# --------------------------------------------------------------------------- council names
-
-
-def council_words(name: object) -> tuple[str, ...]:
-    """The words naming a council, without council-type words: ``'Devon county Council'`` ->
-    ``('devon',)``, ``'Bristol, City of'`` -> ``('bristol',)``, ``'Glouceste rshire'`` ->
-    ``('glouceste', 'rshire')`` (a split word stays split: compare with :func:`same_council`)."""
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = re.sub(r"[’'`]", "", text.replace("&", " and "))
-    return tuple(w for w in re.split(r"[^a-z0-9]+", text) if w and w not in _TYPE_WORDS)
-
-
-def same_council(a: object, b: object) -> bool:
-    """True when two names name the same council word for word (``'Bristol City Council'``
-    and ``'Bristol'``)."""
-    words = council_words(a)
-    return bool(words) and words == council_words(b)
-
 
 # --------------------------------------------------------------------------- salaries
 
@@ -164,9 +126,10 @@ def _benchmark_row(part: pd.DataFrame, council: str, group: str, grade: str) -> 
         row["subject_min"] = float(own["min_salary"])
         row["subject_max"] = float(own["max_salary"])
         row["higher_min"] = int((others["min_salary"] > own["min_salary"]).sum())
-        row["higher_max"] = int((others["max_salary"] > own["max_salary"]).sum())
+        higher_max = int((others["max_salary"] > own["max_salary"]).sum())
+        row["higher_max"] = higher_max
         row["same_max"] = int((others["max_salary"] == own["max_salary"]).sum())
-        row["rank_max"] = int(row["higher_max"]) + 1
+        row["rank_max"] = higher_max + 1
     return row
 
 

@@ -21,6 +21,7 @@ import pkgutil
 import sys
 from collections.abc import Iterator, Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from cscanalysis import __version__
 from cscanalysis.core.errors import CSCAnalysisError, one_line, os_error_message
@@ -60,7 +61,7 @@ class UsageError(Exception):
 class Parser(argparse.ArgumentParser):
     """An argument parser whose mistakes are one line (``--help`` still shows the usage)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 

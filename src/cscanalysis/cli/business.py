@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from cscanalysis.analysis.finance import GREEN_BOOK_RATE, SAVINGS_BASES
+from cscanalysis.analysis.finance import GREEN_BOOK_RATE
+from cscanalysis.core.investment_case import SAVINGS_BASES
 
 
 def add(commands: argparse._SubParsersAction) -> None:

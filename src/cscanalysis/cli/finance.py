@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cscanalysis.analysis.finance import GREEN_BOOK_RATE, SAVINGS_BASES
+from cscanalysis.analysis.finance import GREEN_BOOK_RATE
+from cscanalysis.core.investment_case import SAVINGS_BASES
 
 
 def add(commands: argparse._SubParsersAction) -> None:

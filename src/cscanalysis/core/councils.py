@@ -80,6 +80,30 @@ def name_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.replace("&", "and"))
 
 
+# Words that say what kind of council it is, not which one (for council_words).
+_TYPE_WORDS = frozenset(
+    {"council", "county", "city", "borough", "metropolitan", "district", "of", "the", "royal"}
+    | {"london", "unitary"}
+)
+
+
+def council_words(name: object) -> tuple[str, ...]:
+    """The words naming a council, without council-type words: ``'Devon county Council'`` ->
+    ``('devon',)``, ``'Bristol, City of'`` -> ``('bristol',)``, ``'Glouceste rshire'`` ->
+    ``('glouceste', 'rshire')`` (a split word stays split: compare with :func:`same_council`)."""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"[’'`]", "", text.replace("&", " and "))
+    return tuple(w for w in re.split(r"[^a-z0-9]+", text) if w and w not in _TYPE_WORDS)
+
+
+def same_council(a: object, b: object) -> bool:
+    """True when two names name the same council word for word (``'Bristol City Council'``
+    and ``'Bristol'``)."""
+    words = council_words(a)
+    return bool(words) and words == council_words(b)
+
+
 # Words people add to a council's name ("Bristol City Council", "London Borough of Camden").
 _KEY_PREFIXES = (
     "londonboroughof",
@@ -123,7 +147,8 @@ def _as_number(value: object) -> int | None:
     if isinstance(value, Integral):
         return int(value)
     if isinstance(value, Real):
-        return int(value) if float(value).is_integer() else None
+        number = float(value)
+        return int(number) if number.is_integer() else None
     text = str(value).strip()
     return int(float(text)) if _NUMBER_RE.fullmatch(text) else None
 

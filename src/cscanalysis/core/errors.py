@@ -91,8 +91,15 @@ def _within(path: Path, other: Path) -> bool:
     return path == other or other in path.parents or path in other.parents
 
 
+def _text(path: object) -> str:
+    """A path given as ``str``, ``bytes`` or ``os.PathLike`` (or anything else) as text."""
+    if isinstance(path, str | bytes | os.PathLike):
+        return os.fsdecode(path)
+    return str(path)
+
+
 def _absolute(path: object) -> Path:
-    return Path(os.path.abspath(os.fsdecode(path)))  # type: ignore[arg-type]
+    return Path(os.path.abspath(_text(path)))
 
 
 def os_error_message(
@@ -115,10 +122,10 @@ def os_error_message(
         target = _absolute(out)
         if any(
             _absolute(n).parent == target.parent
-            and os.path.basename(os.fsdecode(n)).startswith(f".{target.stem}")
+            and os.path.basename(_text(n)).startswith(f".{target.stem}")
             for n in names
         ):
-            names.insert(0, os.fspath(out))  # type: ignore[arg-type]
+            names.insert(0, _text(out))
     given = [_absolute(p) for p in inputs if p]
     named = [n for n in names if _absolute(n) in given]  # an input named exactly is read
     written = [n for n in names if any(_within(_absolute(n), _absolute(p)) for p in outputs if p)]

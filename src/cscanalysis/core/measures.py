@@ -380,3 +380,37 @@ def measure(measure_id: str) -> Measure:
         return MEASURES[measure_id]
     except KeyError:
         raise KeyError(f"unknown measure {measure_id!r}; known: {', '.join(MEASURES)}") from None
+
+
+COUNT_MEASURES: tuple[str, ...] = (
+    "cla_31_march",
+    "cla_starts",
+    "cla_ceased",
+    "cla_starts_age_under_1",
+    "cla_starts_age_1_to_4",
+    "cla_starts_age_5_to_9",
+    "cla_starts_age_10_to_15",
+    "cla_starts_age_16_plus",
+    "cin_31_march",
+    "cin_starts",
+    "contacts",
+    "referrals",
+    "rereferrals",
+    "s47",
+    "icpc",
+    "cpp_starts",
+    "cpp_31_march",
+    "nfa",
+    "cla_3_plus_placements",
+    "cla_long_term_group",
+    "cla_long_term_stable",
+    "new_placements",
+    "new_placements_in_near",
+    "new_placements_in_far",
+    "new_placements_out_near",
+    "new_placements_out_far",
+    "new_placements_distance_unknown",
+)
+"""Measures of the tidy table that count children (or episodes) and are suppressed when small.
+
+Populations are counts too but are published by ONS and are not suppressed."""

@@ -16,15 +16,19 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 
-from cscanalysis.analysis.finance import CASE_COLUMNS, KINDS, SAVINGS_BASES, incremental_to_annual
-from cscanalysis.analysis.kpi import KPI_COLUMNS
 from cscanalysis.core.clean import parse_value
 from cscanalysis.core.errors import DataError
+from cscanalysis.core.investment_case import (
+    CASE_COLUMNS,
+    KINDS,
+    SAVINGS_BASES,
+    incremental_to_annual,
+)
 from cscanalysis.core.periods import financial_year_label, financial_year_start, parse_period
-from cscanalysis.sources.riskfiles import read_risks
 from cscanalysis.sources.tabular import (
     cell_at,
     column_key,
@@ -36,7 +40,13 @@ from cscanalysis.sources.tabular import (
     show,
 )
 
-__all__ = ["UNITS", "csv_to_xlsx", "read_case", "read_kpis", "read_risks"]
+__all__ = ["KPI_COLUMNS", "UNITS", "csv_to_xlsx", "read_case", "read_kpis"]
+
+KPI_COLUMNS = [
+    "code", "title", "polarity", "unit", "target", "tolerance", "well", "basis", "period",
+    "value", "flag",
+]  # fmt: skip
+"""The columns of the KPI table :func:`read_kpis` returns (:mod:`cscanalysis.analysis.kpi`)."""
 
 # unit cell (lower case, no spaces) -> pounds per unit
 UNITS: dict[str, int] = {
@@ -78,6 +88,17 @@ def _financial_year(value: object, *, file: str, row: int, column: str) -> str:
 # --------------------------------------------------------------------------- the case
 
 
+class _CaseRow(TypedDict):
+    """One row of a case (:data:`CASE_COLUMNS`), amounts in pounds."""
+
+    year: str
+    item: str
+    kind: str
+    amount: float
+    amount_low: float
+    amount_high: float
+
+
 def read_case(
     path: str | Path, savings_basis: str = "annual", *, sheet: str | int = 0
 ) -> pd.DataFrame:
@@ -86,7 +107,7 @@ def read_case(
     Columns in the file: ``year, item, kind, amount, unit`` and optionally ``amount_low``,
     ``amount_high`` (savings only). Amounts are converted to pounds; with
     ``savings_basis='incremental'`` savings are turned into each year's saving
-    (:func:`cscanalysis.analysis.finance.incremental_to_annual`). Returns the columns
+    (:func:`cscanalysis.core.investment_case.incremental_to_annual`). Returns the columns
     ``year, item, kind, amount, amount_low, amount_high``, with ``attrs`` ``source`` (file
     name), ``unit`` (always ``'pounds'``), ``unit_declared`` (as in the file) and
     ``savings_basis``.
@@ -109,7 +130,7 @@ def read_case(
             row=grid.header_row,
             expected="one row per year, item and kind",
         )
-    out: list[dict[str, object]] = []
+    out: list[_CaseRow] = []
     first_unit: tuple[str, int] | None = None
     years: dict[int, tuple[int, object]] = {}
     seen: dict[tuple[str, str, str], int] = {}
@@ -156,7 +177,7 @@ def read_case(
 
 def _case_record(
     cells: list[object], index: dict[str, int], *, file: str, row: int
-) -> tuple[dict[str, object], str]:
+) -> tuple[_CaseRow, str]:
     """One row of a case file as a record (amounts in pounds) and its unit key."""
     year = _financial_year(cell_at(cells, index["year"]), file=file, row=row, column="year")
     item = str(cell_at(cells, index["item"]))
@@ -190,7 +211,8 @@ def _case_record(
             value=unit_cell,
             expected=UNIT_EXPECTED,
         )
-    amounts, raw = {}, {}
+    amounts: dict[str, float] = {}
+    raw: dict[str, object] = {}
     for column in ("amount", "amount_low", "amount_high"):
         cell = raw[column] = cell_at(cells, index.get(column))
         if column != "amount" and is_blank(cell):
@@ -207,7 +229,15 @@ def _case_record(
             )
         amounts[column] = _amount(cell, file=file, row=row, column=column) * UNITS[unit]
     _check_bounds(amounts, raw, file=file, row=row)
-    return {"year": year, "item": item, "kind": kind, **amounts}, unit
+    record: _CaseRow = {
+        "year": year,
+        "item": item,
+        "kind": kind,
+        "amount": amounts["amount"],
+        "amount_low": amounts["amount_low"],
+        "amount_high": amounts["amount_high"],
+    }
+    return record, unit
 
 
 def _check_no_gap(years: dict[int, tuple[int, object]], *, file: str) -> None:
@@ -294,7 +324,7 @@ def read_kpis(path: str | Path, *, sheet: str | int = 0) -> pd.DataFrame:
     by side. A blank tolerance or ``well`` is NaN (the default rule applies); a blank target
     means "no target"; a blank value is "no data"; a published symbol (``c``, ``x``, ...) is NaN
     with the symbol kept in ``flag``. Returns the columns of
-    :data:`cscanalysis.analysis.kpi.KPI_COLUMNS`.
+    :data:`KPI_COLUMNS`.
     """
     path = Path(path)
     label = path.name
@@ -385,9 +415,20 @@ def _kpi_periods(
     return periods
 
 
-def _kpi_meta(
-    cells: list[object], index: dict[str, int], *, file: str, row: int
-) -> dict[str, object]:
+class _KpiMeta(TypedDict):
+    """What a KPI row says about its indicator (the first columns of :data:`KPI_COLUMNS`)."""
+
+    code: str
+    title: str
+    polarity: str
+    unit: str
+    target: float
+    tolerance: float
+    well: float
+    basis: str
+
+
+def _kpi_meta(cells: list[object], index: dict[str, int], *, file: str, row: int) -> _KpiMeta:
     """Code, title, polarity, unit, target and tolerance of one indicator row."""
     code = str(cell_at(cells, index["code"]))
     if not code:

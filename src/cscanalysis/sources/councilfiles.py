@@ -14,17 +14,17 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import TypedDict
 
 import pandas as pd
 
-from cscanalysis.analysis.sufficiency import (
-    FUNNEL_FIRST,
-    FUNNEL_LAST,
-    SALARY_COLUMNS,
-    TERMINATIONS,
+from cscanalysis.core.councils import (
+    Council,
+    CouncilRegister,
     council_words,
+    load_register,
+    name_key,
 )
-from cscanalysis.core.councils import Council, CouncilRegister, load_register, name_key
 from cscanalysis.core.errors import DataError, UnknownCouncilError
 from cscanalysis.core.periods import financial_year_start, period_kind
 from cscanalysis.sources.tabular import (
@@ -40,10 +40,22 @@ from cscanalysis.sources.tabular import (
 
 __all__ = [
     "DEFAULT_GROUP",
+    "FUNNEL_FIRST",
+    "FUNNEL_LAST",
+    "SALARY_COLUMNS",
     "SALARY_RANGE",
+    "TERMINATIONS",
     "read_fostering_funnel",
     "read_salaries",
 ]
+
+SALARY_COLUMNS = [
+    "group", "council", "council_code", "region", "grade", "min_salary", "max_salary",
+    "one_off_payment", "market_supplement", "notes",
+]  # fmt: skip
+"""The columns of the salary table :func:`read_salaries` returns."""
+FUNNEL_FIRST, FUNNEL_LAST, TERMINATIONS = "enquiries", "approvals", "terminations"
+"""The funnel file's first and last stage columns and its column of carers who left."""
 
 DEFAULT_GROUP = "Comparators"
 SALARY_RANGE = (10_000, 200_000)
@@ -52,6 +64,21 @@ SALARY_REQUIRED = ("council", "grade", "min_salary", "max_salary")
 SALARY_OPTIONAL = ("group", "region", "one_off_payment", "market_supplement", "notes")
 FUNNEL_REQUIRED = ("period", FUNNEL_FIRST, FUNNEL_LAST, TERMINATIONS)
 _COUNT_TEXT = re.compile(r"-?[\d,]+(?:\.\d+)?")  # no £, %, k or m on a count of people
+
+
+class _Salary(TypedDict):
+    """One row of the salary table (:data:`SALARY_COLUMNS`)."""
+
+    group: str
+    council: str
+    council_code: str
+    region: str
+    grade: str
+    min_salary: float
+    max_salary: float
+    one_off_payment: float
+    market_supplement: float
+    notes: str
 
 
 # --------------------------------------------------------------------------- salaries
@@ -73,7 +100,7 @@ def read_salaries(
     (a paper that gives only its region) has a blank council and its region, and is labelled
     ``Unnamed council (East Midlands)`` or, when a table has several in a region,
     ``Unnamed council 1 (North West)``, in file order. A blank payment is NaN (not given).
-    Returns :data:`cscanalysis.analysis.sufficiency.SALARY_COLUMNS` with ``attrs['source']``.
+    Returns :data:`SALARY_COLUMNS` with ``attrs['source']``.
     """
     path = Path(path)
     label = path.name
@@ -84,14 +111,13 @@ def read_salaries(
         grid.names, grid.header, SALARY_REQUIRED + SALARY_OPTIONAL, label, grid.header_row
     )
     regions = {name_key(name): name for name in register.regions.values()}
-    out: list[dict[str, object]] = []
+    out: list[_Salary] = []
     seen: dict[tuple[str, str, str], int] = {}
     figures: dict[tuple[str, str], tuple[float, float, str, int]] = {}
     for number, cells in grid.rows:
-        record = _salary_record(
+        key, record = _salary_record(
             cells, index, file=label, row=number, register=register, year=year, regions=regions
         )
-        key = record.pop("_key")
         if (record["group"], record["grade"], key) in seen:
             raise DataError(
                 "the same council and grade appear twice in a group",
@@ -128,7 +154,8 @@ def _salary_record(
     register: CouncilRegister,
     year: int | None,
     regions: dict[str, str],
-) -> dict[str, object]:
+) -> tuple[str, _Salary]:
+    """The council's key (its code, or ``unnamed:<row>``) and the row as a record."""
     group = text_cell(cells, index, "group") if "group" in index else DEFAULT_GROUP
     if not group:
         raise DataError(
@@ -201,8 +228,9 @@ def _salary_record(
             value=show(cell_at(cells, index["min_salary"])),
             expected=f"at most max_salary {show(cell_at(cells, index['max_salary']))}",
         )
-    return {
-        "_key": key if key != "unnamed:" else f"unnamed:{row}",
+    if key == "unnamed:":
+        key = f"unnamed:{row}"
+    return key, {
         "group": group,
         "council": council_text,
         "council_code": code,
@@ -303,7 +331,7 @@ def _payment(
 
 
 def _same_figures_everywhere(
-    record: dict[str, object],
+    record: _Salary,
     key: str,
     figures: dict[tuple[str, str], tuple[float, float, str, int]],
     cells: list[object],
@@ -312,11 +340,11 @@ def _same_figures_everywhere(
     number: int,
 ) -> None:
     """A council's scale for a grade is the same in every group it appears in."""
-    grade = str(record["grade"])
-    now = (float(record["min_salary"]), float(record["max_salary"]))
+    grade = record["grade"]
+    now = (record["min_salary"], record["max_salary"])
     before = figures.get((key, grade))
     if before is None:
-        figures[(key, grade)] = (*now, str(record["group"]), number)
+        figures[(key, grade)] = (*now, record["group"], number)
         return
     if now != before[:2]:
         raise DataError(

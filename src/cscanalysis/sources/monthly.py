@@ -259,9 +259,11 @@ def tidy_monthly(
                 expected=f"values only under the {len(headers)} headed columns",
             )
         month_rows = []
+        figures: list[tuple[float, str]] = []
         for i, mid in measures.items():
             cell = cells[i] if i < len(cells) else ""
             value, flag = _count(cell, measure=mid, file=file, row=number, column=headers[i])
+            figures.append((value, flag))
             month_rows.append(
                 {
                     "council_code": council_code,
@@ -273,7 +275,7 @@ def tidy_monthly(
                     "source": f"council monthly extract {file}",
                 }
             )
-        if measures and all(math.isnan(r["value"]) and not r["flag"] for r in month_rows):
+        if measures and all(math.isnan(value) and not flag for value, flag in figures):
             raise DataError(
                 "the month has no figures",
                 file=file,

@@ -27,8 +27,10 @@ NEW_PLACEMENTS = "cla/ees_ry2025/la_cla_during_year_new_placements.csv"
 RY2025 = Release("DfE children looked after RY2025", 2025)
 RY2022 = Release("DfE children looked after RY2022", 2022)
 
-# (group, breakdown) -> (count measure, percentage measure or None)
-STABILITY_ROWS = {
+Measures = tuple[str, str | None]  # (count measure, percentage measure or None)
+
+# (group, breakdown) -> measures
+STABILITY_ROWS: dict[tuple[str, str], Measures] = {
     ("CLA on 31 March", "With 3 or more placements during the year"): (
         "cla_3_plus_placements",
         "cla_3_plus_placements_pct",
@@ -42,13 +44,13 @@ STABILITY_ROWS = {
         "Total children",
     ): ("cla_long_term_group", None),
 }
-STABILITY_2022_ROWS = {
+STABILITY_2022_ROWS: dict[tuple[str, str], Measures] = {
     ("Children looked after at 31 March", "With 3 or more placements during the year"): (
         "cla_3_plus_placements",
         "cla_3_plus_placements_pct",
     ),
 }
-NEW_PLACEMENT_ROWS = {
+NEW_PLACEMENT_ROWS: dict[str, Measures] = {
     "Total new placements": ("new_placements", None),
     "Placed inside LA boundary less than 20 miles from home": ("new_placements_in_near", None),
     "Placed inside LA boundary more than 20 miles from home": ("new_placements_in_far", None),
@@ -64,7 +66,7 @@ NEW_PLACEMENT_ROWS = {
 def _rows(
     frame: pd.DataFrame,
     mask: pd.Series,
-    measures: tuple[str, str | None],
+    measures: Measures,
     *,
     file: str,
     count: str,
@@ -93,7 +95,7 @@ def _rows(
 
 LOCATION = "Location of new placements during the year"
 # (file, release, group column, breakdown column, count column, percentage column, rows)
-FILES = [
+FILES: list[tuple[str, Release, str, str, str, str, dict[tuple[str, str], Measures]]] = [
     (
         STABILITY,
         RY2025,

@@ -7,12 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscanalysis.analysis.risk import DEFAULT_MATRIX, RISK_COLUMNS, RiskMatrix
 from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.risk_matrix import DEFAULT_MATRIX, RiskMatrix
 from cscanalysis.sources.tabular import cell_at, column_key, number_cell, read_sheet, show
 
-__all__ = ["read_risk_matrix", "read_risks"]
+__all__ = ["RISK_COLUMNS", "read_risk_matrix", "read_risks"]
 
+RISK_COLUMNS = [
+    "id", "title", "owner", "likelihood", "impact", "tolerance_likelihood", "tolerance_impact",
+]  # fmt: skip
+"""The columns of a risk register as :func:`read_risks` returns it (before any extra columns)."""
 SCALES = ("likelihood", "impact", "band")
 
 
@@ -23,7 +27,7 @@ def read_risks(
     tolerance_impact`` and optionally ``owner`` (other columns are kept as text).
 
     Likelihood and impact are scores on ``matrix``'s scales (by default likelihood 1 to 4 and
-    impact 1, 3, 5 or 7, see :mod:`cscanalysis.analysis.risk`).
+    impact 1, 3, 5 or 7, see :mod:`cscanalysis.core.risk_matrix`).
     """
     path = Path(path)
     label = path.name

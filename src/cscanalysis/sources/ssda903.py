@@ -508,7 +508,10 @@ def _sequence_checks(eps: pd.DataFrame, report: _Report) -> None:
 def clean_returns(returns: Sequence[RawReturn]) -> SSDA903:
     """Validate each return, then combine them into one set of episodes (see the module doc)."""
     report = _Report()
-    episodes, headers, files, header_files = [], [], {}, {}
+    episodes: list[pd.DataFrame] = []
+    headers: list[pd.DataFrame] = []
+    files: dict[int, str] = {}
+    header_files: dict[int, str] = {}
     for raw in returns:
         eps, year = _clean_episodes(raw.episodes, raw.episodes_file, report)
         if year in files:

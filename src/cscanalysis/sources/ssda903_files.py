@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -108,7 +109,7 @@ def return_year(decom: pd.Series, dec: pd.Series) -> int | None:
     """
     ends = dec.dropna()
     if len(ends):
-        counts = collection_year(ends).value_counts()
+        counts = cast(pd.Series, collection_year(ends)).value_counts()  # a Series in, a Series out
         return int(counts[counts == counts.max()].index.max())
     starts = decom.dropna()
     return collection_year(starts.max()) if len(starts) else None

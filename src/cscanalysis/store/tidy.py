@@ -23,6 +23,7 @@ import pandas as pd
 from cscanalysis import __version__
 from cscanalysis.core.councils import load_register
 from cscanalysis.core.errors import DataError
+from cscanalysis.core.measures import COUNT_MEASURES, MEASURES
 from cscanalysis.core.metrics import derived_rates, derived_spending
 from cscanalysis.core.paths import cache_dir, data_dir
 from cscanalysis.sources import READERS
@@ -277,9 +278,6 @@ def is_local_source(source: str) -> bool:
 
 def is_count_measure(measure: str) -> bool:
     """True when ``measure`` counts children (so its values are whole numbers)."""
-    from cscanalysis.analysis.disclosure import COUNT_MEASURES
-    from cscanalysis.core.measures import MEASURES
-
     known = MEASURES.get(measure)
     return (
         (known is not None and known.kind == "count")

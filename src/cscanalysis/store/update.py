@@ -367,8 +367,8 @@ class UpdateReport:
                 f"  {d.path}: {d.status} (data set {v.dataset_id} version {v.version}, "
                 f"released {v.published}, {v.periods})"
             )
-        for d in self.skipped:
-            out.append(f"  {d.path}: skipped, no EES data set id ({d.note})")
+        for dataset in self.skipped:
+            out.append(f"  {dataset.path}: skipped, no EES data set id ({dataset.note})")
         changes = self.changes
         if changes is None:
             out.append("No file changed: the tidy table is as it was.")

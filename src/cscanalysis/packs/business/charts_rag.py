@@ -11,8 +11,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from cscanalysis.analysis import kpi
-from cscanalysis.analysis.risk import DEFAULT_MATRIX, RiskMatrix, risk_heatmap_data
+from cscanalysis.analysis.risk import risk_heatmap_data
 from cscanalysis.core.formatting import is_missing
+from cscanalysis.core.risk_matrix import DEFAULT_MATRIX, RiskMatrix
 from cscanalysis.packs.business.charts import finish_plot
 from cscanalysis.packs.business.tables import scorecard_table
 from cscanalysis.packs.business.words import kpi_value

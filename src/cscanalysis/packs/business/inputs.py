@@ -12,10 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from cscanalysis.analysis import kpi
-from cscanalysis.analysis.finance import GREEN_BOOK_RATE, SAVINGS_BASES, CaseSummary, summarise_case
-from cscanalysis.analysis.risk import DEFAULT_MATRIX, RiskMatrix, parse_bands, score_risks
+from cscanalysis.analysis.finance import GREEN_BOOK_RATE, CaseSummary, summarise_case
+from cscanalysis.analysis.risk import score_risks
 from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.investment_case import SAVINGS_BASES
 from cscanalysis.core.paths import data_dir
+from cscanalysis.core.risk_matrix import DEFAULT_MATRIX, RiskMatrix, parse_bands
 
 __all__ = [
     "MAX_RATE",

@@ -10,6 +10,7 @@ from cscanalysis.analysis import sufficiency
 from cscanalysis.analysis.finance import CaseSummary
 from cscanalysis.core.formatting import fmt_int, fmt_number, fmt_pct, is_missing
 from cscanalysis.packs.business.words import horizon_end, kpi_value, money, payback_facts, pounds
+from cscanalysis.sources.councilfiles import FUNNEL_LAST, TERMINATIONS
 
 __all__ = [
     "bench_row",
@@ -258,12 +259,12 @@ def funnel_years_table(funnel: pd.DataFrame) -> pd.DataFrame:
             ]
         }
     )
-    for column in [*stages, sufficiency.TERMINATIONS]:
+    for column in [*stages, TERMINATIONS]:
         if column in years:
             out[sufficiency.stage_label(column)] = [
                 fmt_int(v) if not is_missing(v) else "not recorded" for v in years[column]
             ]
-    if sufficiency.TERMINATIONS in years:
-        net = years[sufficiency.FUNNEL_LAST] - years[sufficiency.TERMINATIONS]
+    if TERMINATIONS in years:
+        net = years[FUNNEL_LAST] - years[TERMINATIONS]
         out["Approvals less terminations"] = [fmt_int(v) if not is_missing(v) else "" for v in net]
     return out

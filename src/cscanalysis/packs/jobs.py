@@ -52,7 +52,7 @@ def read_jobs(path: Path, kind: str) -> list[PackPlan]:
     accepted = [
         name
         for name, p in inspect.signature(planner).parameters.items()
-        if p.kind is not p.VAR_KEYWORD and name != "notebook"
+        if p.kind is not p.VAR_KEYWORD and name not in ("notebook", "options")
     ]
     if not Path(path).is_file():
         raise DataError("no such file", file=str(path), expected=f"a CSV of {kind} packs")

@@ -69,21 +69,55 @@ sheets = []  # every table and chart's data, for tables.xlsx
 
 display(HTML(report.header(*pack.title(ctx), pack.CONTENTS, banner=pack.banner(ctx))))
 
+# %% [markdown]
+# <h2 id="summary">Summary</h2>
+
 # %%
-display(HTML(report.section("summary", pack.CONTENTS["summary"])))
 display(HTML(report.bullet_list(pack.key_facts(ctx))))
+number = 0  # figures are numbered in page order
+
+# %% [markdown]
+# <h2 id="funnel">From contact to care</h2>
+#
+# How many contacts led to a referral, a section 47 enquiry, an initial child protection
+# conference, a child protection plan and a child entering care.
 
 # %%
-number = 0
-for section in ("funnel", "trends", "ages"):
-    display(HTML(report.section(section, pack.CONTENTS[section], pack.INTROS[section])))
-    for chart in charts[section]:
-        number += 1
-        sheets.append(workbook.figure_sheet(chart, number))
-        display(HTML(report.figure(chart, number=number)))
+for chart in charts["funnel"]:
+    number += 1
+    sheets.append(workbook.figure_sheet(chart, number))
+    display(HTML(report.figure(chart, number=number)))
+
+# %% [markdown]
+# <h2 id="trends">Month by month</h2>
+#
+# Each month's figure with the average month over the 12 months to it (the rolling 12-month
+# total divided by 12), which smooths out busy and quiet months.
 
 # %%
-display(HTML(report.section("forecast", pack.CONTENTS["forecast"], pack.INTROS["forecast"])))
+for chart in charts["trends"]:
+    number += 1
+    sheets.append(workbook.figure_sheet(chart, number))
+    display(HTML(report.figure(chart, number=number)))
+
+# %% [markdown]
+# <h2 id="ages">Ages of children entering care</h2>
+#
+# Ages of the children entering care, in the age bands DfE publishes.
+
+# %%
+for chart in charts["ages"]:
+    number += 1
+    sheets.append(workbook.figure_sheet(chart, number))
+    display(HTML(report.figure(chart, number=number)))
+
+# %% [markdown]
+# <h2 id="forecast">Forecast</h2>
+#
+# What the months ahead may bring if the recent pattern continues. Each forecast is tested on
+# past months first, and its accuracy is stated.
+
+# %%
 forecast_charts = []
 for fc in forecasts:
     chart = pack.forecast_chart(ctx, fc)
@@ -99,14 +133,22 @@ for fc in forecasts:
                                      accuracy, ctx.source))
         display(HTML(report.table(accuracy, caption=pack.accuracy_caption(ctx, fc))))
 
+# %% [markdown]
+# <h2 id="table">Monthly figures</h2>
+#
+# The extract as read, with the conversion rates worked out from it.
+
 # %%
-display(HTML(report.section("table", pack.CONTENTS["table"], pack.INTROS["table"])))
 display(HTML(report.table(pack.monthly_table(ctx), caption=pack.monthly_caption(ctx))))
 sheets.append(workbook.Sheet("Monthly", pack.monthly_caption(ctx), pack.monthly_table(ctx),
                              ctx.source))
 
+# %% [markdown]
+# <h2 id="notes">Data notes</h2>
+#
+# Checks on the extract that an analyst should know about before using it.
+
 # %%
-display(HTML(report.section("notes", pack.CONTENTS["notes"], pack.INTROS["notes"])))
 display(HTML(report.bullet_list(pack.data_notes(ctx), css="notes")))
 workbook.write_workbook(Path("tables.xlsx"), sheets, [pack.banner(ctx), *pack.data_notes(ctx)])
 display(HTML(report.download("tables.xlsx", "Every table and chart's data as an Excel workbook "

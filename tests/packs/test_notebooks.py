@@ -9,6 +9,7 @@ import jupytext
 import pytest
 
 from cscanalysis.packs.evidence import content as evidence
+from cscanalysis.packs.frontdoor import content as frontdoor
 from cscanalysis.packs.notebook import NOTEBOOKS
 
 HEADING = re.compile(r'<h2 id="([a-z_-]+)">([^<]+)</h2>')
@@ -24,13 +25,19 @@ def test_code_cells_define_nothing(name):
             assert not defined, f"{name}: a code cell defines {defined[0].name}"
 
 
-def test_every_evidence_section_heading_is_a_markdown_cell_the_contents_link_to():
-    notebook = jupytext.read(NOTEBOOKS / "evidence_pack.py")
+@pytest.mark.parametrize(
+    ("name", "contents"),
+    [
+        ("evidence_pack.py", {k: v for k, v in evidence.CONTENTS.items() if k != "about"}),
+        ("front_door.py", frontdoor.CONTENTS),
+    ],
+)
+def test_every_section_heading_is_a_markdown_cell_the_contents_link_to(name, contents):
+    notebook = jupytext.read(NOTEBOOKS / name)
     headings = {}
     for cell in notebook.cells:
         if cell.cell_type == "markdown" and "remove-cell" not in cell.metadata.get("tags", []):
             headings |= dict(HEADING.findall(cell.source))
-    # every contents entry but the footer's "About this pack" is a markdown heading, in order
-    expected = {k: v for k, v in evidence.CONTENTS.items() if k != "about"}
-    assert headings == expected
-    assert list(headings) == list(expected)
+    # every entry of the contents list (the footer's "About this pack" aside) is a markdown
+    # heading with the same anchor and title, in the same order
+    assert list(headings.items()) == list(contents.items())

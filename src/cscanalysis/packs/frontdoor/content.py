@@ -82,7 +82,6 @@ __all__ = [
     "CONTENTS",
     "EXAMPLE_SOURCES",
     "FORECAST_MEASURES",
-    "INTROS",
     "LABELS",
     "LEVELS",
     "MAX_SEASONAL_ETS_TESTS",
@@ -141,19 +140,6 @@ CONTENTS = {
     "table": "Monthly figures",
     "notes": "Data notes",
 }
-INTROS = {
-    "funnel": "How many contacts led to a referral, a section 47 enquiry, an initial child "
-    "protection conference, a child protection plan and a child entering care.",
-    "trends": "Each month's figure with the average month over the 12 months to it (the "
-    "rolling 12-month total divided by 12), which smooths out busy and quiet months.",
-    "ages": "Ages of the children entering care, in the age bands DfE publishes.",
-    "forecast": "What the months ahead may bring if the recent pattern continues. Each "
-    "forecast is tested on past months first, and its accuracy is stated.",
-    "table": "The extract as read, with the conversion rates worked out from it.",
-    "notes": "Checks on the extract that an analyst should know about before using it.",
-}
-
-
 # --- header and facts ----------------------------------------------------------------
 
 

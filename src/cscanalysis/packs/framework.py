@@ -98,16 +98,15 @@ def publish_notebook(
 
     The executed notebook (``pack.ipynb``) and ``manifest.json`` go beside the page (with
     ``sources``, each raw file's publication, checksum and copy date, when ``manifest`` has a
-    ``data_key``: a pack of the published table). All of it
-    is written in a staging folder next to ``final`` and renamed into place; on any failure the
-    staging folder is removed and an existing pack at ``final`` is left as it was (with
-    ``keep_failed``, the executed notebook, as far as it ran, is first moved to
-    ``keep_failed/pack.ipynb`` for debugging). ``runner`` executes the notebook (default
-    :func:`~cscanalysis.packs.notebook.execute`: a new kernel). Returns the seconds taken. With
-    ``audited`` (a kind whose pages the audit understands) and a publication audience, the page
-    is audited before it is published (:func:`cscanalysis.analysis.disclosure_audit.check_pack`):
-    if a suppressed figure can be worked out from what it shows, the build fails and nothing is
-    replaced.
+    ``data_key``: a pack of the published table). All of it is written in a staging folder next to
+    ``final`` and renamed into place; on any failure the staging folder is removed and an existing
+    pack at ``final`` is left as it was (with ``keep_failed``, the executed notebook, as far as it
+    ran, is first moved to ``keep_failed/pack.ipynb`` for debugging). ``runner`` executes the
+    notebook (default :func:`~cscanalysis.packs.notebook.execute`: a new kernel). Returns the
+    seconds taken. With ``audited`` (a kind whose pages the audit understands) and a publication
+    audience, the page is audited before it is published
+    (:func:`cscanalysis.analysis.disclosure_audit.check_pack`): if a suppressed figure can be worked
+    out from what it shows, the build fails and nothing is replaced.
     """
     started = time.perf_counter()
     run = runner or execute

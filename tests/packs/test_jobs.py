@@ -50,6 +50,20 @@ def test_a_horizon_that_is_not_a_whole_number_names_its_cell(tmp_path):
     assert (caught.value.row, caught.value.column, caught.value.value) == (2, "horizon", "six")
 
 
+def test_evidence_packs_from_a_jobs_file_take_a_target(tmp_path):
+    path = jobs_file(tmp_path, "council,period,target\nBristol,2025,519 2027\n")
+    (plan,) = read_jobs(path, "evidence")
+    assert plan.folder.as_posix() == "2025/E06000023"
+    assert (plan.parameters["target_value"], plan.parameters["target_year"]) == (519.0, 2027)
+
+
+def test_a_target_that_is_not_two_numbers_names_its_cell(tmp_path):
+    path = jobs_file(tmp_path, "council,target\nBristol,519\n")
+    with pytest.raises(DataError) as caught:
+        read_jobs(path, "evidence")
+    assert (caught.value.row, caught.value.column, caught.value.value) == (2, "target", "519")
+
+
 def test_another_kind_without_a_jobs_file_is_refused(tmp_path, capsys):
     assert main(["packs", "--kind", "front-door", "--all", "--out", str(tmp_path)]) == 2
     assert "needs --jobs" in capsys.readouterr().err

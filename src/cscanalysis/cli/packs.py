@@ -30,7 +30,7 @@ def add(commands: argparse._SubParsersAction) -> None:
         "--kind",
         choices=("evidence", "business-case", "front-door"),
         default="evidence",
-        help="the kind of pack (default: evidence); other kinds need --jobs",
+        help="the kind of pack (default: evidence); kinds other than evidence need --jobs",
     )
     parser.add_argument(
         "--period",

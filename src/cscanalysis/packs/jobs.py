@@ -6,9 +6,11 @@ kernel starts), then publishes the packs one by one through the same framework a
 pack. A pack that fails is reported and the others are still built. Evidence packs for many
 councils have their own resumable batch on Dask (:mod:`cscanalysis.packs.batch.run`).
 
-Columns are the keyword names of the kind's ``plan`` (for example ``inputs``, ``council``,
-``horizon`` for a front door; ``case``, ``kpis``, ``council``, ``slug`` for a business case); a
-column listing several files separates them with ``;``. Empty cells take the default.
+Columns are the keyword names of the kind's ``plan`` (for example ``council``, ``period``,
+``audience``, ``local_data``, ``target`` (``519 2027``) for an evidence pack; ``inputs``,
+``council``, ``horizon`` for a front door; ``case``, ``kpis``, ``council``, ``slug`` for a
+business case); a column listing several files separates them with ``;``. Empty cells take the
+default.
 """
 
 from __future__ import annotations
@@ -32,7 +34,20 @@ PLANNERS: dict[str, Callable[..., PackPlan]] = {
     frontdoor.FRONT_DOOR.name: frontdoor.plan,
 }
 LISTS = {"inputs"}  # columns holding several files, separated by ";"
-NUMBERS = {"horizon": int}
+
+
+def _pair(text: str) -> tuple[float, ...]:
+    """``"519 2027"`` -> ``(519.0, 2027.0)``: an evidence pack's target (children, year)."""
+    parts = tuple(float(part) for part in text.split())
+    if len(parts) != 2:
+        raise ValueError(text)
+    return parts
+
+
+CONVERT: dict[str, tuple[Callable[[str], object], str]] = {
+    "horizon": (int, "a whole number of months"),
+    "target": (_pair, "children and year, e.g. 519 2027"),
+}
 
 
 @dataclass(frozen=True)
@@ -74,15 +89,21 @@ def read_jobs(path: Path, kind: str) -> list[PackPlan]:
             value = (cell or "").strip()
             if not value:
                 continue
+            convert, expected = CONVERT.get(column, (str, "text"))
             try:
                 options[column] = (
                     [v.strip() for v in value.split(";") if v.strip()]
                     if column in LISTS
-                    else NUMBERS.get(column, str)(value)
+                    else convert(value)
                 )
             except ValueError:
                 raise DataError(
-                    "not a whole number", file=str(path), row=number, column=column, value=value
+                    "cannot read the cell",
+                    file=str(path),
+                    row=number,
+                    column=column,
+                    value=value,
+                    expected=expected,
                 ) from None
         try:
             plans.append(planner(**options))

@@ -43,6 +43,7 @@ CLOSED_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a reader that went 
 OUTPUT_OPTIONS = ("out", "changes")
 INPUT_OPTIONS = (
     "input",
+    "jobs",
     "risk_matrix",
     "case",
     "kpis",

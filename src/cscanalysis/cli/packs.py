@@ -34,8 +34,7 @@ def add(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--period",
-        default="latest",
-        help="reporting year, e.g. 2023 (the year ending 31 March 2023), or 'latest'",
+        help="reporting year, e.g. 2023 (the year ending 31 March 2023), or 'latest' (default)",
     )
     parser.add_argument("--out", default="outputs", help="output folder (default: outputs)")
     parser.add_argument("--workers", type=int, help="local worker processes (default: cores)")
@@ -64,6 +63,9 @@ def add(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+BATCH_ONLY = ("period", "workers", "scheduler", "force", "parameter", "notebook")
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = run_batch(
             None if args.all else args.council,
-            args.period,
+            args.period or "latest",
             Path(args.out),
             workers=args.workers,
             scheduler=args.scheduler,
@@ -105,7 +107,13 @@ def _run_jobs(args: argparse.Namespace) -> int:
 
     if not args.jobs:
         raise ParameterError(f"--kind {args.kind} needs --jobs CSV (one pack per row)")
-    outcomes = build_jobs(read_jobs(args.jobs, args.kind), Path(args.out))
+    given = [f"--{n}" for n in BATCH_ONLY if getattr(args, n) not in (None, False, [])]
+    if given:  # a jobs file's rows carry every pack's options
+        raise ParameterError(f"{', '.join(given)} cannot be used with --jobs")
+    outcomes = build_jobs(read_jobs(args.jobs, args.kind), Path(args.out), timeout=args.timeout)
     for outcome in outcomes:
-        print(outcome.path or f"{args.jobs} row {outcome.row}: failed: {outcome.reason}")
+        if outcome.path:
+            print(outcome.path)
+        else:
+            print(f"{args.jobs} row {outcome.row}: failed: {outcome.reason}", file=sys.stderr)
     return 0 if all(o.path for o in outcomes) else 1

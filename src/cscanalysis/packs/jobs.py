@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from cscanalysis.packs.business import pack as business
 from cscanalysis.packs.evidence import pack as evidence
 from cscanalysis.packs.framework import PackPlan, publish
 from cscanalysis.packs.frontdoor import pack as frontdoor
+from cscanalysis.packs.notebook import Runner
 
 PLANNERS: dict[str, Callable[..., PackPlan]] = {
     evidence.EVIDENCE.name: evidence.plan,
@@ -51,6 +53,14 @@ CONVERT: dict[str, tuple[Callable[[str], object], str]] = {
 
 
 @dataclass(frozen=True)
+class Job:
+    """One row of a jobs file, planned: the row's line in the file and its pack."""
+
+    row: int
+    plan: PackPlan
+
+
+@dataclass(frozen=True)
 class JobOutcome:
     """What became of one row's pack: its page, or why it failed."""
 
@@ -59,69 +69,102 @@ class JobOutcome:
     reason: str = ""
 
 
-def read_jobs(path: Path, kind: str) -> list[PackPlan]:
-    """Every row of ``path`` planned as a ``kind`` pack; raises naming the first bad row."""
+def read_jobs(path: Path, kind: str) -> list[Job]:
+    """Every row of ``path`` planned as a ``kind`` pack; raises naming the first bad cell.
+
+    Rows are numbered as a spreadsheet shows the file (the header is row 1). Two rows that would
+    build the same pack (the same output folder) are refused, naming both.
+    """
     if kind not in PLANNERS:
         raise ParameterError(f"unknown kind {kind!r}; expected one of {', '.join(PLANNERS)}")
     planner = PLANNERS[kind]
-    accepted = [
-        name
+    parameters = {
+        name: p
         for name, p in inspect.signature(planner).parameters.items()
         if p.kind is not p.VAR_KEYWORD and name not in ("notebook", "options")
-    ]
+    }
+    required = [name for name, p in parameters.items() if p.default is p.empty]
     if not Path(path).is_file():
         raise DataError("no such file", file=str(path), expected=f"a CSV of {kind} packs")
     text, _ = decode_text(Path(path).read_bytes(), file=str(path))
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text))
     for column in reader.fieldnames or []:
-        if column not in accepted:
+        if column not in parameters:
             raise DataError(
                 "unknown column",
                 file=str(path),
                 row=1,
                 column=column,
-                expected=f"columns among {', '.join(accepted)}",
+                expected=f"columns among {', '.join(parameters)}",
             )
-    plans = []
-    for number, row in enumerate(reader, start=2):
-        options: dict[str, object] = {}
-        for column, cell in row.items():
-            value = (cell or "").strip()
-            if not value:
-                continue
-            convert, expected = CONVERT.get(column, (str, "text"))
-            try:
-                options[column] = (
-                    [v.strip() for v in value.split(";") if v.strip()]
-                    if column in LISTS
-                    else convert(value)
-                )
-            except ValueError:
-                raise DataError(
-                    "cannot read the cell",
-                    file=str(path),
-                    row=number,
-                    column=column,
-                    value=value,
-                    expected=expected,
-                ) from None
-        try:
-            plans.append(planner(**options))
-        except TypeError as error:  # a required column left empty
+    jobs: list[Job] = []
+    folders: dict[Path, int] = {}
+    for row in reader:
+        number = reader.line_num  # the row's last line: a quoted cell may span lines
+        if None in row:
             raise DataError(
-                one_line(str(error)), file=str(path), row=number, expected="every required column"
-            ) from None
+                "more cells than columns",
+                file=str(path),
+                row=number,
+                value=",".join(row[None]),
+                expected=f"at most {len(reader.fieldnames or [])} cells, one per column",
+            )
+        options = _options(row, path, number)
+        for name in required:
+            if name not in options:
+                raise DataError(
+                    "empty cell", file=str(path), row=number, column=name, expected="a value"
+                )
+        try:
+            plan = planner(**options)
         except CSCAnalysisError as error:
             raise ParameterError(f"{path} row {number}: {one_line(str(error))}") from None
-    return plans
+        if plan.folder in folders:
+            raise ParameterError(
+                f"{path} rows {folders[plan.folder]} and {number} build the same pack "
+                f"({plan.folder.as_posix()}): the second would replace the first"
+            )
+        folders[plan.folder] = number
+        jobs.append(Job(number, plan))
+    return jobs
 
 
-def build_jobs(plans: list[PackPlan], out: Path) -> list[JobOutcome]:
-    """Publish each plan in turn (a new kernel each); a failure is recorded, not raised."""
-    outcomes = []
-    for row, plan in enumerate(plans, start=2):
+def _options(row: dict[str, str], path: Path, number: int) -> dict[str, object]:
+    """A row's cells as the planner's keyword arguments (empty cells left out)."""
+    options: dict[str, object] = {}
+    for column, cell in row.items():
+        value = (cell or "").strip()
+        if not value:
+            continue
+        if column in LISTS:
+            options[column] = [v.strip() for v in value.split(";") if v.strip()]
+            continue
+        convert, expected = CONVERT.get(column, (str, "text"))
         try:
-            outcomes.append(JobOutcome(row, publish(plan, Path(out)).path))
+            options[column] = convert(value)
+        except ValueError:
+            raise DataError(
+                "cannot read the cell",
+                file=str(path),
+                row=number,
+                column=column,
+                value=value,
+                expected=expected,
+            ) from None
+    return options
+
+
+def build_jobs(
+    jobs: list[Job], out: Path, *, runner: Runner | None = None, timeout: int = 600
+) -> list[JobOutcome]:
+    """Publish each job in turn (a new kernel each, or ``runner``); a failure is recorded with
+    its reason and the next job is built."""
+    outcomes = []
+    for job in jobs:
+        try:
+            page = publish(job.plan, Path(out), runner=runner, timeout=timeout).path
+            outcomes.append(JobOutcome(job.row, page))
         except Exception as error:  # one pack's failure must not stop the others
-            outcomes.append(JobOutcome(row, None, one_line(f"{type(error).__name__}: {error}")))
+            reason = one_line(f"{type(error).__name__}: {error}")
+            outcomes.append(JobOutcome(job.row, None, reason))
     return outcomes

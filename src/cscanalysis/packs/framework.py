@@ -43,6 +43,10 @@ class PackKind:
     def source(self) -> Path:
         return NOTEBOOKS / self.notebook
 
+    def audits(self, notebook: Path) -> bool:
+        """Whether a publication page built from ``notebook`` is audited for disclosure."""
+        return self.audited and Path(notebook).name == self.notebook
+
 
 @dataclass(frozen=True)
 class PackPlan:
@@ -54,6 +58,13 @@ class PackPlan:
     title: str
     manifest: dict[str, object] = field(default_factory=dict)
     notebook: Path | None = None  # another notebook than the kind's own
+
+    @property
+    def audited(self) -> bool:
+        """Audited for disclosure: a kind whose pages the audit understands, run from its own
+        notebook (by name, as a batch decides too; another notebook's pages are its author's
+        to check)."""
+        return self.kind.audits(self.notebook or self.kind.source)
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,7 @@ def publish(
         final,
         title=plan.title,
         manifest=plan.manifest,
-        audited=plan.kind.audited,
+        audited=plan.audited,
         runner=runner,
         timeout=timeout,
     )

@@ -10,11 +10,10 @@ item's years together).
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TypedDict
 
@@ -29,6 +28,7 @@ from cscanalysis.core.investment_case import (
     incremental_to_annual,
 )
 from cscanalysis.core.periods import financial_year_label, financial_year_start, parse_period
+from cscanalysis.core.safe_files import atomic_write_bytes
 from cscanalysis.sources.tabular import (
     cell_at,
     column_key,
@@ -530,15 +530,9 @@ def csv_to_xlsx(csv_path: str | Path, xlsx_path: str | Path, *, sheet_name: str 
     ws.title = sheet_name
     for _, cells in rows:
         ws.append([_as_cell(c) for c in cells])
-    handle, temp = tempfile.mkstemp(suffix=".xlsx", dir=xlsx_path.parent)
-    os.close(handle)
-    try:
-        book.save(temp)
-        os.chmod(temp, 0o644)  # mkstemp makes the file private; a workbook is for sharing
-        os.replace(temp, xlsx_path)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)
+    data = io.BytesIO()
+    book.save(data)
+    atomic_write_bytes(xlsx_path, data.getvalue())  # readable by others as the umask allows
     return xlsx_path
 
 

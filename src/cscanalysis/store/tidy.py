@@ -9,9 +9,8 @@ reference file and the package version, so it is rebuilt when any input changes.
 from __future__ import annotations
 
 import hashlib
-import os
+import io
 import re
-import tempfile
 import time
 from functools import cache
 from pathlib import Path
@@ -26,6 +25,7 @@ from cscanalysis.core.errors import DataError
 from cscanalysis.core.measures import COUNT_MEASURES, MEASURES
 from cscanalysis.core.metrics import derived_rates, derived_spending
 from cscanalysis.core.paths import cache_dir, data_dir
+from cscanalysis.core.safe_files import atomic_write_bytes
 from cscanalysis.sources import READERS
 
 if TYPE_CHECKING:
@@ -186,16 +186,11 @@ def load_tidy(
 
 
 def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` to a temporary file beside ``path`` and rename it into place."""
+    """Write ``frame`` as parquet to a temporary file beside ``path`` and rename it into place."""
+    data = io.BytesIO()
+    frame.to_parquet(data, index=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        frame.to_parquet(temp, index=False)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data.getvalue())
 
 
 def series(tidy: pd.DataFrame, code: str, measure: str) -> pd.DataFrame:

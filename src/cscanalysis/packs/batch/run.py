@@ -266,7 +266,7 @@ def plan_batch(
             council_name=ctx.council.name,
             period=year,
             notebook=str(source),
-            audited=EVIDENCE.audited and source.name == EVIDENCE.notebook,
+            audited=EVIDENCE.audits(source),
             parameters=params,
             title=pack_title(ctx.place, year),
             period_dir=str(period_dir),

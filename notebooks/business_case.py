@@ -41,11 +41,12 @@ from IPython.display import HTML, display
 
 from cscanalysis import __version__
 from cscanalysis.packs.business import content as business
+from cscanalysis.packs.business import inputs as business_inputs
 from cscanalysis.render import html as report
 from cscanalysis.render import workbook
 from cscanalysis.render.chart import close_charts
 
-bc = business.read_inputs(
+bc = business_inputs.read_inputs(
     case,
     kpis=kpis,
     risks=risks,

@@ -44,36 +44,43 @@ from IPython.display import HTML, display
 from cscanalysis import __version__
 from cscanalysis.core.councils import load_register
 from cscanalysis.core.paths import REPO_ROOT
-from cscanalysis.packs.frontdoor import content as pack
+from cscanalysis.core.periods import month_label
+from cscanalysis.packs.frontdoor import charts as frontdoor_charts
+from cscanalysis.packs.frontdoor import content as frontdoor
+from cscanalysis.packs.frontdoor import context as frontdoor_context
+from cscanalysis.packs.frontdoor import forecast as frontdoor_forecast
+from cscanalysis.packs.frontdoor import tables as frontdoor_tables
 from cscanalysis.render import html as report
 from cscanalysis.render import workbook
 from cscanalysis.render.chart import close_charts
 from cscanalysis.sources.monthly import read_monthly_extracts
 
 place = load_register().resolve(council)
-paths = pack.input_paths(input, REPO_ROOT)
+paths = frontdoor_context.input_paths(input, REPO_ROOT)
 monthly = read_monthly_extracts(paths, council_code=place.code, council_name=place.name)
-ctx = pack.prepare(
+ctx = frontdoor_context.prepare(
     monthly,
     council_code=place.code,
     council_name=place.name,
     place=place.short_name,
-    source=source or pack.default_source(paths, place.short_name),
+    source=source or frontdoor_context.default_source(paths, place.short_name),
     horizon=forecast_horizon,
     audience=audience,
 )
-charts = pack.pack_charts(ctx)
-forecasts = pack.forecasts(ctx)
+charts = frontdoor.pack_charts(ctx)
+forecasts = frontdoor_forecast.forecasts(ctx)
 sheets = []  # every table and chart's data, for tables.xlsx
 
 
-display(HTML(report.header(*pack.title(ctx), pack.CONTENTS, banner=pack.banner(ctx))))
+display(
+    HTML(report.header(*frontdoor.title(ctx), frontdoor.CONTENTS, banner=frontdoor.banner(ctx)))
+)
 
 # %% [markdown]
 # <h2 id="summary">Summary</h2>
 
 # %%
-display(HTML(report.bullet_list(pack.key_facts(ctx))))
+display(HTML(report.bullet_list(frontdoor.key_facts(ctx))))
 number = 0  # figures are numbered in page order
 
 # %% [markdown]
@@ -120,18 +127,18 @@ for chart in charts["ages"]:
 # %%
 forecast_charts = []
 for fc in forecasts:
-    chart = pack.forecast_chart(ctx, fc)
+    chart = frontdoor_charts.forecast_chart(ctx, fc)
     if chart is not None:
         number += 1
         forecast_charts.append(chart)
         sheets.append(workbook.figure_sheet(chart, number))
         display(HTML(report.figure(chart, number=number)))
-    display(HTML(report.bullet_list(pack.forecast_statement(ctx, fc), css="notes")))
-    accuracy = pack.accuracy_table(fc)
+    display(HTML(report.bullet_list(frontdoor.forecast_statement(ctx, fc), css="notes")))
+    accuracy = frontdoor_tables.accuracy_table(fc)
     if not accuracy.empty:
-        sheets.append(workbook.Sheet(f"Accuracy {fc.measure}", pack.accuracy_caption(ctx, fc),
-                                     accuracy, ctx.source))
-        display(HTML(report.table(accuracy, caption=pack.accuracy_caption(ctx, fc))))
+        caption = frontdoor_tables.accuracy_caption(ctx, fc)
+        sheets.append(workbook.Sheet(f"Accuracy {fc.measure}", caption, accuracy, ctx.source))
+        display(HTML(report.table(accuracy, caption=caption)))
 
 # %% [markdown]
 # <h2 id="table">Monthly figures</h2>
@@ -139,9 +146,9 @@ for fc in forecasts:
 # The extract as read, with the conversion rates worked out from it.
 
 # %%
-display(HTML(report.table(pack.monthly_table(ctx), caption=pack.monthly_caption(ctx))))
-sheets.append(workbook.Sheet("Monthly", pack.monthly_caption(ctx), pack.monthly_table(ctx),
-                             ctx.source))
+months, caption = frontdoor_tables.monthly_table(ctx), frontdoor_tables.monthly_caption(ctx)
+display(HTML(report.table(months, caption=caption)))
+sheets.append(workbook.Sheet("Monthly", caption, months, ctx.source))
 
 # %% [markdown]
 # <h2 id="notes">Data notes</h2>
@@ -149,8 +156,9 @@ sheets.append(workbook.Sheet("Monthly", pack.monthly_caption(ctx), pack.monthly_
 # Checks on the extract that an analyst should know about before using it.
 
 # %%
-display(HTML(report.bullet_list(pack.data_notes(ctx), css="notes")))
-workbook.write_workbook(Path("tables.xlsx"), sheets, [pack.banner(ctx), *pack.data_notes(ctx)])
+display(HTML(report.bullet_list(frontdoor.data_notes(ctx), css="notes")))
+notes = [frontdoor.banner(ctx), *frontdoor.data_notes(ctx)]
+workbook.write_workbook(Path("tables.xlsx"), sheets, notes)
 display(HTML(report.download("tables.xlsx", "Every table and chart's data as an Excel workbook "
                              "(tables.xlsx), with units, sources and notes")))
 display(
@@ -163,7 +171,7 @@ display(
             },
             {
                 "Council": f"{place.name} ({place.code})",
-                "Months": f"{pack.month_label(ctx.first)} to {pack.month_label(ctx.last)}",
+                "Months": f"{month_label(ctx.first)} to {month_label(ctx.last)}",
                 "Source": ctx.source,
                 "Package": f"cscanalysis {__version__}",
                 "Built": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

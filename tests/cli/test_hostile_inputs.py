@@ -768,17 +768,21 @@ def test_formula_as_a_child_id_is_written_as_text(tmp_path, capsys):
 def test_blanks_scattered_over_the_months_leave_totals_out_not_a_crash():
     """Each measure has one blank month, so no measure has 12 complete months: the pack's
     window totals are empty (a total of 11 months is never shown as 12) and nothing fails."""
-    from cscanalysis.packs.frontdoor import content as pack
+    from cscanalysis.packs.frontdoor import charts as frontdoor_charts
+    from cscanalysis.packs.frontdoor import content as frontdoor
+    from cscanalysis.packs.frontdoor import context as frontdoor_context
     from cscanalysis.sources.monthly import read_monthly_extracts
 
     monthly = read_monthly_extracts([HOSTILE / "fd_scattered_blanks.csv"], council_code="E06000023")
-    ctx = pack.prepare(
+    ctx = frontdoor_context.prepare(
         monthly, council_code="E06000023", council_name="Bristol", place="Bristol", source="test"
     )
-    assert pack.window_totals(ctx).empty
-    assert pack.window_total(ctx, pack.window_totals(ctx), "contacts") != 1  # NaN
-    assert pack.funnel_chart(ctx) is None
-    assert pack.key_facts(ctx)
+    assert frontdoor_context.window_totals(ctx).empty
+    assert (
+        frontdoor_context.window_total(ctx, frontdoor_context.window_totals(ctx), "contacts") != 1
+    )  # NaN
+    assert frontdoor_charts.funnel_chart(ctx) is None
+    assert frontdoor.key_facts(ctx)
 
 
 @pytest.mark.slow

@@ -12,7 +12,10 @@ import pytest
 
 from cscanalysis.cli import main
 from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.packs.business import charts as business_charts
 from cscanalysis.packs.business import content as business
+from cscanalysis.packs.business import inputs as business_inputs
+from cscanalysis.packs.business import tables as business_tables
 from cscanalysis.packs.notebook import notebook_parameters
 from cscanalysis.render.chart import close_charts
 from cscanalysis.sources.casefiles import read_case
@@ -33,7 +36,7 @@ YEARS = ["2017-18", "2018-19", "2019-20", "2020-21", "2021-22", "2022-23"]
 
 @pytest.fixture(scope="module")
 def bc():
-    return business.read_inputs(
+    return business_inputs.read_inputs(
         "examples/bristol_2018_case.csv",
         kpis="examples/kpi_example.csv",
         risks="examples/risks_example.csv",
@@ -58,7 +61,7 @@ def chart(charts, slug):
 
 
 def test_finance_table_reproduces_table_1(bc):
-    table = business.finance_table(bc.yearly, bc.summary).set_index("")
+    table = business_tables.finance_table(bc.yearly, bc.summary).set_index("")
     assert list(table.columns) == [*YEARS, "5-year total"]
     assert list(table.loc["Net saving (savings less investment)", YEARS]) == NET_SAVING
     # 5 yr Total column: £1,815; £4,603; -£21,325 (savings); -£14,907 (net, budget sign)
@@ -86,8 +89,8 @@ def test_longer_case_gets_an_all_years_total(tmp_path):
     lines += [f"{2021 + i}-{22 + i},Saving,saving,50,thousands" for i in range(6)]
     (tmp_path / "case.csv").write_text("\n".join(lines) + "\n")
     case = read_case(tmp_path / "case.csv")
-    bc = business.assemble(case)
-    table = business.finance_table(bc.yearly, bc.summary).set_index("")
+    bc = business_inputs.assemble(case)
+    table = business_tables.finance_table(bc.yearly, bc.summary).set_index("")
     assert table.loc["Gross savings", "5-year total"] == "£250,000"  # 5 x 50
     assert table.loc["Gross savings", "Total, all years"] == "£300,000"  # 6 x 50
     assert table.loc["One-off revenue investment", "Total, all years"] == "£100,000"
@@ -105,8 +108,8 @@ def test_summary_table_and_bounds(tmp_path):
         "2025-26,Saving,saving,200,thousands,100,300\n"
         "2026-27,Saving,saving,200,thousands,100,300\n"
     )
-    bc = business.assemble(read_case(path))
-    table = business.finance_summary_table(bc.summary).set_index("Measure")
+    bc = business_inputs.assemble(read_case(path))
+    table = business_tables.finance_summary_table(bc.summary).set_index("Measure")
     assert list(table.columns) == [
         "Central case",
         "Lower case (savings at their lower bounds)",
@@ -176,8 +179,8 @@ def test_case_that_never_pays_back(tmp_path):
         "2024-25,Build,capital,1000,thousands\n"
         "2025-26,Saving,saving,100,thousands\n"
     )
-    bc = business.assemble(read_case(path), council="Testshire")
-    c = business.cumulative_chart(bc.yearly, bc.summary, place="Testshire", source="test")
+    bc = business_inputs.assemble(read_case(path), council="Testshire")
+    c = business_charts.cumulative_chart(bc.yearly, bc.summary, place="Testshire", source="test")
     try:
         assert "still -£900,000 at the end of 2025-26" in c.title
         assert not [line for line in c.figure.axes[0].lines if line.get_marker() == "*"]
@@ -211,7 +214,7 @@ def test_scorecard_chart(charts):
 
 
 def test_scorecard_table_shows_lower_is_better(bc):
-    table = business.scorecard_table(bc.card).set_index("Indicator")
+    table = business_tables.scorecard_table(bc.card).set_index("Indicator")
     caseload = table.loc["Average caseload per children and family social worker"]
     assert (caseload["Better if"], caseload["Value"], caseload["Status"]) == (
         "lower",
@@ -238,7 +241,7 @@ def test_risk_heat_map(charts, bc):
     texts = [t.get_text() for t in c.figure.axes[0].texts]
     assert "SF1*" in texts and "SF7" in texts
     assert {p.get_hatch() for p in c.figure.axes[0].patches} >= {"xx", "//", ".."}
-    table = business.risk_table(bc.risks)
+    table = business_tables.risk_table(bc.risks)
     assert table.iloc[0].tolist() == [
         1,
         "SF1: Budget pressures: overspends and control of placement costs in the first year",
@@ -277,7 +280,7 @@ def test_salary_charts(charts):
 
 def test_salary_summary_table(bc):
     bench = business.sufficiency.salary_benchmark(bc.salaries, "Bristol")
-    table = business.salary_summary_table(bench, "Bristol")
+    table = business_tables.salary_summary_table(bench, "Bristol")
     wide = table[table["Comparison group"] == "All groups"].iloc[0]
     assert wide["Comparators paying more at the top"] == "11"  # seed 000 line 233
     assert wide["Bristol: top of scale"] == "£32,486"
@@ -301,7 +304,7 @@ def test_fostering_charts(charts):
 
 
 def test_funnel_notes_say_the_example_is_illustrative(bc, charts):
-    assert business.funnel_notes(bc.funnel) == [
+    assert business_tables.funnel_notes(bc.funnel) == [
         "2019-20 Q1: illustrative quarterly counts (see data/examples/README.md)",
         "2022-23 Q4: 2022-23 totals: 11 approvals and 51 terminations as published",
     ]
@@ -347,7 +350,7 @@ def test_key_facts(bc):
 
 def test_sections_follow_the_inputs(bc):
     assert business.sections(bc) == list(business.CONTENTS)
-    only_case = business.read_inputs("examples/bristol_2018_case.csv")
+    only_case = business_inputs.read_inputs("examples/bristol_2018_case.csv")
     assert business.sections(only_case) == ["summary", "invest", "method"]
     assert business.title(only_case) == (
         "Business case",
@@ -356,7 +359,9 @@ def test_sections_follow_the_inputs(bc):
 
 
 def test_text_from_data_is_escaped(tmp_path):
-    bc = business.read_inputs("examples/bristol_2018_case.csv", council="<script>alert(1)</script>")
+    bc = business_inputs.read_inputs(
+        "examples/bristol_2018_case.csv", council="<script>alert(1)</script>"
+    )
     made = business.pack_charts(bc)
     try:
         page = "".join(business.render_sections(bc, made))
@@ -379,35 +384,35 @@ def test_notebook_parameters_are_the_documented_literals():
         "options": {},
     }
     for name in ("case", "kpis", "risks", "salaries", "fostering"):
-        assert business.resolve_input(params[name]).is_file()
+        assert business_inputs.resolve_input(params[name]).is_file()
 
 
 # --------------------------------------------------------------------------- inputs
 
 
 def test_resolve_input(tmp_path):
-    assert business.resolve_input("") is None and business.resolve_input(None) is None
-    assert business.resolve_input("examples/kpi_example.csv") == EXAMPLES / "kpi_example.csv"
+    assert business_inputs.resolve_input("") is None and business_inputs.resolve_input(None) is None
+    assert business_inputs.resolve_input("examples/kpi_example.csv") == EXAMPLES / "kpi_example.csv"
     own = tmp_path / "case.csv"
     own.write_text("x")
-    assert business.resolve_input(str(own)) == own
+    assert business_inputs.resolve_input(str(own)) == own
     with pytest.raises(DataError, match="input file not found") as caught:
-        business.resolve_input("examples/nothing.csv")
+        business_inputs.resolve_input("examples/nothing.csv")
     assert caught.value.value == "examples/nothing.csv"
 
 
 @pytest.mark.parametrize("rate", [3.5, "3.5%", -1, float("nan"), "abc"])
 def test_discount_rate_out_of_range_is_refused(rate):
     with pytest.raises(ParameterError, match="discount rate"):
-        business.check_discount_rate(rate)
+        business_inputs.check_discount_rate(rate)
 
 
 def test_discount_rate_and_basis_are_used(tmp_path):
-    flat = business.read_inputs("examples/bristol_2018_case.csv", discount_rate=0)
+    flat = business_inputs.read_inputs("examples/bristol_2018_case.csv", discount_rate=0)
     # At 0% the NPV is the undiscounted net saving, 14,907 thousand.
     assert flat.summary.npv == 14_907 * K
     with pytest.raises(ParameterError, match="savings basis"):
-        business.read_inputs("examples/bristol_2018_case.csv", savings_basis="cumulative")
+        business_inputs.read_inputs("examples/bristol_2018_case.csv", savings_basis="cumulative")
 
 
 def test_bad_input_stops_the_pack_before_a_kernel(tmp_path, capsys):
@@ -461,7 +466,7 @@ def test_options_reach_the_figures():
         "kpi_basis": "share",
         "risk_matrix": "examples/risk_matrix_example.csv",
     }
-    bc = business.read_inputs(
+    bc = business_inputs.read_inputs(
         "examples/bristol_2018_case.csv",
         kpis="examples/kpi_example.csv",
         risks="examples/risks_example.csv",
@@ -474,7 +479,7 @@ def test_options_reach_the_figures():
         "The years 2023-24 to 2027-28 are projected: the last given year's ongoing costs and "
         "savings held flat in nominal pounds."
     ) in business.key_facts(bc)
-    table = business.finance_table(bc.yearly, bc.summary).set_index("")
+    table = business_tables.finance_table(bc.yearly, bc.summary).set_index("")
     assert table.loc["Gross savings", "2027-28 (projected)"] == "£6,930,000"
     assert "2022-23" in table.columns
     # The file's own tolerances still win; CASELOAD 2016-17: 20 vs 16.1, gap -3.9, its own
@@ -497,9 +502,9 @@ def test_missing_input_file_is_named(tmp_path, capsys):
 
 
 def test_slug():
-    assert business.slugify("Bristol 2018 case") == "bristol-2018-case"
+    assert business_inputs.slugify("Bristol 2018 case") == "bristol-2018-case"
     with pytest.raises(ParameterError):
-        business.slugify("!!!")
+        business_inputs.slugify("!!!")
 
 
 def test_yearly_money_is_whole_pounds(bc):
@@ -517,8 +522,8 @@ def test_case_with_savings_and_no_spending(tmp_path):
         "2024-25,Saving,saving,200,thousands\n"
         "2025-26,Saving,saving,300,thousands\n"
     )
-    bc = business.assemble(read_case(path), council="Testshire")
-    c = business.cumulative_chart(bc.yearly, bc.summary, place="Testshire", source="test")
+    bc = business_inputs.assemble(read_case(path), council="Testshire")
+    c = business_charts.cumulative_chart(bc.yearly, bc.summary, place="Testshire", source="test")
     try:
         assert c.title == (
             "Savings cover the spending from the start; the cumulative net saving reaches "

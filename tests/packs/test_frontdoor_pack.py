@@ -20,7 +20,11 @@ import pytest
 from cscanalysis.cli import main
 from cscanalysis.core.errors import ParameterError
 from cscanalysis.core.paths import REPO_ROOT
-from cscanalysis.packs.frontdoor import content as pack
+from cscanalysis.packs.frontdoor import charts as frontdoor_charts
+from cscanalysis.packs.frontdoor import content as frontdoor
+from cscanalysis.packs.frontdoor import context as frontdoor_context
+from cscanalysis.packs.frontdoor import forecast as frontdoor_forecast
+from cscanalysis.packs.frontdoor import tables as frontdoor_tables
 from cscanalysis.sources.monthly import read_monthly_extracts
 
 EXAMPLES = [
@@ -34,15 +38,15 @@ REFERRALS = [349, 446, 381, 452, 343, 397, 360, 760, 395, 558, 603, 523]
 
 
 @pytest.fixture(scope="module")
-def ctx() -> pack.FrontDoorContext:
-    paths = pack.input_paths(EXAMPLES, REPO_ROOT)
+def ctx() -> frontdoor_context.FrontDoorContext:
+    paths = frontdoor_context.input_paths(EXAMPLES, REPO_ROOT)
     monthly = read_monthly_extracts(paths, council_code=BRISTOL, council_name="Bristol, City of")
-    return pack.prepare(
+    return frontdoor_context.prepare(
         monthly,
         council_code=BRISTOL,
         council_name="Bristol, City of",
         place="Bristol",
-        source=pack.default_source(paths, "Bristol"),
+        source=frontdoor_context.default_source(paths, "Bristol"),
         horizon=6,
     )
 
@@ -52,13 +56,13 @@ def test_source_line_cites_the_paper(ctx):
         "Bristol City Council, Cabinet 3 April 2018, Strengthening Families Programme, "
         "Appendix A Table 1 and Appendix A Table 2"
     )
-    assert pack.default_source(["/x/my_extract.csv"], "Leeds") == (
+    assert frontdoor_context.default_source(["/x/my_extract.csv"], "Leeds") == (
         "Leeds monthly performance extract (my_extract.csv)"
     )
 
 
 def test_key_facts_over_the_12_months(ctx):
-    facts = pack.key_facts(ctx)
+    facts = frontdoor.key_facts(ctx)
     # contacts 1916+2164+2001+2133+1857+2176+1855+2723+1852+2282+2461+2439 = 25,859
     # referrals 349+446+381+452+343+397+360+760+395+558+603+523 = 5,567; 5567/25859 = 21.53%
     # no further action 1370+1476+1368+1302+1311+1494+1191+1589+1229+1352+1430+1559 = 16,671;
@@ -78,7 +82,7 @@ def test_key_facts_over_the_12_months(ctx):
 
 
 def test_funnel_chart_plots_the_totals(ctx):
-    chart = pack.funnel_chart(ctx)
+    chart = frontdoor_charts.funnel_chart(ctx)
     assert chart.title == (
         "In the 12 months to Jul 2017, Bristol had 25,859 contacts; 21.5% led to a referral "
         "and 299 children entered care"
@@ -93,7 +97,7 @@ def test_funnel_chart_plots_the_totals(ctx):
 
 
 def test_trend_chart_plots_the_extract(ctx):
-    chart = pack.trend_chart(ctx, "referrals")
+    chart = frontdoor_charts.trend_chart(ctx, "referrals")
     assert chart.data["Referrals (referrals)"].tolist() == [str(v) for v in REFERRALS]
     # Jul-17 523 against Jun-17 603: down 80/603 = 13.3%; 5567/12 = 463.9 a month
     assert chart.title == (
@@ -106,7 +110,7 @@ def test_trend_chart_plots_the_extract(ctx):
 
 
 def test_rates_chart(ctx):
-    chart = pack.rates_chart(ctx)
+    chart = frontdoor_charts.rates_chart(ctx)
     # Jul-17: 523/2439 = 21.44% referred; 1559/2439 = 63.92% no further action
     assert chart.title == (
         "In Jul 2017, 21.4% of Bristol's contacts led to a referral and 63.9% ended with no "
@@ -118,7 +122,7 @@ def test_rates_chart(ctx):
 
 
 def test_age_chart(ctx):
-    chart = pack.age_chart(ctx)
+    chart = frontdoor_charts.age_chart(ctx)
     # Under 1: 5+5+3+9+4+1+7+2+4+3+1+4 = 48, 1-4: 6+4+4+5+0+2+3+4+1+2+5+5 = 41,
     # 5-9: 4+5+4+2+5+3+6+5+1+2+2+5 = 44, 10-15: 96, 16-17: 64 (total 293)
     assert chart.data["Children"].tolist() == ["48", "41", "44", "96", "64"]
@@ -130,7 +134,7 @@ def test_age_chart(ctx):
 
 
 def test_data_notes_flag_the_tables_quirks(ctx):
-    notes = " ".join(pack.data_notes(ctx))
+    notes = " ".join(frontdoor.data_notes(ctx))
     # ICPCs equal s47 from Oct-16 to Jul-17 (seed lines 695-704): 10 of 12 months
     assert "Initial child protection conferences equal section 47 enquiries in 10 of 12" in notes
     # Table 1 minus Table 2: Feb-17 28-27, Mar-17 29-27, Apr-17 22-21, Jun-17 21-20, Jul-17 26-25
@@ -139,14 +143,14 @@ def test_data_notes_flag_the_tables_quirks(ctx):
 
 
 def test_monthly_table(ctx):
-    table = pack.monthly_table(ctx)
+    table = frontdoor_tables.monthly_table(ctx)
     assert table["Contacts"].tolist() == [f"{v:,}" for v in CONTACTS]
     # Mar-17: 760/2723 = 27.91%
     assert table.set_index("Month").loc["Mar 2017", "Contacts to referral (%)"] == "27.9"
 
 
 def test_twelve_months_are_too_few_for_a_seasonal_model(ctx):
-    fc = pack.forecast_measure(ctx, "referrals")
+    fc = frontdoor_forecast.forecast_measure(ctx, "referrals")
     assert "seasonal_naive" not in fc.candidates and fc.months_used == 12
     # origins after months 5..11: 7 one-month-ahead tests. 'Same as last month' errors on
     # Jan-17..Jul-17: |397-343| + |360-397| + |760-360| + |395-760| + |558-395| + |603-558|
@@ -154,11 +158,11 @@ def test_twelve_months_are_too_few_for_a_seasonal_model(ctx):
     naive = fc.accuracy[(fc.accuracy["model"] == "naive") & (fc.accuracy["horizon"] == 1)]
     assert int(naive["n"].iloc[0]) == 7
     assert naive["MAE"].iloc[0] == pytest.approx(1144 / 7)
-    words = " ".join(pack.forecast_statement(ctx, fc))
+    words = " ".join(frontdoor.forecast_statement(ctx, fc))
     assert "'same as last month' was out by 163.4" in words
     assert "No seasonal model was used" in words and "this extract has 12" in words
     assert len(fc.table) == 6 and fc.table["period"].iloc[-1] == "2018-01"
-    chart = pack.forecast_chart(ctx, fc)
+    chart = frontdoor_charts.forecast_chart(ctx, fc)
     assert chart.data["Forecast"].tolist()[:12] == [""] * 12
     assert chart.title.startswith("Referrals are forecast at about")
     chart.close()
@@ -166,10 +170,10 @@ def test_twelve_months_are_too_few_for_a_seasonal_model(ctx):
 
 def test_seasonal_candidates_by_length():
     # seasonal naive needs 13 months and 3 tests: 16; seasonal ETS 2*12+2 = 26 and 3 tests: 29
-    assert pack.seasonal_candidates(15) == []
-    assert pack.seasonal_candidates(16) == ["seasonal_naive"]
-    assert pack.seasonal_candidates(28) == ["seasonal_naive"]
-    assert pack.seasonal_candidates(29) == ["seasonal_naive", "seasonal_ets"]
+    assert frontdoor_forecast.seasonal_candidates(15) == []
+    assert frontdoor_forecast.seasonal_candidates(16) == ["seasonal_naive"]
+    assert frontdoor_forecast.seasonal_candidates(28) == ["seasonal_naive"]
+    assert frontdoor_forecast.seasonal_candidates(29) == ["seasonal_naive", "seasonal_ets"]
 
 
 def _synthetic(months: int, measure: str = "referrals") -> pd.DataFrame:
@@ -184,8 +188,8 @@ def _synthetic(months: int, measure: str = "referrals") -> pd.DataFrame:
     return frame.assign(council_code="", council_name="", flag="", source="synthetic")
 
 
-def _synthetic_ctx(monthly: pd.DataFrame) -> pack.FrontDoorContext:
-    return pack.prepare(
+def _synthetic_ctx(monthly: pd.DataFrame) -> frontdoor_context.FrontDoorContext:
+    return frontdoor_context.prepare(
         monthly,
         council_code=BRISTOL,
         council_name="Bristol",
@@ -197,14 +201,14 @@ def _synthetic_ctx(monthly: pd.DataFrame) -> pack.FrontDoorContext:
 
 def test_a_seasonal_series_gets_a_seasonal_model():
     ctx = _synthetic_ctx(_synthetic(28))  # Apr 2015 to Jul 2017
-    fc = pack.forecast_measure(ctx, "referrals")
+    fc = frontdoor_forecast.forecast_measure(ctx, "referrals")
     assert fc.model == "seasonal_naive"
-    words = " ".join(pack.forecast_statement(ctx, fc))
+    words = " ".join(frontdoor.forecast_statement(ctx, fc))
     assert "follows the seasonal pattern of the past 28 months" in words
     # seasonal naive repeats the same month a year before: Aug, Sep, Oct 2016
     history = fc.history
     assert fc.table["mean"].tolist() == [history["2016-08"], history["2016-09"], history["2016-10"]]
-    chart = pack.forecast_chart(ctx, fc)
+    chart = frontdoor_charts.forecast_chart(ctx, fc)
     assert "synthetic" in chart.source
     chart.close()
 
@@ -215,12 +219,12 @@ def test_gaps_and_symbols_are_shown_not_filled():
     hit = monthly["period"] == "2016-01"
     monthly.loc[hit, "value"], monthly.loc[hit, "flag"] = np.nan, "c"  # a suppressed month
     ctx = _synthetic_ctx(monthly)
-    notes = " ".join(pack.data_notes(ctx))
+    notes = " ".join(frontdoor.data_notes(ctx))
     assert "1 month(s) between Apr 2015 and May 2016 are not in the extract: Sep 2015" in notes
     assert "1 figure(s) are blank or a symbol" in notes
-    table = pack.monthly_table(ctx).set_index("Month")
+    table = frontdoor_tables.monthly_table(ctx).set_index("Month")
     assert table.loc["Jan 2016", "Referrals"] == "c"
-    chart = pack.trend_chart(ctx, "referrals")
+    chart = frontdoor_charts.trend_chart(ctx, "referrals")
     assert chart.data.set_index("Month").loc["Jan 2016", "Referrals (referrals)"] == "c"
     chart.close()
 
@@ -281,7 +285,7 @@ def test_pack_figures_worked_by_hand(built):
 
 
 def _bristol_monthly() -> pd.DataFrame:
-    paths = pack.input_paths(EXAMPLES, REPO_ROOT)
+    paths = frontdoor_context.input_paths(EXAMPLES, REPO_ROOT)
     return read_monthly_extracts(paths, council_code=BRISTOL, council_name="Bristol, City of")
 
 
@@ -294,7 +298,7 @@ def _with(monthly, period, measure, value):
 
 
 def _prepare(monthly, audience="publication"):
-    return pack.prepare(
+    return frontdoor_context.prepare(
         monthly,
         council_code=BRISTOL,
         council_name="Bristol, City of",
@@ -310,25 +314,27 @@ def test_a_small_month_is_suppressed_with_everything_built_on_it():
     # (s47 to ICPC: 4 / 144) and the next one (ICPC to CP plan: 43 / 4), and the 12-month
     # total of ICPCs, which would give it back (total - the other 11 months).
     ctx = _prepare(_with(_bristol_monthly(), "2017-07", "icpc", 4))
-    table = pack.monthly_table(ctx).set_index("Month")
+    table = frontdoor_tables.monthly_table(ctx).set_index("Month")
     assert table.loc["Jul 2017", "ICPCs"] == "c"
     assert table.loc["Jul 2017", "s47 to ICPC (%)"] == "c"
     assert table.loc["Jul 2017", "ICPC to CP plan (%)"] == "c"
     assert table.loc["Jun 2017", "ICPCs"] == "174"  # others as in the extract
-    totals = pack.window_totals(ctx)
+    totals = frontdoor_context.window_totals(ctx)
     assert "icpc_rolling_12m" not in set(totals["measure"])
-    facts = " ".join(pack.key_facts(ctx))
+    facts = " ".join(frontdoor.key_facts(ctx))
     assert "initial child protection conferences" not in facts  # no total to subtract from
-    assert "Counts from 1 to 5 are suppressed (c)" in pack.banner(ctx)
+    assert "Counts from 1 to 5 are suppressed (c)" in frontdoor.banner(ctx)
     # the internal pack shows the 4 and says it is not suppressed
     internal = _prepare(_with(_bristol_monthly(), "2017-07", "icpc", 4), audience="internal")
-    assert pack.monthly_table(internal).set_index("Month").loc["Jul 2017", "ICPCs"] == "4"
-    assert "not suppressed" in pack.banner(internal)
+    assert (
+        frontdoor_tables.monthly_table(internal).set_index("Month").loc["Jul 2017", "ICPCs"] == "4"
+    )
+    assert "not suppressed" in frontdoor.banner(internal)
 
 
 def test_zero_is_shown_and_a_bad_audience_is_an_error():
     ctx = _prepare(_with(_bristol_monthly(), "2017-07", "icpc", 0))
-    assert pack.monthly_table(ctx).set_index("Month").loc["Jul 2017", "ICPCs"] == "0"
+    assert frontdoor_tables.monthly_table(ctx).set_index("Month").loc["Jul 2017", "ICPCs"] == "0"
     with pytest.raises(ParameterError, match="audience"):
         _prepare(_bristol_monthly(), audience="everyone")
 
@@ -344,16 +350,16 @@ def test_small_age_band_totals_over_the_window_are_suppressed_so_none_can_be_wor
     for period in sorted(set(monthly["period"]))[1:]:
         monthly = _with(monthly, period, "cla_starts_age_under_1", 0)
     ctx = _prepare(monthly)
-    totals = pack.window_totals(ctx).set_index("measure")
-    bands = [f"{b}_rolling_12m" for b in pack.AGE_LABELS]
+    totals = frontdoor_context.window_totals(ctx).set_index("measure")
+    bands = [f"{b}_rolling_12m" for b in frontdoor_context.AGE_LABELS]
     shown = totals.loc[bands, "value"]
     # 5 is c, and the smallest other band (41) too, or 250 - 44 - 96 - 64 = 5 gives it back
     assert shown.isna().tolist() == [True, True, False, False, False]
     assert totals.loc[bands[0], "flag"] == "c" and totals.loc[bands[1], "flag"] == "c"
     # the shares would give them back (share x total): not given; nor is the age chart
     assert np.isnan(totals.loc["cla_starts_age_10_plus_pct_rolling_12m", "value"])
-    assert pack.age_chart(ctx) is None
-    assert "aged 10 or over" not in " ".join(pack.key_facts(ctx))
+    assert frontdoor_charts.age_chart(ctx) is None
+    assert "aged 10 or over" not in " ".join(frontdoor.key_facts(ctx))
     # What the page shows cannot pin either: 250 recorded is not shown once a band is c, but
     # even knowing it (and that the small one is 1 to 5), each keeps a range.
     table = pd.DataFrame([shown.to_numpy()], columns=bands).assign(total=250.0)
@@ -362,7 +368,9 @@ def test_small_age_band_totals_over_the_window_are_suppressed_so_none_can_be_wor
     )
     assert ranges[(0, bands[0])] == (1, 5) and ranges[(0, bands[1])] == (41, 45)
     internal = _prepare(monthly, audience="internal")
-    assert pack.window_totals(internal).set_index("measure").loc[bands[0], "value"] == 5
+    assert (
+        frontdoor_context.window_totals(internal).set_index("measure").loc[bands[0], "value"] == 5
+    )
 
 
 def test_a_hidden_month_of_entrants_hides_the_window_age_bands():
@@ -371,12 +379,18 @@ def test_a_hidden_month_of_entrants_hides_the_window_age_bands():
     # 276 - 272 = 4 would give the hidden month back. So every band's total is hidden.
     monthly = _with(_bristol_monthly(), "2016-10", "cla_starts", 4)
     ctx = _prepare(monthly)
-    assert pack.monthly_table(ctx).set_index("Month").loc["Oct 2016"].isin(["c"]).any()
-    totals = pack.window_totals(ctx).set_index("measure")
-    bands = [f"{b}_rolling_12m" for b in pack.AGE_LABELS]
+    assert frontdoor_tables.monthly_table(ctx).set_index("Month").loc["Oct 2016"].isin(["c"]).any()
+    totals = frontdoor_context.window_totals(ctx).set_index("measure")
+    bands = [f"{b}_rolling_12m" for b in frontdoor_context.AGE_LABELS]
     assert totals.loc[bands, "flag"].eq("c").all() and totals.loc[bands, "value"].isna().all()
-    assert pack.age_chart(ctx) is None
-    assert "whose age band was recorded" not in " ".join(pack.key_facts(ctx))
+    assert frontdoor_charts.age_chart(ctx) is None
+    assert "whose age band was recorded" not in " ".join(frontdoor.key_facts(ctx))
     internal = _prepare(monthly, audience="internal")
     assert internal.monthly is not None
-    assert pack.window_totals(internal).set_index("measure").loc[bands, "value"].notna().all()
+    assert (
+        frontdoor_context.window_totals(internal)
+        .set_index("measure")
+        .loc[bands, "value"]
+        .notna()
+        .all()
+    )

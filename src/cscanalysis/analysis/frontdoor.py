@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cscanalysis.core.periods import period_ordinal
+
 TIDY_COLUMNS = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]
 
 # The funnel, stage by stage: (measure id of the rate, numerator, denominator).
@@ -155,8 +157,7 @@ def funnel_rates(monthly: pd.DataFrame, *, suffix: str = "") -> pd.DataFrame:
 
 def _month_index(period: pd.Index) -> np.ndarray:
     """Months since year 0 for canonical month strings (consecutive months differ by 1)."""
-    text = period.astype(str)
-    return text.str[:4].astype(int).to_numpy() * 12 + text.str[5:7].astype(int).to_numpy() - 1
+    return np.array([period_ordinal(str(p), "month") for p in period], dtype=int)
 
 
 def rolling_12_months(

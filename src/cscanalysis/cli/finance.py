@@ -43,12 +43,15 @@ def add(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from cscanalysis.analysis.finance import summarise_case
     from cscanalysis.core.safe_files import write_csv
+    from cscanalysis.packs.business import charts as business_charts
     from cscanalysis.packs.business import content as business
+    from cscanalysis.packs.business import inputs as business_inputs
+    from cscanalysis.packs.business import tables as business_tables
     from cscanalysis.render import chart_files as export
     from cscanalysis.sources.casefiles import read_case
 
-    rate = business.check_discount_rate(args.discount_rate)
-    years = business.case_years(args.years)  # a bad value stops before the case is read
+    rate = business_inputs.check_discount_rate(args.discount_rate)
+    years = business_inputs.case_years(args.years)  # a bad value stops before the case is read
     case = read_case(Path(args.case), savings_basis=args.savings_basis)
     summary, yearly = summarise_case(case, discount_rate=rate, extend_to_years=years)
     out = Path(args.out)
@@ -59,15 +62,15 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     written = [
         write_csv(yearly, out / "yearly_position.csv"),
-        write_csv(business.finance_summary_data(summary), out / "summary.csv"),
-        write_csv(business.finance_table(yearly, summary), out / "finance_table.csv"),
+        write_csv(business_tables.finance_summary_data(summary), out / "summary.csv"),
+        write_csv(business_tables.finance_table(yearly, summary), out / "finance_table.csv"),
     ]
     place = args.council.strip() or "The council"
     source = f"{args.council.strip() + ' ' if args.council.strip() else ''}business case "
     source += f"({Path(args.case).name})"
     charts = [
-        business.investment_chart(yearly, summary, place=place, source=source),
-        business.cumulative_chart(yearly, summary, place=place, source=source),
+        business_charts.investment_chart(yearly, summary, place=place, source=source),
+        business_charts.cumulative_chart(yearly, summary, place=place, source=source),
     ]
     try:
         for number, chart in enumerate(charts, start=1):

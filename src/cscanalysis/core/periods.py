@@ -9,6 +9,7 @@ kind on a line of consecutive integers (a year, a month or a quarter apart) and 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from numbers import Integral, Real
@@ -311,3 +312,16 @@ def period_at(ordinal: int, kind: str) -> str:
 
 def _fy_text(year: int) -> str:
     return f"{year}-{(year + 1) % 100:02d}"
+
+
+def period_range(first: str, last: str, kind: str) -> list[str]:
+    """Every period of ``kind`` from ``first`` to ``last``, both included (none if ``last`` is
+    earlier): ``period_range('2016-11', '2017-02', 'month')`` -> four months."""
+    start, end = period_ordinal(first, kind), period_ordinal(last, kind)
+    return [period_at(o, kind) for o in range(start, end + 1)]
+
+
+def month_label(period: str) -> str:
+    """A month as a page writes it: ``'2016-08'`` -> ``'Aug 2016'``."""
+    ordinal = period_ordinal(period, "month")
+    return f"{calendar.month_abbr[ordinal % 12 + 1]} {ordinal // 12}"

@@ -15,7 +15,6 @@ for the measures in ``MEASURE_ALIASES``), a blank (not recorded: NaN) or a publi
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,7 +25,7 @@ import pandas as pd
 
 from cscanalysis.core.clean import parse_value
 from cscanalysis.core.errors import DataError
-from cscanalysis.core.periods import is_ambiguous_period, parse_period
+from cscanalysis.core.periods import is_ambiguous_period, month_label, parse_period, period_range
 from cscanalysis.sources.tabular import Row, read_rows, show
 
 TIDY_COLUMNS = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]
@@ -297,9 +296,9 @@ def check_months(months: Iterable[str], *, file: str, column: str) -> None:
     present = sorted(set(months))
     if not present:
         return
-    missing = [m for m in month_range(present[0], present[-1]) if m not in set(present)]
+    missing = [m for m in period_range(present[0], present[-1], "month") if m not in set(present)]
     if missing:
-        labels = [month_name(m) for m in missing]
+        labels = [month_label(m) for m in missing]
         listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
         raise DataError(
             f"{'a month is' if len(missing) == 1 else f'{len(missing)} months are'} missing: "
@@ -307,21 +306,9 @@ def check_months(months: Iterable[str], *, file: str, column: str) -> None:
             file=file,
             column=column,
             value=", ".join(missing),
-            expected=f"a row for every month from {month_name(present[0])} to "
-            f"{month_name(present[-1])}",
+            expected=f"a row for every month from {month_label(present[0])} to "
+            f"{month_label(present[-1])}",
         )
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Every month from ``first`` to ``last`` (``2016-08``), both included."""
-    start = int(first[:4]) * 12 + int(first[5:7]) - 1
-    end = int(last[:4]) * 12 + int(last[5:7]) - 1
-    return [f"{o // 12}-{o % 12 + 1:02d}" for o in range(start, end + 1)]
-
-
-def month_name(period: str) -> str:
-    """``2016-12`` -> ``Dec 2016``."""
-    return f"{calendar.month_abbr[int(period[5:7])]} {period[:4]}"
 
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")

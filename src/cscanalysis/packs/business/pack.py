@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cscanalysis.analysis.finance import GREEN_BOOK_RATE
 from cscanalysis.packs.business import content as business
+from cscanalysis.packs.business import inputs as business_inputs
 from cscanalysis.packs.framework import PackKind, PackPlan, publish
 
 BUSINESS_CASE = PackKind("business-case", "business_case.py")
@@ -36,10 +37,10 @@ def plan(
     :func:`cscanalysis.packs.business.content.read_inputs`'s (years, KPI rule and periods, risk
     matrix).
     """
-    rate = business.check_discount_rate(discount_rate)
+    rate = business_inputs.check_discount_rate(discount_rate)
     options = dict(options or {})
     if options.get("years") not in (None, ""):
-        options["years"] = business.case_years(options["years"])
+        options["years"] = business_inputs.case_years(options["years"])
     options = {k: v for k, v in options.items() if v not in (None, "")}
     if options.get("risk_matrix"):
         options["risk_matrix"] = _absolute(str(options["risk_matrix"]))
@@ -47,7 +48,7 @@ def plan(
         name: _absolute(str(value))
         for name, value in zip(INPUTS, (kpis, risks, salaries, fostering), strict=True)
     }
-    bc = business.read_inputs(
+    bc = business_inputs.read_inputs(
         paths["case"],
         **{name: paths[name] for name in INPUTS},
         council=council,
@@ -55,7 +56,7 @@ def plan(
         discount_rate=rate,
         **options,  # type: ignore[arg-type]
     )
-    folder = business.slugify(slug or Path(paths["case"]).stem)
+    folder = business_inputs.slugify(slug or Path(paths["case"]).stem)
     head, _ = business.title(bc)
     return PackPlan(
         BUSINESS_CASE,
@@ -88,5 +89,7 @@ def _absolute(path: str) -> str:
     here = Path(text).expanduser()
     if here.is_file():
         return str(here.resolve())
-    found = business.resolve_input(text)  # raises DataError naming the path when it is nowhere
+    found = business_inputs.resolve_input(
+        text
+    )  # raises DataError naming the path when it is nowhere
     return str(found)

@@ -15,13 +15,13 @@ from cscanalysis.analysis.frontdoor import (
     rolling_12_months,
 )
 from cscanalysis.core.formatting import fmt_change, fmt_int, fmt_number, fmt_pct
+from cscanalysis.core.periods import month_label
 from cscanalysis.packs.frontdoor.context import (
     AGE_LABELS,
     LABELS,
     STAGES,
     FrontDoorContext,
     join_and,
-    month_label,
     month_series,
     rate_of,
     shift_month,

@@ -4,7 +4,6 @@ helpers every table, chart and fact reads the rows with."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from cscanalysis.analysis.frontdoor import (
     rolling_12_months,
 )
 from cscanalysis.core.errors import DataError, ParameterError
-from cscanalysis.core.periods import period_at, period_ordinal
+from cscanalysis.core.periods import month_label, period_at, period_ordinal
 
 __all__ = [
     "AGE_LABELS",
@@ -39,7 +38,6 @@ __all__ = [
     "default_source",
     "input_paths",
     "join_and",
-    "month_label",
     "month_series",
     "month_span",
     "prepare",
@@ -265,11 +263,6 @@ def _window_has_hidden_starts(ctx: FrontDoorContext) -> bool:
         & (ctx.monthly["period"] <= ctx.last)
     ]
     return bool((rows["flag"] == SUPPRESSED).any())
-
-
-def month_label(period: str) -> str:
-    """``2016-08`` -> ``Aug 2016``."""
-    return f"{calendar.month_abbr[int(period[5:7])]} {period[:4]}"
 
 
 def month_span(first: str, last: str) -> int:

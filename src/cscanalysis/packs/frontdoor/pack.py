@@ -13,7 +13,8 @@ from pathlib import Path
 from cscanalysis.core.councils import load_register
 from cscanalysis.core.errors import DataError
 from cscanalysis.packs.framework import PackKind, PackPlan, Published, publish
-from cscanalysis.packs.frontdoor import content as pack
+from cscanalysis.packs.frontdoor import content as frontdoor
+from cscanalysis.packs.frontdoor import context as frontdoor_context
 from cscanalysis.sources.monthly import read_monthly_extracts
 
 FRONT_DOOR = PackKind("front-door", "front_door.py")
@@ -36,8 +37,8 @@ def plan(
         if not path.is_file():
             raise DataError("no such file", file=str(path), expected="a monthly extract")
     monthly = read_monthly_extracts(paths, council_code=found.code, council_name=found.name)
-    source = source or pack.default_source(paths, found.short_name)
-    ctx = pack.prepare(  # checks the horizon and the measures
+    source = source or frontdoor_context.default_source(paths, found.short_name)
+    ctx = frontdoor_context.prepare(  # checks the horizon and the measures
         monthly,
         council_code=found.code,
         council_name=found.name,
@@ -56,7 +57,7 @@ def plan(
             "audience": audience,
         },
         Path("front_door") / found.code,
-        pack.title(ctx)[0],
+        frontdoor.title(ctx)[0],
         {
             "council_code": found.code,
             "council_name": found.name,

@@ -9,10 +9,10 @@ from cscanalysis.analysis.frontdoor import (
     funnel_rates,
 )
 from cscanalysis.core.formatting import fmt_number, fmt_pct
+from cscanalysis.core.periods import month_label
 from cscanalysis.packs.frontdoor.context import (
     LABELS,
     FrontDoorContext,
-    month_label,
     month_series,
 )
 from cscanalysis.packs.frontdoor.forecast import (

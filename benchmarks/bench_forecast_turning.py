@@ -46,7 +46,11 @@ sys.path.insert(0, str(ROOT / "src"))
 from cscanalysis.core.councils import load_register  # noqa: E402
 from cscanalysis.forecasting import forecast as F  # noqa: E402
 from cscanalysis.forecasting.evaluation import accuracy, backtest  # noqa: E402
-from cscanalysis.forecasting.models import ANNUAL_CANDIDATES, DEFAULT_CANDIDATES  # noqa: E402
+from cscanalysis.forecasting.models import (  # noqa: E402
+    ANNUAL_CANDIDATES,
+    COMPANION_CANDIDATES,
+    DEFAULT_CANDIDATES,
+)
 from cscanalysis.forecasting.selection import RECENT_ORIGINS, select_model  # noqa: E402
 from cscanalysis.forecasting.series import to_wide  # noqa: E402
 from cscanalysis.store.tidy import load_tidy  # noqa: E402
@@ -126,7 +130,7 @@ def run() -> dict:
         "python": platform.python_version(),
         "data": "the tidy table: SFR 2010-2017 (first published), EES 2018-2025 (latest release "
         "holding each year); councils of the current register; ceased has no 2018 figure",
-        "candidates": list(ANNUAL_CANDIDATES),
+        "candidates": list(ANNUAL_CANDIDATES + COMPANION_CANDIDATES),
         "rule": f"recent_worst: a method must beat naive at each of the last {RECENT_ORIGINS} "
         "known origins of both horizons, else naive; intervals scaled both ways on the errors "
         "of those origins",
@@ -135,8 +139,15 @@ def run() -> dict:
         "measures": {},
     }
     table = []
+    companions = {"inflow": data["cla_starts"], "outflow": data["cla_ceased"]}
     for measure, wide in data.items():
-        bt = backtest(wide, list(ANNUAL_CANDIDATES), (1, 2), 5)
+        bt = backtest(
+            wide,
+            list(ANNUAL_CANDIDATES + COMPANION_CANDIDATES),
+            (1, 2),
+            5,
+            companions=companions,
+        )
         nested = F.nested_evaluation(bt, rule="recent_worst")
         rows = by_origin(nested)
         old_bt = backtest(wide, list(DEFAULT_CANDIDATES), (1, 2), 5)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,13 @@ from cscanalysis.forecasting.fitting import (
     status_notes,
 )
 from cscanalysis.forecasting.models import DEFAULT_CANDIDATES, model_spec
-from cscanalysis.forecasting.series import Prepared, as_wide, numeric_values, prepare
+from cscanalysis.forecasting.series import (
+    Prepared,
+    align_companions,
+    as_wide,
+    numeric_values,
+    prepare,
+)
 from cscanalysis.forecasting.timeline import calendar_of
 
 __all__ = ["accuracy", "backtest", "common_rows", "levels_in"]
@@ -48,6 +54,7 @@ def backtest(
     *,
     nonnegative: bool = True,
     gaps: str = "last_run",
+    companions: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Rolling-origin backtest: fit on data up to each origin, forecast, compare with outcome.
 
@@ -56,7 +63,8 @@ def backtest(
     one row per (council, origin, horizon, model) with an outcome: ``council_code, origin,
     horizon, period, model, mean, lo.., hi.., sd, actual, scale, status``, where ``scale`` is
     the in-sample MAE of the one-step naive forecast (seasonal naive for monthly or
-    quarterly data) on the training run, used for MASE.
+    quarterly data) on the training run, used for MASE. ``companions``: other series of the
+    same councils for models that need them (:attr:`ModelSpec.needs`), also cut at each origin.
     """
     wide = as_wide(wide)
     if not models:
@@ -81,6 +89,7 @@ def backtest(
     for o in range(ordinal0 + min_train - 1, full.last_ordinal):
         train = wide.loc[:, [c for c, oo in zip(wide.columns, cols, strict=True) if oo <= o]]
         prep = prepare(train, gaps)
+        extra = align_companions(train, prep, companions)
         lag = cal.m if cal.m > 1 else 1
         scale = _naive_scale(prep, lag)
         actual = np.full((len(prep.codes), H), np.nan)
@@ -89,7 +98,7 @@ def backtest(
             if hit.size:
                 actual[:, h - 1] = X[:, hit[0]]
         for name in models:
-            mean, sd, fits, _ = raw_forecast(prep, H, name, None, nonnegative)
+            mean, sd, fits, _ = raw_forecast(prep, H, name, None, nonnegative, extra)
             fits &= prep.length >= min_train
             mean[~fits], sd[~fits] = np.nan, np.nan
             status, _ = status_notes(prep, fits, name)

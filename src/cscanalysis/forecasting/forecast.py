@@ -24,7 +24,7 @@ about a second for every council of a measure (``benchmarks/bench_forecast.py``)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,9 +42,14 @@ from cscanalysis.forecasting.fitting import (
     raw_forecast,
     status_notes,
 )
-from cscanalysis.forecasting.models import ANNUAL_CANDIDATES, DEFAULT_CANDIDATES
+from cscanalysis.forecasting.models import (
+    ANNUAL_CANDIDATES,
+    COMPANION_CANDIDATES,
+    DEFAULT_CANDIDATES,
+    model_spec,
+)
 from cscanalysis.forecasting.selection import RECENT_ORIGINS, Selection, select_model
-from cscanalysis.forecasting.series import as_wide, prepare
+from cscanalysis.forecasting.series import align_companions, as_wide, prepare
 from cscanalysis.forecasting.timeline import label_ordinals
 
 __all__ = ["AutoForecast", "auto_forecast", "forecast", "nested_evaluation"]
@@ -59,6 +64,7 @@ def forecast(
     nonnegative: bool = True,
     gaps: str = "last_run",
     min_points: int | None = None,
+    companions: Mapping[str, pd.DataFrame] | None = None,
     **auto_options: object,
 ) -> pd.DataFrame:
     """Forecast every row of ``wide`` ``horizon`` periods past its last column.
@@ -67,7 +73,8 @@ def forecast(
     horizon, model, mean, lo80, hi80, lo95, hi95, sd, status, calibrated, note`` (one
     ``lo``/``hi`` pair per level). ``model="auto"`` chooses and calibrates by backtest (see
     :func:`auto_forecast`, which also takes ``auto_options``); a model name uses that model's
-    own intervals.
+    own intervals. ``companions``: other series of the same councils for a model that needs
+    them (``balance_pooled``: ``{"inflow": starts, "outflow": ceased}``, wide frames).
     """
     if model == "auto":
         return auto_forecast(
@@ -77,6 +84,7 @@ def forecast(
             nonnegative=nonnegative,
             gaps=gaps,
             min_points=min_points,
+            companions=companions,
             **auto_options,  # type: ignore[arg-type]
         ).forecasts
     if auto_options:
@@ -84,8 +92,12 @@ def forecast(
     if not isinstance(horizon, int | np.integer) or horizon < 1:
         raise ParameterError(f"horizon must be a whole number of periods >= 1, not {horizon!r}")
     levels = check_levels(levels)
-    prep = prepare(as_wide(wide), gaps)
-    mean, sd, fits, logged = raw_forecast(prep, int(horizon), model, min_points, nonnegative)
+    wide = as_wide(wide)
+    prep = prepare(wide, gaps)
+    extra = align_companions(wide, prep, companions)
+    mean, sd, fits, logged = raw_forecast(
+        prep, int(horizon), model, min_points, nonnegative, extra
+    )
     status, notes = status_notes(prep, fits, model)
     for i, why in logged.items():
         notes[i] = "; ".join(x for x in (why, notes[i]) if x)
@@ -121,6 +133,7 @@ def auto_forecast(
     fallback: str = "naive",
     rule: str | None = None,
     recent: int = RECENT_ORIGINS,
+    companions: Mapping[str, pd.DataFrame] | None = None,
 ) -> AutoForecast:
     """Backtest the candidates, choose one, forecast, calibrate the intervals on backtest errors.
 
@@ -132,6 +145,10 @@ def auto_forecast(
     Otherwise (or with ``rule="mean_mase"``): ``DEFAULT_CANDIDATES`` (plus seasonal naive for
     monthly or quarterly data), the lowest mean MASE, and intervals only ever widened.
 
+    ``companions``: other series of the same councils (wide frames) for the candidates that
+    need them; with ``{"inflow": starts, "outflow": ceased}`` the annual candidates include
+    ``COMPANION_CANDIDATES`` (growth on the balance of starts and ceasing).
+
     Councils whose history is too short for the chosen model get ``fallback`` (naive) and
     a note saying so. With too little history to backtest at all, ``fallback`` is used for
     everyone, stated in the note.
@@ -141,12 +158,17 @@ def auto_forecast(
         raise ParameterError(f"horizon must be a whole number of periods >= 1, not {horizon!r}")
     levels = check_levels(levels)
     prep = prepare(wide, gaps)
+    extra = align_companions(wide, prep, companions)
     seasonal = prep.cal.m > 1
     if rule is None:
         rule = "recent_worst" if candidates is None and not seasonal else "mean_mase"
     if candidates is None:
         if rule == "recent_worst":
             candidates = ANNUAL_CANDIDATES
+            if companions and all(
+                set(model_spec(c).needs) <= set(companions) for c in COMPANION_CANDIDATES
+            ):
+                candidates = ANNUAL_CANDIDATES + COMPANION_CANDIDATES
         else:
             candidates = DEFAULT_CANDIDATES + (("seasonal_naive",) if seasonal else ())
     candidates = list(dict.fromkeys([*candidates]))
@@ -154,7 +176,16 @@ def auto_forecast(
         candidates.append(fallback)
     bh = list(backtest_horizons or range(1, min(int(horizon), 2) + 1))
     try:
-        bt = backtest(wide, candidates, bh, min_train, levels, nonnegative=nonnegative, gaps=gaps)
+        bt = backtest(
+            wide,
+            candidates,
+            bh,
+            min_train,
+            levels,
+            nonnegative=nonnegative,
+            gaps=gaps,
+            companions=companions,
+        )
         sel = select_model(bt, selection, rule=rule, recent=recent, baseline=fallback)
     except ParameterError:
         bt, sel = None, None
@@ -167,7 +198,9 @@ def auto_forecast(
     notes = list(prep.notes)
     for name in dict.fromkeys(chosen):
         rows = np.array([c == name for c in chosen])
-        mu, s, ok, logged = raw_forecast(prep, int(horizon), name, min_points, nonnegative)
+        mu, s, ok, logged = raw_forecast(
+            prep, int(horizon), name, min_points, nonnegative, extra
+        )
         take = rows & ok
         mean[take], sd[take], fits[take] = mu[take], s[take], True
         for i, why in logged.items():
@@ -175,7 +208,9 @@ def auto_forecast(
                 notes[i] = "; ".join(x for x in (why, notes[i]) if x)
     short = ~fits & (prep.length > 0)
     if short.any():
-        mu, s, ok, _ = raw_forecast(prep, int(horizon), fallback, min_points, nonnegative)
+        mu, s, ok, _ = raw_forecast(
+            prep, int(horizon), fallback, min_points, nonnegative, extra
+        )
         for i in np.flatnonzero(short & ok).tolist():
             mean[i], sd[i], fits[i] = mu[i], s[i], True
             why = f"{prep.length[i]} point(s) too few for {chosen[i]}; {fallback} used"

@@ -30,16 +30,22 @@ from cscanalysis.forecasting.series import (
 )
 from cscanalysis.forecasting.timeline import calendar_of
 
-__all__ = ["accuracy", "backtest", "common_rows", "levels_in"]
+__all__ = ["accuracy", "backtest", "common_rows", "levels_in", "naive_scale"]
 
 
-def _naive_scale(prep: Prepared, lag: int) -> np.ndarray:
-    """In-sample MAE of the one-step (or seasonal, ``lag``) naive forecast on each run."""
+SPREAD_CHANGES = 3  # latest one-step changes whose mean absolute value is a row's "spread"
+
+
+def naive_scale(prep: Prepared, lag: int, last: int | None = None) -> np.ndarray:
+    """In-sample MAE of the one-step (or seasonal, ``lag``) naive forecast on each run (on its
+    ``last`` changes only, if given: how much the series has moved lately)."""
     d = (
         prep.Y[:, lag:] - prep.Y[:, :-lag]
         if prep.Y.shape[1] > lag
         else np.full((len(prep.Y), 1), np.nan)
     )
+    if last is not None:
+        d = d[:, -last:]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmean(np.abs(d), axis=1)
@@ -61,10 +67,12 @@ def backtest(
     Origins run from the ``min_train``-th column to the last but one; every series must
     have at least ``min_train`` points (and the model's own minimum) at that origin. Returns
     one row per (council, origin, horizon, model) with an outcome: ``council_code, origin,
-    horizon, period, model, mean, lo.., hi.., sd, actual, scale, status``, where ``scale`` is
-    the in-sample MAE of the one-step naive forecast (seasonal naive for monthly or
-    quarterly data) on the training run, used for MASE. ``companions``: other series of the
-    same councils for models that need them (:attr:`ModelSpec.needs`), also cut at each origin.
+    horizon, period, model, mean, lo.., hi.., sd, actual, scale, spread, status``, where
+    ``scale`` is the in-sample MAE of the one-step naive forecast (seasonal naive for monthly
+    or quarterly data) on the training run, used for MASE, and ``spread`` the same over its
+    latest ``SPREAD_CHANGES`` changes (for calibrated intervals). ``companions``: other
+    series of the same councils for models that need them (``ModelSpec.needs``), also cut at
+    each origin.
     """
     wide = as_wide(wide)
     if not models:
@@ -91,7 +99,8 @@ def backtest(
         prep = prepare(train, gaps)
         extra = align_companions(train, prep, companions)
         lag = cal.m if cal.m > 1 else 1
-        scale = _naive_scale(prep, lag)
+        scale = naive_scale(prep, lag)
+        spread = naive_scale(prep, lag, SPREAD_CHANGES)
         actual = np.full((len(prep.codes), H), np.nan)
         for h in range(1, H + 1):
             hit = np.flatnonzero(cols == o + h)
@@ -107,6 +116,7 @@ def backtest(
             )
             part["actual"] = actual.ravel()
             part["scale"] = np.repeat(scale, H)
+            part["spread"] = np.repeat(spread, H)
             part["origin"] = cal.label(o)
             frames.append(part)
     if not frames:
@@ -117,7 +127,7 @@ def backtest(
     bt = bt[bt["horizon"].isin(horizons) & bt["actual"].notna()]
     cols_out = ["council_code", "origin", "horizon", "period", "model", "mean"]
     cols_out += [c for lv in levels for c in (f"lo{level_name(lv)}", f"hi{level_name(lv)}")]
-    cols_out += ["sd", "actual", "scale", "status"]
+    cols_out += ["sd", "actual", "scale", "spread", "status"]
     return bt[cols_out].reset_index(drop=True)
 
 

@@ -43,12 +43,7 @@ import numpy as np
 import pandas as pd
 
 from cscanalysis.core.errors import ParameterError
-from cscanalysis.forecasting.regression import (
-    balance_features,
-    direct_growth,
-    flow_features,
-    momentum_features,
-)
+from cscanalysis.forecasting.regression import balance_pooled, flows_pooled, momentum_recent
 
 __all__ = [
     "ANNUAL_CANDIDATES",
@@ -75,18 +70,13 @@ DEFAULT_CANDIDATES = (
 # Annual series (one figure a year): only methods that carry no trend forward, and blends of
 # them with "no change", chosen by their worst recent origin (see select_model). Methods
 # carrying a trend won the years of steady growth before 2019 and lost when numbers levelled
-# off after 2023 (README, "Forecasts").
+# off after 2023 (README, "Forecasts"). Pooled regressions are fitted on the latest years only
+# (momentum_recent; reversion_pooled, fitted on all years, lost from 2023 and 2024).
 BLEND_WEIGHTS = (0.25, 0.5, 0.75)
 ANNUAL_CANDIDATES = (
     "naive",
-    "ses_pooled",
-    "reversion_pooled",
     "momentum_recent",
-    *(
-        f"{b}@{w:g}"
-        for b in ("ses_pooled", "reversion_pooled", "momentum_recent")
-        for w in BLEND_WEIGHTS
-    ),
+    *(f"momentum_recent@{w:g}" for w in BLEND_WEIGHTS),
 )
 # Candidates that need companion series (ModelSpec.needs): added to the annual candidates when
 # the caller gives them (auto_forecast's ``companions``).
@@ -439,45 +429,6 @@ def _reversion(
     return mean, sd
 
 
-MOMENTUM_YEARS = 3  # latest years momentum_recent is fitted on, per horizon
-BALANCE_YEARS = 5  # latest years balance_pooled is fitted on, per horizon
-
-
-def _momentum_recent(
-    Y: np.ndarray, length: np.ndarray, steps: int, m: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """log(y_{t+h} / y_t) = a_h log(y_t / y_{t-1}) + b_h log(y_t / mean(y_{t-2..t})), one
-    (a_h, b_h) for all rows, fitted on the latest three years with an outcome h years on."""
-    return direct_growth(Y, momentum_features(Y, {}), steps, MOMENTUM_YEARS)
-
-
-def _balance(
-    Y: np.ndarray,
-    length: np.ndarray,
-    steps: int,
-    m: int,
-    extra: dict[str, np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """log(y_{t+h} / y_t) = c_h log(inflow_t / outflow_t), one c_h for all rows, fitted on the
-    latest five years with an outcome h years on."""
-    if extra is None or not {"inflow", "outflow"} <= set(extra):
-        raise ParameterError("balance_pooled needs the companion series 'inflow' and 'outflow'")
-    return direct_growth(Y, balance_features(Y, extra), steps, BALANCE_YEARS)
-
-
-def _flows(
-    Y: np.ndarray,
-    length: np.ndarray,
-    steps: int,
-    m: int,
-    extra: dict[str, np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """momentum_recent's and balance_pooled's features in one regression (latest five years)."""
-    if extra is None or not {"inflow", "outflow"} <= set(extra):
-        raise ParameterError("flows_pooled needs the companion series 'inflow' and 'outflow'")
-    return direct_growth(Y, flow_features(Y, extra), steps, BALANCE_YEARS)
-
-
 def _blend(base: ModelFn, weight: float, needs: tuple[str, ...] = ()) -> ModelFn:
     """``naive + weight * (base - naive)``: a forecast shrunk toward "no change"."""
 
@@ -539,14 +490,14 @@ MODELS: dict[str, ModelSpec] = {
         "five-year mean, with no constant, so no drift",
     ),
     "momentum_recent": ModelSpec(
-        _momentum_recent,
+        momentum_recent,
         5,
         3,
         description="pooled regression of growth on last growth and distance from the "
         "three-year mean, fitted on the latest three years, with no constant, so no drift",
     ),
     "balance_pooled": ModelSpec(
-        _balance,
+        balance_pooled,
         5,
         2,
         description="pooled regression of growth on the log ratio of children starting to "
@@ -555,7 +506,7 @@ MODELS: dict[str, ModelSpec] = {
         needs=("inflow", "outflow"),
     ),
     "flows_pooled": ModelSpec(
-        _flows,
+        flows_pooled,
         5,
         3,
         description="pooled regression of growth on last growth, distance from the "

@@ -11,8 +11,11 @@ forward: with every feature at 0 the forecast is "no change".
 - :func:`balance_features`: the log ratio of the year's inflow to its outflow (children starting
   to be looked after over children ceasing). Starts and ceasing pull towards each other: a year
   with more starts than leavers is followed by more leavers, and the other way round.
+- :func:`flow_features`: both.
 
-:func:`direct_growth` fits and forecasts; pure numpy.
+:func:`direct_growth` fits and forecasts; :func:`momentum_recent`, :func:`balance_pooled` and
+:func:`flows_pooled` are the models (``(Y, length, steps, m[, extra])``, as in
+:mod:`~cscanalysis.forecasting.models`). Pure numpy.
 """
 
 from __future__ import annotations
@@ -22,14 +25,21 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from cscanalysis.core.errors import ParameterError
+
 __all__ = [
+    "BALANCE_YEARS",
     "MIN_ROWS",
+    "MOMENTUM_YEARS",
     "balance_features",
+    "balance_pooled",
     "direct_coefficients",
     "direct_growth",
     "flow_features",
+    "flows_pooled",
     "log_or_nan",
     "momentum_features",
+    "momentum_recent",
 ]
 
 MIN_ROWS = 10  # fewer complete (features, outcome) pairs than this: coefficients 0, no change
@@ -78,7 +88,7 @@ def direct_coefficients(Y: np.ndarray, F: np.ndarray, h: int, windows: int) -> n
     latest ``windows`` columns c with c + h in the data. Fewer than ``MIN_ROWS`` complete
     pairs: zeros ("no change")."""
     L = log_or_nan(Y)
-    n, T, p = F.shape
+    T, p = F.shape[1:]
     cols = list(range(T - h))[-windows:] if windows > 0 else []
     if not cols:
         return np.zeros(p)
@@ -97,7 +107,7 @@ def direct_growth(
     horizon from :func:`direct_coefficients`; a missing feature counts as 0 (no change). sd:
     the forecast times the row's root mean square log change times sqrt(h) (to be calibrated
     by backtest)."""
-    n, T = Y.shape
+    n = Y.shape[0]
     last = F[:, -1, :]
     mean = np.empty((n, steps))
     for h in range(1, steps + 1):
@@ -109,3 +119,42 @@ def direct_growth(
         s = np.sqrt(np.nanmean(np.diff(log_or_nan(Y), axis=1) ** 2, axis=1))
     sd = np.abs(mean) * np.nan_to_num(s)[:, None] * np.sqrt(np.arange(1, steps + 1))[None, :]
     return mean, sd
+
+
+MOMENTUM_YEARS = 3  # latest years momentum_recent is fitted on, per horizon
+BALANCE_YEARS = 5  # latest years balance_pooled and flows_pooled are fitted on, per horizon
+
+
+def momentum_recent(
+    Y: np.ndarray, length: np.ndarray, steps: int, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """log(y_{t+h} / y_t) = a_h log(y_t / y_{t-1}) + b_h log(y_t / mean(y_{t-2..t})), one
+    (a_h, b_h) for all rows, fitted on the latest three years with an outcome h years on."""
+    return direct_growth(Y, momentum_features(Y, {}), steps, MOMENTUM_YEARS)
+
+
+def balance_pooled(
+    Y: np.ndarray,
+    length: np.ndarray,
+    steps: int,
+    m: int,
+    extra: dict[str, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """log(y_{t+h} / y_t) = c_h log(inflow_t / outflow_t), one c_h for all rows, fitted on the
+    latest five years with an outcome h years on."""
+    if extra is None or not {"inflow", "outflow"} <= set(extra):
+        raise ParameterError("balance_pooled needs the companion series 'inflow' and 'outflow'")
+    return direct_growth(Y, balance_features(Y, extra), steps, BALANCE_YEARS)
+
+
+def flows_pooled(
+    Y: np.ndarray,
+    length: np.ndarray,
+    steps: int,
+    m: int,
+    extra: dict[str, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """momentum_recent's and balance_pooled's features in one regression (latest five years)."""
+    if extra is None or not {"inflow", "outflow"} <= set(extra):
+        raise ParameterError("flows_pooled needs the companion series 'inflow' and 'outflow'")
+    return direct_growth(Y, flow_features(Y, extra), steps, BALANCE_YEARS)

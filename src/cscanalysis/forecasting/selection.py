@@ -19,7 +19,6 @@ from cscanalysis.forecasting.timeline import label_ordinals
 __all__ = ["RECENT_ORIGINS", "Selection", "recent_ratios", "select_model"]
 
 RECENT_ORIGINS = 3  # origins per horizon that select_model's "recent_worst" rule looks at
-RULES = ("mean_mase", "recent_worst", "recent_mean")
 
 
 @dataclass
@@ -90,23 +89,18 @@ def select_model(
     """
     if selection not in {"measure", "series"}:
         raise ParameterError(f"selection={selection!r}; expected 'measure' or 'series'")
-    if rule not in RULES:
-        raise ParameterError(f"rule={rule!r}; expected one of {', '.join(RULES)}")
+    if rule not in {"mean_mase", "recent_worst"}:
+        raise ParameterError(f"rule={rule!r}; expected 'mean_mase' or 'recent_worst'")
     codes = backtest_df["council_code"].unique().tolist()
-    if rule in {"recent_worst", "recent_mean"}:
+    if rule == "recent_worst":
         ratios = recent_ratios(backtest_df, recent=recent, baseline=baseline)
         if ratios.empty:
             raise ParameterError(
                 f"the backtest has no forecast every model and {baseline} made; cannot select"
             )
         worst = ratios.max(axis=0)
-        mean = ratios.mean(axis=0)
-        if rule == "recent_worst":
-            default = str(worst.idxmin()) if worst.min() < 1 else baseline
-        else:
-            won = mean[worst < 1]
-            default = str(won.idxmin()) if len(won) else baseline
-        scores = pd.concat([ratios, worst.to_frame("worst").T, mean.to_frame("mean").T])
+        default = str(worst.idxmin()) if worst.min() < 1 else baseline
+        scores = pd.concat([ratios, worst.to_frame("worst").T])
         return Selection(
             default=default,
             per_series=dict.fromkeys(codes, default),

@@ -1,8 +1,11 @@
 """Intervals calibrated on backtest errors (split-conformal style).
 
 :func:`calibration_factors` works out, for each model, horizon and level, how much the
-model's own intervals must be scaled to have held that share of past outcomes;
-:func:`apply_calibration` scales a forecast's intervals by them.
+model's own intervals must be scaled to have held that share of past outcomes
+(``basis="sd"``), or the quantile of past errors over each council's typical one-year change
+(``basis="scale"``: the half-width is that quantile times the council's in-sample mean
+absolute one-year change, the ``scale`` column of a backtest); :func:`apply_calibration` sets
+a forecast's intervals from them.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cscanalysis.core.errors import ParameterError
 from cscanalysis.forecasting.evaluation import levels_in
 from cscanalysis.forecasting.fitting import check_levels, level_name, z_value
 from cscanalysis.forecasting.timeline import label_ordinals
@@ -34,6 +38,7 @@ def calibration_factors(
     *,
     recent: int | None = None,
     two_sided: bool = False,
+    basis: str = "sd",
 ) -> pd.DataFrame:
     """Interval scaling factors from backtest errors (split-conformal style).
 
@@ -44,11 +49,21 @@ def calibration_factors(
     covered more than L% are narrowed as well. ``recent``: only the latest ``recent`` origins
     of each horizon are used (the errors of the years most like the next). Rows with sd = 0
     cannot be rescaled and are left out.
+
+    ``basis="scale"``: the scaled error is |actual - mean| / scale (the council's in-sample
+    mean absolute one-step change at the origin) and the factor, its conformal L-quantile,
+    is the interval's half-width in units of that scale; always applied. Rows with scale = 0
+    are left out.
     """
+    if basis not in {"sd", "scale", "spread"}:
+        raise ParameterError(f"basis={basis!r}; expected 'sd', 'scale' or 'spread'")
+    if basis == "spread" and "spread" not in backtest_df:
+        basis = "scale"
     if levels is None:
         levels = [float(x.replace("_", ".")) for x in levels_in(backtest_df)]
     levels = check_levels(levels)
-    df = backtest_df[np.isfinite(backtest_df["mean"]) & (backtest_df["sd"] > 0)]
+    spread = backtest_df[basis]
+    df = backtest_df[np.isfinite(backtest_df["mean"]) & (spread > 0) & np.isfinite(spread)]
     if recent is not None and len(df):
         o = pd.Series(label_ordinals(df["origin"]), index=df.index)
         keep = pd.Series(False, index=df.index)
@@ -66,8 +81,13 @@ def calibration_factors(
                 )
             else:
                 cov = np.nan
-            k = _conformal_quantile(err / (z_value(lv) * g["sd"].to_numpy()), lv)
-            if two_sided:
+            if basis != "sd":
+                k = _conformal_quantile(err / g[basis].to_numpy(dtype=float), lv)
+            else:
+                k = _conformal_quantile(err / (z_value(lv) * g["sd"].to_numpy()), lv)
+            if basis != "sd":
+                applied = bool(np.isfinite(k))
+            elif two_sided:
                 applied = bool(np.isfinite(k) and k > 0 and not np.isclose(k, 1))
             else:
                 applied = bool(np.isfinite(k) and cov < lv / 100 and k > 1)
@@ -80,40 +100,70 @@ def calibration_factors(
                     "coverage": cov,
                     "factor": k if applied else 1.0,
                     "applied": applied,
+                    "basis": basis,
                 }
             )
     return pd.DataFrame(
-        rows, columns=["model", "horizon", "level", "n", "coverage", "factor", "applied"]
+        rows,
+        columns=["model", "horizon", "level", "n", "coverage", "factor", "applied", "basis"],
     )
 
 
 def _factor_lookup(factors: pd.DataFrame, model: str, horizon: int, level: float) -> float:
+    """The factor for a model, horizon and level; horizons beyond those backtested use the
+    longest one's (``basis="scale"``: times sqrt(h / H), as errors spread like a random walk's).
+    Nothing known: 1 (``"sd"``) or NaN (``"scale"``: intervals left as the model gave them)."""
     f = factors[(factors["model"] == model) & (factors["level"] == level)]
+    by_scale = bool(len(f)) and "basis" in f and (f["basis"] != "sd").any()
     f = f[f["horizon"] <= horizon]
     if f.empty:
-        return 1.0
-    return float(f.loc[f["horizon"].idxmax(), "factor"])
+        return math.nan if by_scale else 1.0
+    row = f.loc[f["horizon"].idxmax()]
+    k = float(row["factor"])
+    if by_scale and int(row["horizon"]) < horizon:
+        k *= math.sqrt(horizon / int(row["horizon"]))
+    return k
 
 
 def apply_calibration(
-    fc: pd.DataFrame, factors: pd.DataFrame, *, nonnegative: bool = True
+    fc: pd.DataFrame,
+    factors: pd.DataFrame,
+    *,
+    nonnegative: bool = True,
+    scale: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Scale a forecast's intervals by :func:`calibration_factors` (horizons beyond those
-    backtested use the longest backtested horizon's factor); sets ``calibrated``."""
+    backtested use the longest backtested horizon's factor); sets ``calibrated``.
+
+    Factors with ``basis="scale"`` need each row's ``scale`` (the council's in-sample mean
+    absolute one-step change; default: ``fc["scale"]``): half-width = factor * scale."""
     out = fc.copy()
     levels = [float(x.replace("_", ".")) for x in levels_in(fc)]
     touched = np.zeros(len(out), bool)
     keys = pd.MultiIndex.from_arrays([out["model"], out["horizon"].astype(int)])
+    by_scale = "basis" in factors and bool((factors["basis"] != "sd").any())
+    if by_scale:
+        if scale is None:
+            col = str(factors["basis"].iloc[0])
+            if col not in out:
+                raise ParameterError(f"calibration on {col!r} needs each row's {col}")
+            scale = out[col].to_numpy(dtype=float)
+        spread = np.asarray(scale, dtype=float)
+    else:
+        spread = out["sd"].to_numpy(dtype=float)
     for lv in levels:
         name = level_name(lv)
         table = {key: _factor_lookup(factors, key[0], key[1], lv) for key in keys.unique()}
         k = np.array([table[key] for key in keys], dtype=float)
-        half = k * z_value(lv) * out["sd"].to_numpy(dtype=float)
+        half = k * spread if by_scale else k * z_value(lv) * spread
         mean = out["mean"].to_numpy(dtype=float)
         lo, hi = mean - half, mean + half
         if nonnegative:
             lo, hi = np.maximum(lo, 0), np.maximum(hi, 0)
-        widen = (k != 1) & np.isfinite(mean)
+        if by_scale:
+            widen = np.isfinite(k) & (spread > 0) & np.isfinite(mean)
+        else:
+            widen = (k != 1) & np.isfinite(mean)
         out.loc[widen, f"lo{name}"] = lo[widen]
         out.loc[widen, f"hi{name}"] = hi[widen]
         touched |= widen

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,19 +21,31 @@ from cscanalysis.forecasting.fitting import (
     status_notes,
 )
 from cscanalysis.forecasting.models import DEFAULT_CANDIDATES, model_spec
-from cscanalysis.forecasting.series import Prepared, as_wide, numeric_values, prepare
+from cscanalysis.forecasting.series import (
+    Prepared,
+    align_companions,
+    as_wide,
+    numeric_values,
+    prepare,
+)
 from cscanalysis.forecasting.timeline import calendar_of
 
-__all__ = ["accuracy", "backtest", "common_rows", "levels_in"]
+__all__ = ["accuracy", "backtest", "common_rows", "levels_in", "naive_scale"]
 
 
-def _naive_scale(prep: Prepared, lag: int) -> np.ndarray:
-    """In-sample MAE of the one-step (or seasonal, ``lag``) naive forecast on each run."""
+SPREAD_CHANGES = 3  # latest one-step changes whose mean absolute value is a row's "spread"
+
+
+def naive_scale(prep: Prepared, lag: int, last: int | None = None) -> np.ndarray:
+    """In-sample MAE of the one-step (or seasonal, ``lag``) naive forecast on each run (on its
+    ``last`` changes only, if given: how much the series has moved lately)."""
     d = (
         prep.Y[:, lag:] - prep.Y[:, :-lag]
         if prep.Y.shape[1] > lag
         else np.full((len(prep.Y), 1), np.nan)
     )
+    if last is not None:
+        d = d[:, -last:]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmean(np.abs(d), axis=1)
@@ -48,15 +60,19 @@ def backtest(
     *,
     nonnegative: bool = True,
     gaps: str = "last_run",
+    companions: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Rolling-origin backtest: fit on data up to each origin, forecast, compare with outcome.
 
     Origins run from the ``min_train``-th column to the last but one; every series must
     have at least ``min_train`` points (and the model's own minimum) at that origin. Returns
     one row per (council, origin, horizon, model) with an outcome: ``council_code, origin,
-    horizon, period, model, mean, lo.., hi.., sd, actual, scale, status``, where ``scale`` is
-    the in-sample MAE of the one-step naive forecast (seasonal naive for monthly or
-    quarterly data) on the training run, used for MASE.
+    horizon, period, model, mean, lo.., hi.., sd, actual, scale, spread, status``, where
+    ``scale`` is the in-sample MAE of the one-step naive forecast (seasonal naive for monthly
+    or quarterly data) on the training run, used for MASE, and ``spread`` the same over its
+    latest ``SPREAD_CHANGES`` changes (for calibrated intervals). ``companions``: other
+    series of the same councils for models that need them (``ModelSpec.needs``), also cut at
+    each origin.
     """
     wide = as_wide(wide)
     if not models:
@@ -81,15 +97,17 @@ def backtest(
     for o in range(ordinal0 + min_train - 1, full.last_ordinal):
         train = wide.loc[:, [c for c, oo in zip(wide.columns, cols, strict=True) if oo <= o]]
         prep = prepare(train, gaps)
+        extra = align_companions(train, prep, companions)
         lag = cal.m if cal.m > 1 else 1
-        scale = _naive_scale(prep, lag)
+        scale = naive_scale(prep, lag)
+        spread = naive_scale(prep, lag, SPREAD_CHANGES)
         actual = np.full((len(prep.codes), H), np.nan)
         for h in range(1, H + 1):
             hit = np.flatnonzero(cols == o + h)
             if hit.size:
                 actual[:, h - 1] = X[:, hit[0]]
         for name in models:
-            mean, sd, fits, _ = raw_forecast(prep, H, name, None, nonnegative)
+            mean, sd, fits, _ = raw_forecast(prep, H, name, None, nonnegative, extra)
             fits &= prep.length >= min_train
             mean[~fits], sd[~fits] = np.nan, np.nan
             status, _ = status_notes(prep, fits, name)
@@ -98,6 +116,7 @@ def backtest(
             )
             part["actual"] = actual.ravel()
             part["scale"] = np.repeat(scale, H)
+            part["spread"] = np.repeat(spread, H)
             part["origin"] = cal.label(o)
             frames.append(part)
     if not frames:
@@ -108,7 +127,7 @@ def backtest(
     bt = bt[bt["horizon"].isin(horizons) & bt["actual"].notna()]
     cols_out = ["council_code", "origin", "horizon", "period", "model", "mean"]
     cols_out += [c for lv in levels for c in (f"lo{level_name(lv)}", f"hi{level_name(lv)}")]
-    cols_out += ["sd", "actual", "scale", "status"]
+    cols_out += ["sd", "actual", "scale", "spread", "status"]
     return bt[cols_out].reset_index(drop=True)
 
 

@@ -60,9 +60,11 @@ def raw_forecast(
     model: str,
     min_points: int | None,
     nonnegative: bool = True,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, str]]:
     """Mean and sd (n, horizon) aligned to the frame's future periods, a 'fits' mask and
-    notes by row.
+    notes by row. ``extra``: companion series aligned with ``prep.Y``
+    (:func:`~cscanalysis.forecasting.series.align_companions`), for a model that needs them.
 
     With ``nonnegative``, a row whose values are all positive and whose forecast would fall
     to 0 or below (a straight-line decline run past zero) is forecast by the same model on
@@ -74,6 +76,11 @@ def raw_forecast(
     if spec.seasonal and m == 1:
         raise ParameterError(f"model {model!r} needs monthly or quarterly periods")
     need = spec.minimum(m, min_points)
+    missing = [k for k in spec.needs if k not in (extra or {})]
+    if missing:
+        raise ParameterError(
+            f"model {model!r} needs the companion series {missing} (auto_forecast's companions)"
+        )
     n = len(prep.codes)
     mean = np.full((n, horizon), np.nan)
     sd = np.full((n, horizon), np.nan)
@@ -85,7 +92,11 @@ def raw_forecast(
         Ysub = prep.Y[rows]
         keep = int(prep.length[rows].max())
         Ysub = Ysub[:, Ysub.shape[1] - keep :]
-        mu, s = spec.fn(Ysub, prep.length[rows], steps, m)
+        comp = None
+        if spec.needs and extra is not None:
+            comp = {k: extra[k][rows][:, extra[k].shape[1] - keep :] for k in spec.needs}
+        kw = {} if comp is None else {"extra": comp}
+        mu, s = spec.fn(Ysub, prep.length[rows], steps, m, **kw)
         take = prep.lag[rows][:, None] + np.arange(horizon)[None, :]
         mu, s = np.take_along_axis(mu, take, axis=1), np.take_along_axis(s, take, axis=1)
         if nonnegative:
@@ -93,7 +104,8 @@ def raw_forecast(
             bad = np.flatnonzero(positive & np.any(mu <= 0, axis=1))
             if bad.size:
                 with np.errstate(divide="ignore"):
-                    lmu, ls = spec.fn(np.log(Ysub[bad]), prep.length[rows][bad], steps, m)
+                    bkw = {} if comp is None else {"extra": {k: a[bad] for k, a in comp.items()}}
+                    lmu, ls = spec.fn(np.log(Ysub[bad]), prep.length[rows][bad], steps, m, **bkw)
                 lmu = np.take_along_axis(lmu, take[bad], axis=1)
                 ls = np.take_along_axis(ls, take[bad], axis=1)
                 first = np.argmax(mu[bad] <= 0, axis=1)

@@ -18,6 +18,10 @@ length (:meth:`ModelSpec.minimum`).
   or quarterly frames.
 - ``reversion_pooled``: one regression for all rows of next year's log growth on last year's
   growth and the distance from the five-year mean, with no constant (no drift), on logs.
+- ``momentum_recent`` and ``balance_pooled`` (:mod:`~cscanalysis.forecasting.regression`):
+  pooled regressions without a constant fitted on the latest years only, one per horizon;
+  ``balance_pooled`` needs the companion series ``inflow`` and ``outflow`` (children starting
+  and ceasing to be looked after), given as ``extra`` (:attr:`ModelSpec.needs`).
 - Blends ``"base@w"`` (e.g. ``"reversion_pooled@0.5"``): ``naive + w * (base - naive)``
   (:func:`model_spec`).
 
@@ -39,11 +43,13 @@ import numpy as np
 import pandas as pd
 
 from cscanalysis.core.errors import ParameterError
+from cscanalysis.forecasting.regression import balance_pooled, flows_pooled, momentum_recent
 
 __all__ = [
     "ANNUAL_CANDIDATES",
     "BLEND_SEPARATOR",
     "BLEND_WEIGHTS",
+    "COMPANION_CANDIDATES",
     "DEFAULT_CANDIDATES",
     "MODELS",
     "ModelFn",
@@ -64,17 +70,26 @@ DEFAULT_CANDIDATES = (
 # Annual series (one figure a year): only methods that carry no trend forward, and blends of
 # them with "no change", chosen by their worst recent origin (see select_model). Methods
 # carrying a trend won the years of steady growth before 2019 and lost when numbers levelled
-# off after 2023 (README, "Forecasts").
+# off after 2023 (README, "Forecasts"). Pooled regressions are fitted on the latest years only
+# (momentum_recent; reversion_pooled, fitted on all years, lost from 2023 and 2024).
 BLEND_WEIGHTS = (0.25, 0.5, 0.75)
 ANNUAL_CANDIDATES = (
     "naive",
-    "ses_pooled",
-    "reversion_pooled",
-    *(f"{b}@{w:g}" for b in ("ses_pooled", "reversion_pooled") for w in BLEND_WEIGHTS),
+    "momentum_recent",
+    *(f"momentum_recent@{w:g}" for w in BLEND_WEIGHTS),
+)
+# Candidates that need companion series (ModelSpec.needs): added to the annual candidates when
+# the caller gives them (auto_forecast's ``companions``).
+COMPANION_CANDIDATES = tuple(
+    f"{b}{suffix}"
+    for b in ("balance_pooled", "flows_pooled")
+    for suffix in ("", *(f"@{w:g}" for w in BLEND_WEIGHTS))
 )
 
 
-ModelFn = Callable[[np.ndarray, np.ndarray, int, int], tuple[np.ndarray, np.ndarray]]
+# (Y, length, steps, m) -> (mean, sd); a model with ModelSpec.needs also takes extra=
+# {name: array aligned with Y}.
+ModelFn = Callable[..., tuple[np.ndarray, np.ndarray]]
 
 
 def _first_values(Y: np.ndarray, length: np.ndarray) -> np.ndarray:
@@ -414,12 +429,12 @@ def _reversion(
     return mean, sd
 
 
-def _blend(base: ModelFn, weight: float) -> ModelFn:
+def _blend(base: ModelFn, weight: float, needs: tuple[str, ...] = ()) -> ModelFn:
     """``naive + weight * (base - naive)``: a forecast shrunk toward "no change"."""
 
-    def run(Y: np.ndarray, length: np.ndarray, steps: int, m: int):
+    def run(Y: np.ndarray, length: np.ndarray, steps: int, m: int, **extra: object):
         mn, sn = _naive(Y, length, steps, m)
-        mb, sb = base(Y, length, steps, m)
+        mb, sb = base(Y, length, steps, m, **extra) if needs else base(Y, length, steps, m)
         return mn + weight * (mb - mn), (1 - weight) * sn + weight * sb
 
     return run
@@ -441,6 +456,7 @@ class ModelSpec:
     seasonal: bool = False
     vectorised: bool = True
     description: str = ""
+    needs: tuple[str, ...] = ()  # companion series the model takes as extra=
 
     def minimum(self, m: int, override: int | None = None) -> int:
         if self.seasonal:
@@ -472,6 +488,31 @@ MODELS: dict[str, ModelSpec] = {
         2,
         description="pooled regression of log growth on last growth and distance from the "
         "five-year mean, with no constant, so no drift",
+    ),
+    "momentum_recent": ModelSpec(
+        momentum_recent,
+        5,
+        3,
+        description="pooled regression of growth on last growth and distance from the "
+        "three-year mean, fitted on the latest three years, with no constant, so no drift",
+    ),
+    "balance_pooled": ModelSpec(
+        balance_pooled,
+        5,
+        2,
+        description="pooled regression of growth on the log ratio of children starting to "
+        "children ceasing to be looked after, fitted on the latest five years, with no "
+        "constant, so no drift",
+        needs=("inflow", "outflow"),
+    ),
+    "flows_pooled": ModelSpec(
+        flows_pooled,
+        5,
+        3,
+        description="pooled regression of growth on last growth, distance from the "
+        "three-year mean and the log ratio of starts to ceasing, fitted on the latest five "
+        "years, with no constant, so no drift",
+        needs=("inflow", "outflow"),
     ),
     "ets": ModelSpec(
         _per_series(lambda y, s, m: _ets_one(y, s, m)),
@@ -518,8 +559,9 @@ def model_spec(name: str) -> ModelSpec:
             "as 'reversion_pooled@0.5'"
         )
     return ModelSpec(
-        _blend(spec.fn, w),
+        _blend(spec.fn, w, spec.needs),
         spec.min_points,
         spec.hard_min,
         description=f"{w * 100:g}% of the way from no change to {base}: {spec.description}",
+        needs=spec.needs,
     )

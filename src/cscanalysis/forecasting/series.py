@@ -8,6 +8,7 @@ time order, float values with NaN where nothing was published (see
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,7 @@ import pandas as pd
 from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.forecasting.timeline import Calendar, calendar_of, label_ordinal
 
-__all__ = ["Prepared", "as_wide", "numeric_values", "prepare", "to_wide"]
+__all__ = ["Prepared", "align_companions", "as_wide", "numeric_values", "prepare", "to_wide"]
 
 
 def to_wide(tidy: pd.DataFrame, measure: str, until: int | str | None = None) -> pd.DataFrame:
@@ -194,3 +195,37 @@ def prepare(wide: pd.DataFrame, gaps: str) -> Prepared:
         cal=cal,
         last_ordinal=int(full[-1]),
     )
+
+
+def align_companions(
+    wide: pd.DataFrame, prep: Prepared, companions: Mapping[str, pd.DataFrame] | None
+) -> dict[str, np.ndarray]:
+    """Companion series (other measures of the same councils, e.g. children starting and
+    ceasing to be looked after) as arrays aligned with ``prep.Y``: same rows, and each row
+    shifted like its series, so column -1 holds the companion's value for the series' last
+    period. Councils or periods a companion lacks are NaN; its periods after ``wide``'s last
+    are not used."""
+    if not companions:
+        return {}
+    cal, ords = calendar_of(list(wide.columns))
+    full = np.arange(min(ords), max(ords) + 1)
+    T = prep.Y.shape[1]
+    out: dict[str, np.ndarray] = {}
+    for name, comp in companions.items():
+        comp = as_wide(comp)
+        c_cal, c_ords = calendar_of(list(comp.columns))
+        if c_cal.kind != cal.kind:
+            raise ParameterError(
+                f"companion {name!r} has {c_cal.kind} periods; the series has {cal.kind}"
+            )
+        pos = {int(o): j for j, o in enumerate(c_ords)}
+        vals = numeric_values(comp.reindex(index=prep.codes))
+        X = np.full((len(prep.codes), len(full)), np.nan)
+        for k, o in enumerate(full.tolist()):
+            if o in pos:
+                X[:, k] = vals[:, pos[o]]
+        Z = np.full((len(prep.codes), T), np.nan)
+        for i, lag in enumerate(prep.lag.tolist()):
+            Z[i, lag:] = X[i, : T - lag]
+        out[name] = Z
+    return out

@@ -8,7 +8,7 @@ from cscanalysis.analysis.disclosure import suppress_tidy
 from cscanalysis.core.councils import CouncilRegister
 from cscanalysis.core.errors import ParameterError
 from cscanalysis.forecasting import forecast as F
-from cscanalysis.forecasting.series import to_wide
+from cscanalysis.forecasting.series import flow_companions, to_wide
 from cscanalysis.store.tidy import reporting_years
 
 
@@ -38,9 +38,11 @@ def forecast_table(
         )
     if audience == "publication":
         tidy = suppress_tidy(tidy)
+    councils = [c.code for c in register.councils(until)]
     wide = to_wide(tidy, measure, until=until)
-    wide = wide[wide.index.isin([c.code for c in register.councils(until)])]
-    table = F.auto_forecast(wide, horizon).forecasts.copy()
+    wide = wide[wide.index.isin(councils)]
+    companions = flow_companions(tidy, measure, until, councils)
+    table = F.auto_forecast(wide, horizon, companions=companions).forecasts.copy()
     table.insert(2, "measure", measure)
     table["period"] = table["period"].astype(str)
     if audience == "publication":

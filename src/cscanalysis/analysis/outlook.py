@@ -24,7 +24,7 @@ from cscanalysis.core.formatting import fmt_number
 from cscanalysis.forecasting import forecast as F
 from cscanalysis.forecasting.evaluation import accuracy
 from cscanalysis.forecasting.models import model_spec
-from cscanalysis.forecasting.series import to_wide
+from cscanalysis.forecasting.series import flow_companions, to_wide
 from cscanalysis.store.derived import DerivedCache, array_key, default_cache
 
 HORIZON = 3
@@ -71,19 +71,26 @@ def is_suppressed(tidy: pd.DataFrame, code: str, measure: str, until: int) -> bo
 
 
 def all_councils_forecast(
-    wide: pd.DataFrame, horizon: int, *, cache: DerivedCache | None = None
+    wide: pd.DataFrame,
+    horizon: int,
+    *,
+    companions: dict[str, pd.DataFrame] | None = None,
+    cache: DerivedCache | None = None,
 ) -> F.AutoForecast:
     """``auto_forecast(wide, horizon)``, kept in ``cache`` (default: the process's
     :func:`~cscanalysis.store.derived.default_cache`) under the councils, years and values of
     ``wide``, the horizon and the code, so a changed table is recomputed and an unchanged one is
     read (370 ms to compute, a few ms to read). The result is shared: callers only read it
-    (``build_outlook`` copies the rows it keeps).
+    (``build_outlook`` copies the rows it keeps). ``companions``: the starts and ceased that
+    the flow-balance models read (:func:`cscanalysis.forecasting.series.flow_companions`),
+    part of the key too.
     """
     cache = cache or default_cache()
+    extra = tuple(array_key(frame) for _, frame in sorted((companions or {}).items()))
     return cache.get(
         "forecast",
-        (array_key(wide), horizon),
-        lambda: F.auto_forecast(wide, horizon),
+        (array_key(wide), *extra, horizon),
+        lambda: F.auto_forecast(wide, horizon, companions=companions),
         "pickle",
         F.AutoForecast,
     )
@@ -124,7 +131,8 @@ def build_outlook(
     councils = [c.code for c in register.councils(year)]
     wide = to_wide(tidy, measure, until=year)
     wide = wide[wide.index.isin(councils)]
-    auto = all_councils_forecast(wide, horizon)
+    companions = flow_companions(tidy, measure, year, councils)
+    auto = all_councils_forecast(wide, horizon, companions=companions)
     rows = auto.forecasts[auto.forecasts["council_code"] == code].copy()
     rows["period"] = rows["period"].astype(str)
     model = str(rows["model"].iloc[0]) if len(rows) else ""
@@ -280,6 +288,15 @@ PLAIN_METHODS = {
     "alike for all councils",
     "reversion_pooled": "last year's change carried on in part and pulled back toward the "
     "council's five-year average, the same pull for all councils and no trend",
+    "momentum_recent": "last year's change carried on in part and pulled back toward the "
+    "council's three-year average, set alike for all councils from the latest three years, "
+    "and no trend",
+    "balance_pooled": "a change in line with this year's balance of children starting and "
+    "leaving care, as that balance moved numbers in all councils over the latest five years, "
+    "and no trend",
+    "flows_pooled": "last year's change, the pull back toward the council's three-year average "
+    "and this year's balance of children starting and leaving care, weighted alike for all "
+    "councils from the latest five years, and no trend",
     "damped": "a trend that levels off over time",
     "damped_pooled": "a trend that levels off over time, set alike for all councils",
     "ets": "an exponential smoothing model chosen by how well it fits past years",

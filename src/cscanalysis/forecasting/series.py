@@ -8,7 +8,7 @@ time order, float values with NaN where nothing was published (see
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -229,3 +229,21 @@ def align_companions(
             Z[i, lag:] = X[i, : T - lag]
         out[name] = Z
     return out
+
+
+FLOW_MEASURES = ("cla_31_march", "cla_starts", "cla_ceased")
+"""Measures forecast with the year's starts and ceased as companions (the flow-balance models)."""
+
+
+def flow_companions(
+    tidy: pd.DataFrame, measure: str, until: int, councils: Sequence[str]
+) -> dict[str, pd.DataFrame] | None:
+    """``{"inflow": starts, "outflow": ceased}`` as wide frames of ``councils`` up to ``until``,
+    for a measure of children looked after (:data:`FLOW_MEASURES`); None for any other."""
+    if measure not in FLOW_MEASURES:
+        return None
+    found = {}
+    for role, flow in (("inflow", "cla_starts"), ("outflow", "cla_ceased")):
+        wide = to_wide(tidy, flow, until=until)
+        found[role] = wide[wide.index.isin(list(councils))]
+    return found

@@ -501,6 +501,6 @@ def fan_chart(
     caption = (
         "Forecast from the method that beat no change in each of the last three years "
         "tested (rolling-origin backtest over all councils), else no change; intervals "
-        "scaled on the errors of those years."
+        "set from its errors in every year tested."
     )
     return Chart(slug, figure, title, subtitle, alt, caption, source, data)

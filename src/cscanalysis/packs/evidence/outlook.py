@@ -62,8 +62,9 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
     facts += successor_history(ctx, found)
     if found.calibrated:
         facts.append(
-            "The intervals were scaled so that, in the last three years tested, 80% intervals "
-            "would have held about 80% of the published figures."
+            "The intervals come from this method's errors in every year tested, across all "
+            "councils, in proportion to each council's own year-to-year changes over its last "
+            "three years: 80% of those errors fell inside the 80% interval."
         )
     flows = outlook_words.flows_sentence(found, ctx.place)
     if flows:

@@ -12,7 +12,7 @@ turn (round-robin) so that load from other processes falls on all of them alike:
 - ``plain``: the plain way, ``papermill`` CLI then ``jupyter nbconvert`` CLI, cache off.
 - ``cli_before`` (with ``--before SRC``): the CLI of another version's ``src`` folder (e.g.
   ``git archive <commit> src | tar -x -C /tmp/before``), on this tree's raw data and notebook,
-  with its own cache folder (its tidy table's key differs when ``store.py`` differs; sharing
+  with its own cache folder (its tidy table's key differs when ``store/tidy.py`` differs; sharing
   one folder would rebuild the table at every turn), filled by one untimed run first.
 
 Reports each one's median wall time and its ratio to the plain run's median, and checks that

@@ -110,6 +110,33 @@ def test_readers_core_and_store_import_no_higher_stage():
     assert not breaches, "\n".join(breaches)
 
 
+# What each stage may import, as docs/ARCHITECTURE.md draws it (besides itself and the
+# package's ``__version__``).
+MAY_IMPORT = {
+    "core": set(),
+    "sources": {"core"},
+    "store": {"core", "sources"},
+    "forecasting": {"core"},
+    "analysis": {"core", "sources", "store", "forecasting"},
+    "render": {"core"},
+    "packs": {"core", "sources", "store", "forecasting", "analysis", "render"},
+    "cli": {"core", "sources", "store", "forecasting", "analysis", "render", "packs"},
+}
+
+
+def test_every_stage_imports_only_the_stages_it_may():
+    def rule(importer: str, module: str) -> str | None:
+        mine, theirs = _stage(importer), _stage(module)
+        if mine not in MAY_IMPORT or theirs not in MAY_IMPORT or mine == theirs:
+            return None
+        if theirs not in MAY_IMPORT[mine]:
+            return f"{mine}/ may import only {sorted(MAY_IMPORT[mine]) or 'itself'}"
+        return None
+
+    breaches = _breaches(rule)
+    assert not breaches, "\n".join(breaches)
+
+
 def test_core_imports_only_core():
     def rule(importer: str, module: str) -> str | None:
         if _stage(importer) != "core" or not module.startswith("cscanalysis"):

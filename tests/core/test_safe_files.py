@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cscanalysis.core import safe_files as safe_export
+from cscanalysis.core import safe_files
 from cscanalysis.core.errors import DataError, ParameterError
 from cscanalysis.core.safe_files import (
     FORMULA_TRIGGERS,
@@ -155,7 +155,7 @@ def test_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monkey
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(safe_export.os, "replace", broken_replace)
+    monkeypatch.setattr(safe_files.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         atomic_write_text(target, "half")
     assert target.read_text() == "good"

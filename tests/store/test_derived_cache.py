@@ -121,8 +121,8 @@ def test_a_changed_table_or_threshold_is_a_new_key_and_is_built(tmp_path, tidy, 
 
 
 def test_a_changed_input_file_changes_the_data_key(tmp_path, raw_copy, monkeypatch):
-    # The tidy table is rebuilt from a changed file (test_store.py), which changes its content
-    # and so every derived key; the data key itself changes with any byte of any input.
+    # The tidy table is rebuilt from a changed file (tests/store/test_tidy.py), which changes
+    # its content and so every derived key; the data key changes with any byte of any input.
     import shutil
 
     shutil.copytree(store.data_dir() / "reference", tmp_path / "reference")

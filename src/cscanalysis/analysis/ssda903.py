@@ -55,7 +55,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscanalysis.core.paths import raw_dir
 from cscanalysis.sources.ssda903 import (
     REPORT_COLUMNS,
     SSDA903,
@@ -550,13 +549,6 @@ def ssda903_measures(
 
 
 SYNTHETIC_NOTE = "synthetic data, no real child"
-
-
-def is_sample(directory: Path) -> bool:
-    """True for the synthetic sample returns shipped in ``data/raw/ssda903``."""
-    sample = (raw_dir() / "ssda903").resolve()
-    directory = directory.resolve()
-    return directory == sample or sample in directory.parents
 
 
 def source_line(

@@ -57,7 +57,6 @@ def add(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from cscanalysis.analysis.ssda903 import (
         BASIS_LABELS,
-        is_sample,
         measure_report,
         source_line,
         ssda903_measures,
@@ -67,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from cscanalysis.core.errors import ParameterError
     from cscanalysis.core.safe_files import csv_bytes, file_in_the_way, write_together
     from cscanalysis.sources.ssda903 import read_ssda903
+    from cscanalysis.sources.ssda903_files import is_sample
 
     out = Path(args.out)
     if out.is_dir() or out.suffix.lower() != ".csv":

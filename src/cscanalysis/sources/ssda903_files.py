@@ -15,6 +15,7 @@ import pandas as pd
 
 from cscanalysis.core.clean import decode_text
 from cscanalysis.core.errors import DataError
+from cscanalysis.core.paths import raw_dir
 
 ROW = "row"  # line number of a record in its file (header is line 1)
 
@@ -249,3 +250,10 @@ def episodes_open_on(episodes: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
     ended_after = episodes["DEC"] > when
     still_known = episodes["DEC"].isna() & (episodes["last_year"] >= collection_year(when))
     return started & (ended_after | still_known)
+
+
+def is_sample(directory: Path) -> bool:
+    """True for the synthetic sample returns shipped in ``data/raw/ssda903``."""
+    sample = (raw_dir() / "ssda903").resolve()
+    directory = directory.resolve()
+    return directory == sample or sample in directory.parents

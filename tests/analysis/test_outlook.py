@@ -107,6 +107,12 @@ def test_track_record_is_stated_plainly(bristol):
     assert f"within {bristol.backtest_mape:.0f}%" in sentence
 
 
+def test_track_record_of_one_year_is_singular(bristol):
+    from dataclasses import replace
+
+    assert track_record(replace(bristol, backtest_n=1)).startswith("Tested on 1 past year, ")
+
+
 def test_short_history_is_a_stated_result(tidy, register):
     # BCP exists from 2020: four points, too few for the trend models
     outlook = build_outlook(tidy, register, BCP, "2023")

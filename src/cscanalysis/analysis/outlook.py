@@ -251,9 +251,10 @@ def track_record(outlook: Outlook) -> str:
     """The backtest in one plain sentence."""
     if not np.isfinite(outlook.backtest_mape) or outlook.backtest_n == 0:
         return "There is too little history to test this method on past years."
+    years = "1 past year" if outlook.backtest_n == 1 else f"{outlook.backtest_n} past years"
     return (
-        f"Tested on {outlook.backtest_n} past years, this method's one-year-ahead forecast "
-        f"was within {outlook.backtest_mape:.0f}% of the published figure on average."
+        f"Tested on {years}, this method's one-year-ahead forecast was within "
+        f"{outlook.backtest_mape:.0f}% of the published figure on average."
     )
 
 

@@ -380,7 +380,7 @@ def test_unwritable_or_full_output_folder_fails_fast(light, tmp_path, monkeypatc
 def test_a_second_run_on_the_same_folder_is_refused(light, tmp_path):
     period = tmp_path / "2023"
     period.mkdir()
-    with batch._locked(period), pytest.raises(OutputError, match="another run"):
+    with batch.locked(period), pytest.raises(OutputError, match="another run"):
         run_batch(["Bristol"], "2023", tmp_path, notebook=light)
 
 

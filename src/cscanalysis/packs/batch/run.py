@@ -336,7 +336,7 @@ def run_batch(
         timeout=timeout,
     )
     progress = progress or Progress(stream=None)
-    with _locked(plan.period_dir):
+    with locked(plan.period_dir):
         _clean_stale(plan.period_dir)
         return _run_plan(plan, workers, scheduler, progress, client)
 
@@ -519,7 +519,7 @@ def available_cores() -> int:
 
 
 @contextlib.contextmanager
-def _locked(period_dir: Path) -> Iterator[None]:
+def locked(period_dir: Path) -> Iterator[None]:
     """One run at a time per output folder (a cron run overlapping a manual one waits not)."""
     path = period_dir / LOCK
     handle = open(path, "a+")  # noqa: SIM115 (held for the run)

@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from cscanalysis.forecasting.calibration import apply_calibration, calibration_factors
+from cscanalysis.forecasting.evaluation import naive_scale, typical_change
+from cscanalysis.forecasting.series import prepare
 
 Z80 = 1.2815515655446004  # standard normal quantile at 0.90
 Z95 = 1.959963984540054  # at 0.975
@@ -128,3 +130,19 @@ def test_calibration_on_recent_origins_only():
     assert recent["n"] == 6 and recent["factor"] == pytest.approx(1 / Z80)
     every = calibration_factors(bt, [80], two_sided=True).iloc[0]
     assert every["factor"] == pytest.approx(50 / Z80)
+
+
+def test_typical_change_is_the_median_of_the_last_four_changes():
+    # A: 100 103 99 102 140 143 141, one exceptional year (+38). Changes 3, -4, 3, 38, 3, -2;
+    # the last four in absolute value, sorted: 2 3 3 38; median (3 + 3) / 2 = 3, where the
+    # mean of the last three, (38 + 3 + 2) / 3 = 14.33, would carry the odd year into every
+    # interval for three years. B, from 2023 only (20, 22, 27): changes 2 and 5, median 3.5.
+    years = list(range(2019, 2026))
+    wide = pd.DataFrame(
+        [[100, 103, 99, 102, 140, 143, 141], [np.nan] * 4 + [20, 22, 27]],
+        index=pd.Index(["A", "B"], name="council_code"),
+        columns=years,
+    )
+    prep = prepare(wide, "last_run")
+    assert typical_change(prep, 1).tolist() == pytest.approx([3.0, 3.5])
+    assert naive_scale(prep, 1, 3).tolist() == pytest.approx([43 / 3, 3.5])

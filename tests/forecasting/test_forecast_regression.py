@@ -123,14 +123,16 @@ def test_auto_forecast_backtests_the_companion_candidates_only_when_given():
     assert not set(COMPANION_CANDIDATES) & set(without.backtest["model"])
 
 
-def test_backtest_spread_is_the_mean_absolute_change_of_the_last_three_years():
+def test_backtest_spread_is_the_median_absolute_change_of_the_last_four_years():
     # Origin 2022 (five points 10, 20, 11, 15, 14): changes 10, -9, 4, -1; scale (all) =
-    # 24 / 4 = 6, spread (last three) = (9 + 4 + 1) / 3 = 14/3.
-    w = _frame({"A": [10, 20, 11, 15, 14, 16]})
-    bt = backtest(w, ["naive"], horizons=(1,), min_train=5)
-    row = bt[bt["origin"] == "2022"].iloc[0]
-    assert row["scale"] == pytest.approx(6)
-    assert row["spread"] == pytest.approx(14 / 3)
+    # 24 / 4 = 6; spread (median of the last four, 1 4 9 10) = (4 + 9) / 2 = 6.5.
+    # Origin 2023 (six points, the last 16): changes 10, -9, 4, -1, 2; the last four sorted
+    # 1 2 4 9: spread (2 + 4) / 2 = 3.
+    w = _frame({"A": [10, 20, 11, 15, 14, 16, 13]}, years=list(range(2018, 2025)))
+    bt = backtest(w, ["naive"], horizons=(1,), min_train=5).set_index("origin")
+    assert bt.loc["2022", "scale"] == pytest.approx(6)
+    assert bt.loc["2022", "spread"] == pytest.approx(6.5)
+    assert bt.loc["2023", "spread"] == pytest.approx(3)
 
 
 def test_spread_calibration_by_hand():

@@ -53,7 +53,9 @@ def calibration_factors(
     ``basis="scale"``: the scaled error is |actual - mean| / scale (the council's in-sample
     mean absolute one-step change at the origin) and the factor, its conformal L-quantile,
     is the interval's half-width in units of that scale; always applied. Rows with scale = 0
-    are left out.
+    are left out. ``basis="spread"``: the same over the ``spread`` column (the council's median
+    absolute change over its latest four years: ``evaluation.typical_change``), or over
+    ``scale`` if the backtest has no such column.
     """
     if basis not in {"sd", "scale", "spread"}:
         raise ParameterError(f"basis={basis!r}; expected 'sd', 'scale' or 'spread'")

@@ -30,25 +30,36 @@ from cscanalysis.forecasting.series import (
 )
 from cscanalysis.forecasting.timeline import calendar_of
 
-__all__ = ["accuracy", "backtest", "common_rows", "levels_in", "naive_scale"]
+__all__ = ["accuracy", "backtest", "common_rows", "levels_in", "naive_scale", "typical_change"]
 
 
-SPREAD_CHANGES = 3  # latest one-step changes whose mean absolute value is a row's "spread"
+SPREAD_CHANGES = 4  # latest one-step changes whose median absolute value is a row's "spread"
 
 
-def naive_scale(prep: Prepared, lag: int, last: int | None = None) -> np.ndarray:
-    """In-sample MAE of the one-step (or seasonal, ``lag``) naive forecast on each run (on its
-    ``last`` changes only, if given: how much the series has moved lately)."""
+def _changes(prep: Prepared, lag: int, last: int | None) -> np.ndarray:
     d = (
         prep.Y[:, lag:] - prep.Y[:, :-lag]
         if prep.Y.shape[1] > lag
         else np.full((len(prep.Y), 1), np.nan)
     )
-    if last is not None:
-        d = d[:, -last:]
+    return np.abs(d if last is None else d[:, -last:])
+
+
+def naive_scale(prep: Prepared, lag: int, last: int | None = None) -> np.ndarray:
+    """In-sample MAE of the one-step (or seasonal, ``lag``) naive forecast on each run (on its
+    ``last`` changes only, if given: how much the series has moved lately)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(np.abs(d), axis=1)
+        return np.nanmean(_changes(prep, lag, last), axis=1)
+
+
+def typical_change(prep: Prepared, lag: int, last: int = SPREAD_CHANGES) -> np.ndarray:
+    """Median absolute one-step (or seasonal, ``lag``) change over each run's latest ``last``
+    changes: a council's ordinary recent year. Of four changes, the mean of the middle two, so
+    one exceptional year (the pandemic's) neither widens nor narrows it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(_changes(prep, lag, last), axis=1)
 
 
 def backtest(
@@ -69,8 +80,9 @@ def backtest(
     one row per (council, origin, horizon, model) with an outcome: ``council_code, origin,
     horizon, period, model, mean, lo.., hi.., sd, actual, scale, spread, status``, where
     ``scale`` is the in-sample MAE of the one-step naive forecast (seasonal naive for monthly
-    or quarterly data) on the training run, used for MASE, and ``spread`` the same over its
-    latest ``SPREAD_CHANGES`` changes (for calibrated intervals). ``companions``: other
+    or quarterly data) on the training run, used for MASE, and ``spread`` the median absolute
+    change over its latest ``SPREAD_CHANGES`` changes (:func:`typical_change`, for calibrated
+    intervals). ``companions``: other
     series of the same councils for models that need them (``ModelSpec.needs``), also cut at
     each origin.
     """
@@ -100,7 +112,7 @@ def backtest(
         extra = align_companions(train, prep, companions)
         lag = cal.m if cal.m > 1 else 1
         scale = naive_scale(prep, lag)
-        spread = naive_scale(prep, lag, SPREAD_CHANGES)
+        spread = typical_change(prep, lag)
         actual = np.full((len(prep.codes), H), np.nan)
         for h in range(1, H + 1):
             hit = np.flatnonzero(cols == o + h)

@@ -34,12 +34,11 @@ import pandas as pd
 from cscanalysis.core.errors import ParameterError
 from cscanalysis.forecasting.calibration import apply_calibration, calibration_factors
 from cscanalysis.forecasting.evaluation import (
-    SPREAD_CHANGES,
     accuracy,
     backtest,
     common_rows,
     levels_in,
-    naive_scale,
+    typical_change,
 )
 from cscanalysis.forecasting.fitting import (
     STATUS_NO_DATA,
@@ -147,10 +146,10 @@ def auto_forecast(
     carry no trend, and their blends with no change), chosen by ``rule="recent_worst"`` (a
     method must have beaten no change at each of the ``recent`` latest origins of every
     backtested horizon, else no change is used; :func:`select_model`), and intervals of the
-    forecast plus or minus a multiple of the council's mean absolute change over its last
-    ``SPREAD_CHANGES`` years, the multiple being the 80% (95%) quantile of the chosen model's
-    backtest errors over that same measure of spread, pooled over councils and known origins
-    per horizon (longer horizons: times sqrt(h / 2)).
+    forecast plus or minus a multiple of the council's median absolute change over its last
+    four years (:func:`typical_change`), the multiple being the 80% (95%) quantile of the
+    chosen model's backtest errors over that same measure of spread, pooled over councils and
+    known origins per horizon (longer horizons: times sqrt(h / 2)).
     Otherwise (or with ``rule="mean_mase"``): ``DEFAULT_CANDIDATES`` (plus seasonal naive for
     monthly or quarterly data), the lowest mean MASE, and intervals only ever widened.
 
@@ -260,7 +259,7 @@ def auto_forecast(
     if calibrate and bt is not None:
         factors = _factors(bt, levels, rule)
         lag = prep.cal.m if seasonal else 1
-        spread = np.repeat(naive_scale(prep, lag, SPREAD_CHANGES), int(horizon))
+        spread = np.repeat(typical_change(prep, lag), int(horizon))
         fc = apply_calibration(fc, factors, nonnegative=nonnegative, scale=spread)
     acc = accuracy(bt) if bt is not None else None
     return AutoForecast(forecasts=fc, backtest=bt, accuracy=acc, selection=sel, calibration=factors)
@@ -268,7 +267,7 @@ def auto_forecast(
 
 def _factors(bt: pd.DataFrame, levels: Sequence[float], rule: str) -> pd.DataFrame:
     """Calibration for a rule: ``"recent_worst"`` takes quantiles of every known origin's
-    errors over each council's recent typical change (``basis="spread"``); ``"mean_mase"``
+    errors over each council's typical recent change (``basis="spread"``); ``"mean_mase"``
     only ever widens the model's own intervals."""
     if rule == "recent_worst":
         return calibration_factors(bt, levels, basis="spread")

@@ -63,8 +63,8 @@ def outlook_facts(ctx: PackContext, found: Outlook) -> list[str]:
     if found.calibrated:
         facts.append(
             "The intervals come from this method's errors in every year tested, across all "
-            "councils, in proportion to each council's own year-to-year changes over its last "
-            "three years: 80% of those errors fell inside the 80% interval."
+            "councils, in proportion to each council's typical year-to-year change over its last "
+            "four years: 80% of those errors fell inside the 80% interval."
         )
     flows = outlook_words.flows_sentence(found, ctx.place)
     if flows:

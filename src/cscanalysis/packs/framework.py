@@ -23,11 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cscanalysis import __version__
+from cscanalysis.core.paths import source_checksum
 from cscanalysis.core.safe_files import umask
 from cscanalysis.packs.notebook import NOTEBOOKS, Runner, execute, render_html
 from cscanalysis.store.datalog import pack_sources
-
-PACKAGE = Path(__file__).parents[1]  # the whole cscanalysis package
 
 
 @dataclass(frozen=True)
@@ -156,14 +155,12 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+RENDERING = frozenset({".py", ".j2", ".json", ".css"})  # the source and templates of a page
+
+
 def code_key() -> str:
     """Checksum of the package's own source and templates (what renders a pack)."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(PACKAGE.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".j2", ".json", ".css"}:
-            digest.update(path.relative_to(PACKAGE).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return source_checksum(RENDERING)
 
 
 def pack_inputs_key(

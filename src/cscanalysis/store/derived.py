@@ -35,34 +35,23 @@ import os
 import pickle
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from cscanalysis import __version__
-from cscanalysis.core.paths import cache_dir
+from cscanalysis.core.paths import cache_dir, source_checksum
 from cscanalysis.core.safe_files import atomic_write_bytes
 
 T = TypeVar("T")
-PACKAGE = Path(__file__).parents[1]  # the whole cscanalysis package
 FORMATS = ("parquet", "pickle")
 
 
-@lru_cache(maxsize=1)
 def code_version() -> str:
-    """SHA-256 (16 hex digits) of the package version and every module's source.
-
-    Any code change gives new keys, so a result computed by older code is never reused. Read once
-    per process (the source does not change under a running process).
-    """
-    digest = hashlib.sha256(__version__.encode())
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    """The package's Python source as a checksum (:func:`~cscanalysis.core.paths.source_checksum`):
+    any code change gives new keys, so a result computed by older code is never reused."""
+    return source_checksum()
 
 
 def frame_key(frame: pd.DataFrame) -> str:

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
@@ -65,33 +66,53 @@ class Chart:
         default_factory=dict, init=False, repr=False, compare=False
     )
 
+    # the figure's own size while it is left at half width by :meth:`svg_narrow`
+    _wide: tuple[float, float] | None = field(default=None, init=False, repr=False, compare=False)
+
     def png(self, dpi: int = 300) -> bytes:
         """The figure as PNG (rendered once per resolution, then reused)."""
         if ("png", dpi) not in self._rendered:
+            self.full_width()
             self._rendered["png", dpi] = save(self.figure, "png", dpi=dpi)
         return self._rendered["png", dpi]
 
     def svg(self) -> bytes:
         """The figure as SVG (rendered once, then reused by the page and the file)."""
         if ("svg", 0) not in self._rendered:
+            self.full_width()
             self._rendered["svg", 0] = save(self.figure, "svg")
         return self._rendered["svg", 0]
 
     def svg_narrow(self) -> bytes:
         """The figure laid out at half a page's width (:data:`HALF_WIDTH_IN`) as SVG, for a
-        phone's screen; the figure is then laid out at its own width again."""
+        phone's screen. The figure is left at half width (a page draws nothing after it) and
+        laid out at its own width again when next drawn by :meth:`png`, :meth:`svg` or
+        :meth:`narrow`, or by :meth:`full_width`."""
         if ("svg", 1) not in self._rendered:
-            self._rendered["svg", 1] = self.narrow(lambda figure: save(figure, "svg"))
+            self.svg()  # the full-width files first, so that they keep their own layout
+            width, height = self.figure.get_size_inches()
+            resize(self.figure, HALF_WIDTH_IN, height * 1.2)
+            self._wide = (width, height)
+            self._rendered["svg", 1] = save(self.figure, "svg")
         return self._rendered["svg", 1]
 
     def narrow(self, render: Callable[[Figure], T]) -> T:
-        """``render(figure)`` with the figure laid out at half a page's width."""
-        width, height = self.figure.get_size_inches()
+        """``render(figure)`` with the figure laid out at half a page's width; the figure is
+        then laid out at its own width again."""
         self.svg()  # the full-width files first, so that they keep their own layout
+        self.full_width()
+        width, height = self.figure.get_size_inches()
         resize(self.figure, HALF_WIDTH_IN, height * 1.2)
         try:
             return render(self.figure)
         finally:
+            resize(self.figure, width, height)
+
+    def full_width(self) -> None:
+        """Lay the figure out at its own width again if :meth:`svg_narrow` left it narrow."""
+        if self._wide is not None:
+            width, height = self._wide
+            self._wide = None
             resize(self.figure, width, height)
 
     def svg_base64(self, *, narrow: bool = False) -> str:
@@ -125,14 +146,18 @@ def save(figure: Figure, format: Literal["png", "svg"], *, dpi: float | None = N
     """The figure as PNG or SVG bytes (no software version or date in either).
 
     The constrained layout is worked out on the first save and then kept: a chart saved as
-    PNG and then SVG is laid out once, both files share the same layout, and later saves draw
-    the figure once each. :func:`~cscanalysis.render.layout.resize` lays the figure out afresh.
+    PNG and then SVG is laid out once, both files share the same layout, and every save draws
+    the figure once. :func:`~cscanalysis.render.layout.resize` lays the figure out afresh.
     """
     buffer = io.BytesIO()
+    engine = figure.get_layout_engine()
     with plt.rc_context(SAVE_STYLE):
         if format == "png" and _draws_itself(figure):
             buffer.write(_agg_png(figure, float(figure.dpi if dpi is None else dpi)))
         else:
+            if format == "svg" and isinstance(engine, ConstrainedLayoutEngine):
+                _svg_layout(figure, engine)
+                _keep_layout(figure, engine)
             metadata = PNG_METADATA if format == "png" else SVG_METADATA
             if dpi is None:
                 figure.savefig(buffer, format=format, metadata=metadata)
@@ -141,14 +166,39 @@ def save(figure: Figure, format: Literal["png", "svg"], *, dpi: float | None = N
     if format == "svg":  # text kept as text, in a font stack any editor or browser has
         svg = re.sub(rb'font-family: [^;"]*', SVG_FONTS, buffer.getvalue())
         buffer = io.BytesIO(svg)
-    engine = figure.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
-        figure_state(figure).frozen = engine
-        # No engine at all (not "none", which leaves a placeholder): with any engine set,
-        # savefig draws the whole figure once more before drawing it for real.
-        with plt.rc_context(NO_AUTO_LAYOUT):
-            figure.set_layout_engine(None)
+        _keep_layout(figure, engine)
     return buffer.getvalue()
+
+
+def _keep_layout(figure: Figure, engine: ConstrainedLayoutEngine) -> None:
+    """Set the layout engine aside (kept for :func:`~cscanalysis.render.layout.resize`).
+
+    No engine at all (not "none", which leaves a placeholder): with any engine set, savefig
+    draws the whole figure once more before drawing it for real.
+    """
+    figure_state(figure).frozen = engine
+    with plt.rc_context(NO_AUTO_LAYOUT):
+        figure.set_layout_engine(None)
+
+
+def _svg_layout(figure: Figure, engine: ConstrainedLayoutEngine) -> None:
+    """The constrained layout an SVG save would work out, without its extra draw.
+
+    ``savefig`` with a layout engine set draws the whole figure once with drawing switched off,
+    only to run the layout, and then draws it for real. This runs the same layout as that draw
+    does (text measured by the SVG renderer, the figure at 72 dpi as ``print_svg`` sets it), so
+    the SVG that follows, drawn once with the layout kept, has the same bytes.
+    """
+    canvas = figure.canvas
+    dpi = figure.dpi
+    FigureCanvasSVG(figure)  # the figure's canvas while an SVG is saved
+    try:
+        figure.dpi = 72
+        engine.execute(figure)
+    finally:
+        figure.dpi = dpi
+        figure.set_canvas(canvas)
 
 
 def _draws_itself(figure: Figure) -> bool:

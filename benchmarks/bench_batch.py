@@ -159,20 +159,29 @@ STAGES = {
         ("cscanalysis.packs.evidence.content", "sources_used"),
     ],
     "forecasting (outlook, what-ifs)": [
-        ("cscanalysis.packs.evidence.content", "outlook"),
-        ("cscanalysis.packs.evidence.content", "outlook_facts"),
-        ("cscanalysis.packs.evidence.content", "what_if_table"),
+        ("cscanalysis.packs.evidence.outlook", "outlook"),
+        ("cscanalysis.packs.evidence.outlook", "outlook_facts"),
+        ("cscanalysis.packs.evidence.outlook", "what_if_table"),
     ],
     "chart building (pack_charts: figures, titles, alt text, data)": [
-        ("cscanalysis.packs.evidence.content", "pack_charts"),
+        ("cscanalysis.packs.evidence.charts", "pack_charts"),
     ],
-    "chart rendering: PNG 300 dpi (written)": [("cscanalysis.render.chart:Chart", "png")],
+    # drawn here; compressed and written by a background thread (the wait is in close_charts)
+    "chart rendering: PNG 300 dpi (drawn)": [("cscanalysis.render.chart:Chart", "write_png")],
     "chart rendering: SVG (embedded and written)": [("cscanalysis.render.chart:Chart", "svg")],
+    "chart rendering: half-width SVG (laid out again, embedded)": [
+        ("cscanalysis.render.chart:Chart", "svg_narrow")
+    ],
+    "waiting for the PNG files (close_charts)": [("cscanalysis.render.chart", "close_charts")],
 }
 ENCLOSING = {  # stage: (function, stages nested inside it)
     "chart files and figure HTML (figure_html less rendering)": (
-        ("cscanalysis.render.chart_files", "figure_html"),
-        ["chart rendering: PNG 300 dpi (written)", "chart rendering: SVG (embedded and written)"],
+        ("cscanalysis.packs.evidence.charts", "figure_html"),  # as the pack's Figures calls it
+        [
+            "chart rendering: PNG 300 dpi (drawn)",
+            "chart rendering: SVG (embedded and written)",
+            "chart rendering: half-width SVG (laid out again, embedded)",
+        ],
     ),
 }
 

@@ -47,8 +47,14 @@ def write_chart_files(
     council_code: str,
     period: str,
     half_width: bool = False,
+    background: bool = False,
 ) -> dict[str, str]:
-    """Write the chart's files into ``folder``; return ``{label: relative path}`` for links."""
+    """Write the chart's files into ``folder``; return ``{label: relative path}`` for links.
+
+    ``background``: the PNG is compressed and written by a background thread while the caller
+    goes on (:meth:`~cscanalysis.render.chart.Chart.write_png`); it is written once the chart
+    is closed (:func:`~cscanalysis.render.chart.close_charts`), which raises its error.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stem = chart_stem(number, chart)
@@ -59,7 +65,10 @@ def write_chart_files(
         "caption and alt text (JSON)": f"{stem}.json",
     }
     if drawn:
-        atomic_write_bytes(folder / files["PNG"], chart.png(300))
+        if background:
+            chart.write_png(folder / files["PNG"], 300)
+        else:
+            atomic_write_bytes(folder / files["PNG"], chart.png(300))
         atomic_write_bytes(folder / files["SVG"], chart.svg())
     write_csv(chart.data, folder / files["data (CSV)"])
     meta = chart_metadata(
@@ -80,14 +89,28 @@ def write_chart_files(
 
 
 def figure_html(
-    chart: Chart, number: int, *, folder: Path | None, council: str, council_code: str, period: str
+    chart: Chart,
+    number: int,
+    *,
+    folder: Path | None,
+    council: str,
+    council_code: str,
+    period: str,
+    background: bool = False,
 ) -> str:
-    """The chart's HTML for a pack; with ``folder``, its files are written and linked too."""
+    """The chart's HTML for a pack; with ``folder``, its files are written and linked too (the
+    PNG by a background thread with ``background``: see :func:`write_chart_files`)."""
     from cscanalysis.render.html import figure
 
     links = None
     if folder is not None:
         links = write_chart_files(
-            chart, folder, number=number, council=council, council_code=council_code, period=period
+            chart,
+            folder,
+            number=number,
+            council=council,
+            council_code=council_code,
+            period=period,
+            background=background,
         )
     return figure(chart, number=number, links=links)

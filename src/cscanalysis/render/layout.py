@@ -265,14 +265,28 @@ def _bottom_legend(figure: Figure, handles: list[Artist], texts: list[str], bott
     return (height + 0.08) / height_in
 
 
-def text_width(figure: Figure, text: str, size: float, weight: str = "normal") -> float:
-    """The width of one line of ``text`` in inches, measured with the figure's font."""
-    from matplotlib.font_manager import FontProperties
+# Widths measured so far, by text, size, weight and resolution: the same words are measured
+# again and again as lines are wrapped, at both widths, chart after chart and pack after pack.
+_WIDTHS: dict[tuple[str, float, str, float], float] = {}
+_MAX_WIDTHS = 50_000  # emptied when this full (a few MB)
 
+
+def text_width(figure: Figure, text: str, size: float, weight: str = "normal") -> float:
+    """The width of one line of ``text`` in inches, measured with the figure's font (each
+    text, size, weight and resolution measured once, then remembered)."""
     renderer = renderer_of(figure)
-    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
-    width, _, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
-    return float(width / renderer.points_to_pixels(72))
+    key = (text, float(size), weight, float(renderer.dpi))
+    found = _WIDTHS.get(key)
+    if found is None:
+        from matplotlib.font_manager import FontProperties
+
+        prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
+        width, _, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
+        found = float(width / renderer.points_to_pixels(72))
+        if len(_WIDTHS) >= _MAX_WIDTHS:
+            _WIDTHS.clear()
+        _WIDTHS[key] = found
+    return found
 
 
 def wrap_text(

@@ -429,7 +429,9 @@ def outlook_chart(ctx: PackContext, found: Outlook) -> Chart:
 
 class Figures:
     """The pack's figures numbered in page order: :meth:`html` gives each chart's HTML and, with
-    a ``folder``, writes its files (PNG, SVG, CSV, JSON) for bid authors."""
+    a ``folder``, writes its files (PNG, SVG, CSV, JSON) for bid authors; each PNG is written
+    by a background thread, done when the charts are closed (``close_charts``, which the
+    notebook calls last, and which raises a failed PNG's error)."""
 
     def __init__(self, ctx: PackContext, folder: Path | None) -> None:
         self.ctx, self.folder, self.number = ctx, folder, 0
@@ -446,6 +448,7 @@ class Figures:
                     council=self.ctx.place,
                     council_code=self.ctx.code,
                     period=self.ctx.period,
+                    background=True,
                 )
             )
         return found

@@ -293,6 +293,12 @@ def _register(kernel: WarmKernel) -> None:
             _ALL.append(kernel)
 
 
+def all_kernels() -> list[WarmKernel]:
+    """Every warm kernel this process has started (one per worker thread)."""
+    with _ALL_LOCK:
+        return list(_ALL)
+
+
 def shutdown_all() -> int:
     """Stop every warm kernel of this process; return how many there were."""
     with _ALL_LOCK:

@@ -246,12 +246,13 @@ def worker_peaks() -> dict[str, int | None]:
     """This worker's peak memory and its warm kernels' (run on each worker at the end)."""
     from cscanalysis.packs import engine
 
-    kernels = [k.peak_rss() for k in engine._ALL]
+    kernels = engine.all_kernels()
+    peaks = [k.peak_rss() for k in kernels]
     return {
         "worker_peak_rss": _self_peak_rss(),
-        "kernel_peak_rss": max((k for k in kernels if k), default=None),
+        "kernel_peak_rss": max((p for p in peaks if p), default=None),
         "kernels": len(kernels),
-        "kernel_starts": sum(k.starts for k in engine._ALL),
+        "kernel_starts": sum(k.starts for k in kernels),
     }
 
 

@@ -146,13 +146,10 @@ def check_totals(values: np.ndarray, layout: TableLayout, equations: Sequence[Eq
             )
 
 
-def _solve(
-    values: np.ndarray, unknown: np.ndarray, equations: Sequence[Equation]
-) -> dict[Cell, float]:
-    """Unknown cells that the equations pin down, with their values (the attacker)."""
-    cells = sorted({(i, j) for eq in equations for i, j, _ in eq if unknown[i, j]})
-    if not cells:
-        return {}
+def _system(
+    values: np.ndarray, unknown: np.ndarray, equations: Sequence[Equation], cells: Sequence[Cell]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The equations as ``a @ x = b`` in the unknown ``cells`` (known cells moved to ``b``)."""
     column = {cell: k for k, cell in enumerate(cells)}
     a = np.zeros((len(equations), len(cells)))
     b = np.zeros(len(equations))
@@ -162,13 +159,26 @@ def _solve(
                 a[e, column[(i, j)]] += coef
             else:
                 b[e] -= coef * values[i, j]
+    return a, b
+
+
+def _solve(
+    values: np.ndarray, unknown: np.ndarray, equations: Sequence[Equation]
+) -> dict[Cell, float]:
+    """Unknown cells that the equations pin down, with their values (the attacker)."""
+    cells = sorted({(i, j) for eq in equations for i, j, _ in eq if unknown[i, j]})
+    if not cells:
+        return {}
+    a, b = _system(values, unknown, equations, cells)
     _, singular, vt = np.linalg.svd(a, full_matrices=False)
     rank = int((singular > _TOL * max(1.0, singular.max(initial=0.0))).sum())
     # e_k lies in the row space of A (so x_k is determined) iff its projection has norm 1.
     projection = (vt[:rank] ** 2).sum(axis=0)
     solution = np.linalg.lstsq(a, b, rcond=None)[0]
     return {
-        cell: round(float(solution[k]), 6) for cell, k in column.items() if projection[k] > 1 - 1e-6
+        cell: round(float(solution[k]), 6)
+        for k, cell in enumerate(cells)
+        if projection[k] > 1 - 1e-6
     }
 
 
@@ -301,19 +311,11 @@ def cell_ranges(
                 continue
         from scipy.optimize import Bounds, LinearConstraint, milp
 
-        column = {cell: k for k, cell in enumerate(group)}
-        a = np.zeros((len(group_equations), len(group)))
-        b = np.zeros(len(group_equations))
-        for e, equation in enumerate(group_equations):
-            for i, j, coef in equation:
-                if unknown[i, j]:
-                    a[e, column[(i, j)]] += coef
-                else:
-                    b[e] -= coef * values[i, j]
+        a, b = _system(values, unknown, group_equations, group)
         bounds = Bounds([low[c] for c in group], [high[c] for c in group])
         constraint = LinearConstraint(a, b, b)
         integral = np.ones(len(group))
-        for cell, k in column.items():
+        for k, cell in enumerate(group):
             ends: list[float] = []
             for sign in (1.0, -1.0):
                 cost = np.zeros(len(group))

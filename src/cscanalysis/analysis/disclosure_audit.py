@@ -33,15 +33,8 @@ import numpy as np
 from cscanalysis.analysis.disclosure import RATE_OF, SUPPRESSED
 from cscanalysis.analysis.disclosure_attack import integer_ranges
 from cscanalysis.core.errors import CSCAnalysisError
-from cscanalysis.core.measures import MEASURES
+from cscanalysis.core.measures import MEASURES, START_AGE_BANDS
 
-AGE_BANDS = (
-    "cla_starts_age_under_1",
-    "cla_starts_age_1_to_4",
-    "cla_starts_age_5_to_9",
-    "cla_starts_age_10_to_15",
-    "cla_starts_age_16_plus",
-)
 PLACEMENT_GROUPS = (
     "cla_31_march_fostering",
     "cla_31_march_residential",
@@ -51,7 +44,7 @@ PLACEMENT_GROUPS = (
 )
 RELATIONS: dict[str, tuple[str, ...]] = {
     "cla_31_march": PLACEMENT_GROUPS,
-    "cla_starts": AGE_BANDS,
+    "cla_starts": START_AGE_BANDS,
     "cla_starts_age_10_plus": ("cla_starts_age_10_to_15", "cla_starts_age_16_plus"),
     "cla_31_march_fostering": (
         "cla_31_march_fostering_in_house",

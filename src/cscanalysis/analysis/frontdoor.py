@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cscanalysis.core.measures import START_AGE_BANDS
 from cscanalysis.core.periods import period_ordinal
 
 TIDY_COLUMNS = ["council_code", "council_name", "period", "measure", "value", "flag", "source"]
@@ -32,13 +33,6 @@ FUNNEL: tuple[tuple[str, str, str], ...] = (
     ("contact_nfa_pct", "nfa", "contacts"),
 )
 FUNNEL_MEASURES = ("contacts", "referrals", "s47", "icpc", "cpp_starts", "cla_starts", "nfa")
-AGE_BANDS = (
-    "cla_starts_age_under_1",
-    "cla_starts_age_1_to_4",
-    "cla_starts_age_5_to_9",
-    "cla_starts_age_10_to_15",
-    "cla_starts_age_16_plus",
-)
 ROLLING = "_rolling_12m"
 
 
@@ -277,7 +271,7 @@ def age_profile(monthly: pd.DataFrame, *, suffix: str = "") -> pd.DataFrame:
     in five months of 2016-17; see :func:`age_band_mismatches`). Months missing a band are left
     out. ``suffix`` as in :func:`funnel_rates`.
     """
-    bands = [b + suffix for b in AGE_BANDS]
+    bands = [b + suffix for b in START_AGE_BANDS]
     values, flags, sources = _wide(monthly, bands)
     if any(b not in values for b in bands):
         return _concat([])
@@ -303,11 +297,11 @@ def age_profile(monthly: pd.DataFrame, *, suffix: str = "") -> pd.DataFrame:
 def age_band_mismatches(monthly: pd.DataFrame) -> pd.DataFrame:
     """Months where the age bands do not add up to ``cla_starts``: columns ``council_code,
     period, cla_starts, age_band_total, difference`` (``cla_starts`` minus the bands)."""
-    values, _, _ = _wide(monthly, ["cla_starts", *AGE_BANDS])
+    values, _, _ = _wide(monthly, ["cla_starts", *START_AGE_BANDS])
     columns = ["council_code", "period", "cla_starts", "age_band_total", "difference"]
-    if "cla_starts" not in values or any(b not in values for b in AGE_BANDS):
+    if "cla_starts" not in values or any(b not in values for b in START_AGE_BANDS):
         return pd.DataFrame(columns=columns)
-    total = values[list(AGE_BANDS)].sum(axis=1, min_count=len(AGE_BANDS))
+    total = values[list(START_AGE_BANDS)].sum(axis=1, min_count=len(START_AGE_BANDS))
     out = pd.DataFrame({"cla_starts": values["cla_starts"], "age_band_total": total})
     out["difference"] = out["cla_starts"] - out["age_band_total"]
     out = out[out["difference"].notna() & (out["difference"] != 0)]
@@ -317,7 +311,7 @@ def age_band_mismatches(monthly: pd.DataFrame) -> pd.DataFrame:
 def front_door_measures(monthly: pd.DataFrame) -> pd.DataFrame:
     """Everything above in one tidy table: funnel rates and age profile by month, their
     rolling 12-month versions, and change on the month and year for the counts."""
-    counts = [m for m in (*FUNNEL_MEASURES, *AGE_BANDS) if m in set(monthly["measure"])]
+    counts = [m for m in (*FUNNEL_MEASURES, *START_AGE_BANDS) if m in set(monthly["measure"])]
     rolling = rolling_12_months(monthly, counts)
     parts = [
         funnel_rates(monthly),

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from cscanalysis.analysis.finance import GREEN_BOOK_RATE
-from cscanalysis.core.investment_case import SAVINGS_BASES
+from cscanalysis.cli._case_options import add_case_options
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -20,24 +19,7 @@ def add(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--salaries", default="", help="salary benchmark file (optional)")
     parser.add_argument("--fostering", default="", help="foster-carer funnel file (optional)")
     parser.add_argument("--council", default="", help="the council's name, e.g. Bristol")
-    parser.add_argument(
-        "--savings-basis",
-        choices=SAVINGS_BASES,
-        default="annual",
-        help="annual (default): each year's saving; incremental: increases on the year before",
-    )
-    parser.add_argument(
-        "--discount-rate",
-        default=str(GREEN_BOOK_RATE),
-        help="as a fraction (default 0.035, the HM Treasury Green Book rate)",
-    )
-    parser.add_argument(
-        "--years",
-        default="",
-        metavar="{5,10}",
-        help="extend the case to 5 or 10 years of savings (the last given year's ongoing costs "
-        "and savings held flat, in nominal pounds)",
-    )
+    add_case_options(parser)
     kpi = parser.add_argument_group("KPI rule and periods (the KPI file's own columns win)")
     kpi.add_argument(
         "--kpi-period", default="", help="period to score (default: latest of the usual kind)"

@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cscanalysis.analysis.finance import GREEN_BOOK_RATE
-from cscanalysis.core.investment_case import SAVINGS_BASES
+from cscanalysis.cli._case_options import add_case_options
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -18,24 +17,7 @@ def add(commands: argparse._SubParsersAction) -> None:
         "--case", required=True, help="case file, CSV or XLSX (layout: data/templates/README.md)"
     )
     parser.add_argument("--out", required=True, help="folder for the tables and charts")
-    parser.add_argument(
-        "--savings-basis",
-        choices=SAVINGS_BASES,
-        default="annual",
-        help="annual (default): each year's saving; incremental: increases on the year before",
-    )
-    parser.add_argument(
-        "--discount-rate",
-        default=str(GREEN_BOOK_RATE),
-        help="as a fraction (default 0.035, the HM Treasury Green Book rate)",
-    )
-    parser.add_argument(
-        "--years",
-        default="",
-        metavar="{5,10}",
-        help="extend the case to 5 or 10 years of savings: later years hold the last given "
-        "year's ongoing costs and savings flat, in nominal pounds",
-    )
+    add_case_options(parser)
     parser.add_argument("--council", default="", help="council name for the chart titles")
     parser.set_defaults(run=run)
 

@@ -382,15 +382,21 @@ def measure(measure_id: str) -> Measure:
         raise KeyError(f"unknown measure {measure_id!r}; known: {', '.join(MEASURES)}") from None
 
 
-COUNT_MEASURES: tuple[str, ...] = (
-    "cla_31_march",
-    "cla_starts",
-    "cla_ceased",
+START_AGE_BANDS: tuple[str, ...] = (
     "cla_starts_age_under_1",
     "cla_starts_age_1_to_4",
     "cla_starts_age_5_to_9",
     "cla_starts_age_10_to_15",
     "cla_starts_age_16_plus",
+)
+"""The age bands of children starting to be looked after, youngest first (they add up to the
+starts)."""
+
+COUNT_MEASURES: tuple[str, ...] = (
+    "cla_31_march",
+    "cla_starts",
+    "cla_ceased",
+    *START_AGE_BANDS,
     "cin_31_march",
     "cin_starts",
     "contacts",

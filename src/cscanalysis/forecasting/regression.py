@@ -25,8 +25,6 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from cscanalysis.core.errors import ParameterError
-
 __all__ = [
     "BALANCE_YEARS",
     "MIN_ROWS",
@@ -141,9 +139,9 @@ def balance_pooled(
     extra: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """log(y_{t+h} / y_t) = c_h log(inflow_t / outflow_t), one c_h for all rows, fitted on the
-    latest five years with an outcome h years on."""
-    if extra is None or not {"inflow", "outflow"} <= set(extra):
-        raise ParameterError("balance_pooled needs the companion series 'inflow' and 'outflow'")
+    latest five years with an outcome h years on. ``extra`` holds the companion series (checked
+    by :func:`~cscanalysis.forecasting.fitting.raw_forecast` against ``ModelSpec.needs``)."""
+    assert extra is not None
     return direct_growth(Y, balance_features(Y, extra), steps, BALANCE_YEARS)
 
 
@@ -155,6 +153,5 @@ def flows_pooled(
     extra: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """momentum_recent's and balance_pooled's features in one regression (latest five years)."""
-    if extra is None or not {"inflow", "outflow"} <= set(extra):
-        raise ParameterError("flows_pooled needs the companion series 'inflow' and 'outflow'")
+    assert extra is not None  # checked against ModelSpec.needs before any model runs
     return direct_growth(Y, flow_features(Y, extra), steps, BALANCE_YEARS)

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from cscanalysis.analysis.frontdoor import (
-    AGE_BANDS,
     funnel_rates,
     rolling_12_months,
 )
 from cscanalysis.core.formatting import fmt_change, fmt_int, fmt_number, fmt_pct
+from cscanalysis.core.measures import START_AGE_BANDS
 from cscanalysis.core.periods import month_label
 from cscanalysis.packs.frontdoor.context import (
     AGE_LABELS,
@@ -329,7 +329,7 @@ def rates_chart(ctx: FrontDoorContext) -> Chart | None:
 def age_chart(ctx: FrontDoorContext) -> Chart | None:
     """Bars: children entering care over the window by age band, with each band's share."""
     totals = window_totals(ctx)
-    values = [window_total(ctx, totals, b) for b in AGE_BANDS]
+    values = [window_total(ctx, totals, b) for b in START_AGE_BANDS]
     if not all(np.isfinite(values)):
         return None
     total = float(sum(values))
@@ -337,7 +337,7 @@ def age_chart(ctx: FrontDoorContext) -> Chart | None:
     older = value_at(totals, ctx.last, f"cla_starts_age_10_plus_pct_rolling_{ctx.window}m")[0]
     oldest = value_at(totals, ctx.last, f"cla_starts_age_16_plus_pct_rolling_{ctx.window}m")[0]
     figure, axes = new_figure(height=3.0)
-    y = np.arange(len(AGE_BANDS))
+    y = np.arange(len(START_AGE_BANDS))
     colors = [TURQUOISE, TURQUOISE, TURQUOISE, DARK_BLUE, DARK_BLUE]
     hatches = ["", "", "", "///", "///"]
     for i, (v, c, h) in enumerate(zip(values, colors, hatches, strict=True)):
@@ -352,7 +352,7 @@ def age_chart(ctx: FrontDoorContext) -> Chart | None:
             fontsize=8.5,
             color=DARK_GREY,
         )
-    axes.set_yticks(y, [AGE_LABELS[b] for b in AGE_BANDS])
+    axes.set_yticks(y, [AGE_LABELS[b] for b in START_AGE_BANDS])
     axes.set_ylabel("Age on entering care")
     axes.invert_yaxis()
     axes.grid(axis="y", visible=False)
@@ -371,7 +371,7 @@ def age_chart(ctx: FrontDoorContext) -> Chart | None:
     _finish(figure, axes, subtitle, ctx.source, share=0.75)
     data = pd.DataFrame(
         {
-            "Age band": [AGE_LABELS[b] for b in AGE_BANDS],
+            "Age band": [AGE_LABELS[b] for b in START_AGE_BANDS],
             "Children": [fmt_int(v) for v in values],
             "Share (%)": [show(s, places=1) for s in shares],
         }
@@ -380,7 +380,7 @@ def age_chart(ctx: FrontDoorContext) -> Chart | None:
         f"Bar chart: {title_text}. "
         + "; ".join(
             f"{AGE_LABELS[b]}: {fmt_int(v)} ({fmt_pct(s, dp=1)})"
-            for b, v, s in zip(AGE_BANDS, values, shares, strict=True)
+            for b, v, s in zip(START_AGE_BANDS, values, shares, strict=True)
         )
         + "."
     )
@@ -433,24 +433,19 @@ def forecast_chart(ctx: FrontDoorContext, fc: MonthlyForecast) -> Chart | None:
         fontsize=8,
         color=DARK_GREY,
     )
-    axes.annotate(
-        "80% interval",
-        (xf[-1], (end["hi80"] + end["mean"]) / 2),
-        xytext=(6, 0),
-        textcoords="offset points",
-        fontsize=8,
-        color=DARK_GREY,
-        va="center",
-    )
-    axes.annotate(
-        "95% interval",
-        (xf[-1], end["hi95"]),
-        xytext=(6, 0),
-        textcoords="offset points",
-        fontsize=8,
-        color=DARK_GREY,
-        va="center",
-    )
+    for interval, y in (
+        ("80% interval", (end["hi80"] + end["mean"]) / 2),
+        ("95% interval", end["hi95"]),
+    ):
+        axes.annotate(
+            interval,
+            (xf[-1], y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color=DARK_GREY,
+            va="center",
+        )
     axes.annotate(
         "Actual",
         (xh[-1] + 0.4, 0.03),

@@ -15,10 +15,10 @@ import itertools
 import numpy as np
 
 from cscanalysis.analysis.frontdoor import (
-    AGE_BANDS,
     age_band_mismatches,
 )
 from cscanalysis.core.formatting import fmt_int, fmt_number, fmt_pct
+from cscanalysis.core.measures import START_AGE_BANDS
 from cscanalysis.core.periods import month_label
 from cscanalysis.forecasting.models import MODELS
 from cscanalysis.packs.frontdoor.charts import (
@@ -147,7 +147,7 @@ def key_facts(ctx: FrontDoorContext) -> list[str]:
             else f"In {span}"
         )
         if np.isfinite(older):
-            banded = sum(total(b) for b in AGE_BANDS)
+            banded = sum(total(b) for b in START_AGE_BANDS)
             text += (
                 f"; of the {fmt_int(banded)} whose age band was recorded, "
                 f"{fmt_pct(older, dp=1)} were aged 10 or over and "

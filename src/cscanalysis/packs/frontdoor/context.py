@@ -14,13 +14,13 @@ import pandas as pd
 from cscanalysis.analysis.disclosure import SUPPRESSED, suppress_tidy
 from cscanalysis.analysis.disclosure_tables import suppress_counts
 from cscanalysis.analysis.frontdoor import (
-    AGE_BANDS,
     FUNNEL,
     age_profile,
     funnel_rates,
     rolling_12_months,
 )
 from cscanalysis.core.errors import DataError, ParameterError
+from cscanalysis.core.measures import START_AGE_BANDS
 from cscanalysis.core.periods import month_label, period_at, period_ordinal
 
 __all__ = [
@@ -233,7 +233,7 @@ def _suppress_window_bands(ctx: FrontDoorContext, totals: pd.DataFrame) -> pd.Da
     the children whose age band was recorded): small ones and enough others become ``c`` so
     none can be worked out (:func:`cscanalysis.analysis.disclosure_tables.suppress_counts`)."""
     suffix = f"_rolling_{ctx.window}m"
-    bands = [b + suffix for b in AGE_BANDS]
+    bands = [b + suffix for b in START_AGE_BANDS]
     values = totals.set_index("measure")["value"]
     if any(b not in values.index or not np.isfinite(values[b]) for b in bands):
         return totals
@@ -305,7 +305,7 @@ def window_totals(ctx: FrontDoorContext) -> pd.DataFrame:
     """Totals over the summary window (tidy rows at the last month, measures suffixed
     ``_rolling_<n>m``) with the conversion rates and age shares over the same months."""
     suffix = f"_rolling_{ctx.window}m"
-    counts = [m for m in (*LABELS, *AGE_BANDS) if m in ctx.measures]
+    counts = [m for m in (*LABELS, *START_AGE_BANDS) if m in ctx.measures]
     totals = rolling_12_months(ctx.monthly, counts, months=ctx.window)
     totals = totals[totals["period"] == ctx.last]
     if totals.empty:  # no measure has every month of the window: no totals, no rates
